@@ -1,0 +1,224 @@
+"""Command line: builds objects from arguments and hands them over; no logic of its own.
+
+Exit codes (design.md): 0 ok, 1 a threshold failed, 2 usage or scenario error,
+3 aborted or the target was unreachable.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from loadtui import __version__
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="loadtui: drive HTTP load live from the terminal, with honest latency.",
+)
+
+BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
+DEMO_SCENARIO = "demo.toml"
+SUBCOMMANDS = {"run", "validate", "demo-target", "console"}
+
+
+class Failure(Exception):
+    """A user-facing error: message and exit code, never a traceback."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _duration(text: str | None, flag: str) -> float | None:
+    if text is None:
+        return None
+    from loadtui.scenario.units import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise Failure(f"{flag} {text!r}: {exc}") from None
+
+
+def _scenario_path(scenario: Path | None) -> tuple[Path, bool]:
+    """The scenario to load and whether it is the bundled demo (which needs the target)."""
+    if scenario is not None:
+        if not scenario.exists():
+            raise Failure(f"scenario file not found: {scenario}")
+        return scenario, False
+    path = BUNDLED / DEMO_SCENARIO
+    if not path.exists():
+        raise Failure(f"the bundled demo scenario is missing ({path}); give a scenario file")
+    return path, True
+
+
+@contextmanager
+def _demo_target_if(needed: bool, quiet: bool) -> Iterator[str | None]:
+    """Start the embedded demo target in a child process for the bundled demo."""
+    if not needed:
+        yield None
+        return
+    from loadtui.demo.runner import start_subprocess
+
+    proc, port = start_subprocess("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{port}"
+    if not quiet:
+        typer.echo(f"demo target listening on {url} (pid {proc.pid})", err=True)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except Exception:
+            proc.kill()
+
+
+def _load(path: Path, env_target: str | None):  # -> Scenario
+    from loadtui.scenario import ScenarioError, load_scenario
+
+    env = dict(os.environ)
+    if env_target:
+        env["LOADTUI_TARGET"] = env_target
+    try:
+        return load_scenario(path, env=env)
+    except ScenarioError as exc:
+        raise Failure(f"{path} has problems:\n{exc.format()}") from None
+
+
+def _check_python_tasks(scenario) -> None:  # noqa: ANN001
+    from loadtui.engine.pycalls import load_function
+    from loadtui.scenario.model import PythonTask
+
+    for cls in scenario.users:
+        for task in (*cls.tasks, *cls.on_start):
+            if isinstance(task, PythonTask):
+                try:
+                    load_function(task)
+                except Exception as exc:
+                    raise Failure(
+                        f"users[{cls.name}] task {task.name!r}: cannot load "
+                        f"{task.module}:{task.function}: {type(exc).__name__}: {exc}"
+                    ) from None
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario TOML (default: the demo)")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Target name or URL")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="Profile name")] = None,
+    users: Annotated[int | None, typer.Option("-u", "--users", help="Closed model: users")] = None,
+    spawn_rate: Annotated[
+        float | None, typer.Option("-r", "--spawn-rate", help="Users started per second")
+    ] = None,
+    rate: Annotated[float | None, typer.Option("--rate", help="Open model: requests/s")] = None,
+    duration: Annotated[
+        str | None, typer.Option("-t", "--duration", help="Run length, e.g. 30s, 5m")
+    ] = None,
+    session: Annotated[Path | None, typer.Option("--session", help="Session log path")] = None,
+    report_json: Annotated[Path | None, typer.Option("--report-json")] = None,
+    report_md: Annotated[Path | None, typer.Option("--report-md")] = None,
+    csv: Annotated[str | None, typer.Option("--csv", help="CSV files prefix")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit")] = None,
+    tick: Annotated[float, typer.Option("--tick", help="Seconds between snapshots")] = 0.5,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors and exit code")] = False,
+) -> None:
+    """Run a scenario headless: progress on stderr, summary and reports at the end."""
+    from loadtui.engine.preflight import unreachable_reason
+    from loadtui.engine.runner import RunConfig
+    from loadtui.headless import Outputs, run_headless
+    from loadtui.scenario.select import SelectionError, pick_profile, pick_target
+
+    seconds = _duration(duration, "--duration")
+    if not 0.05 <= tick <= 10:
+        raise Failure("--tick must be between 0.05 and 10 seconds")
+    path, is_demo = _scenario_path(scenario)
+    with _demo_target_if(is_demo and target is None, quiet) as demo_url:
+        plan = _load(path, demo_url)
+        try:
+            chosen = pick_target(plan, target)
+            prof = pick_profile(
+                plan, profile, users=users, spawn_rate=spawn_rate, rate=rate, duration=seconds
+            )
+        except SelectionError as exc:
+            raise Failure(str(exc)) from None
+        _check_python_tasks(plan)
+        reason = unreachable_reason(chosen.url, timeout=min(chosen.timeouts.connect, 3.0))
+        if reason:
+            raise Failure(f"target {chosen.url} unreachable: {reason}", code=3)
+        config = RunConfig(plan, chosen, prof, tick_s=tick, duration=seconds)
+        outputs = Outputs(session, report_json, report_md, csv, junit, quiet)
+        info = {"scenario": plan.name, "target": chosen.url, "profile": prof.name}
+        outcome = run_headless(config, outputs, info)
+    if outcome.reason:
+        typer.echo(f"loadtui: {outcome.reason}", err=True)
+    raise typer.Exit(outcome.code)
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML to check")]) -> None:
+    """Check a scenario file and print every problem with its place."""
+    path, _ = _scenario_path(scenario)
+    plan = _load(path, None)
+    _check_python_tasks(plan)
+    users = sum(len(c.tasks) for c in plan.users)
+    typer.echo(
+        f"{path}: ok ({len(plan.targets)} targets, {len(plan.users)} user classes, "
+        f"{users} tasks, {len(plan.profiles)} profiles, {len(plan.thresholds)} thresholds)"
+    )
+
+
+@app.command("demo-target")
+def demo_target(
+    host: Annotated[str, typer.Option("--host", help="Address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port (0: a free one)")] = 8089,
+) -> None:
+    """Run the embedded demo target (HTTP + WebSocket) until Ctrl-C."""
+    from loadtui.demo.runner import run_forever
+
+    if not 0 <= port <= 65535:
+        raise Failure(f"--port must be 0..65535, got {port}")
+    try:
+        run_forever(host, port)
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+@app.command(hidden=True)
+def console(
+    scenario: Annotated[Path | None, typer.Argument()] = None,
+    target: Annotated[str | None, typer.Option("--target")] = None,
+    profile: Annotated[str | None, typer.Option("--profile")] = None,
+) -> None:
+    """The console (bare `loadtui`). Until the TUI lands it runs headless with progress."""
+    typer.echo("loadtui: the live console is not built yet; running headless.", err=True)
+    run(scenario=scenario, target=target, profile=profile, users=None, spawn_rate=None,
+        rate=None, duration=None, session=None, report_json=None, report_md=None, csv=None,
+        junit=None, tick=0.5, quiet=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in ("--version", "-V"):
+        typer.echo(f"loadtui {__version__}")
+        return
+    if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h")):
+        args = ["console", *args]
+    try:
+        app(args=args, prog_name="loadtui", standalone_mode=True)
+    except Failure as exc:
+        typer.echo(f"loadtui: {exc}", err=True)
+        raise SystemExit(exc.code) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,225 @@
+"""Tasks bound to a target, a connection pool and an endpoint recorder, ready to run.
+
+A call is timed from `started`, which the caller chooses: the actual send time for
+closed-model users, the intended send time for open-model arrivals (so a stalled
+target's backlog shows in the percentiles instead of vanishing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from time import perf_counter
+from typing import Any, Protocol
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import msgpack
+
+from loadtui.engine.checks import extract, failed_check, header, retry_after
+from loadtui.engine.http.errors import HttpError
+from loadtui.engine.http.pool import Pool
+from loadtui.engine.http.request import encode_request
+from loadtui.engine.templating import fill, fill_value
+from loadtui.metrics.recorder import EndpointRecorder
+from loadtui.scenario.model import HttpTask, Target
+
+
+class UserState:
+    """A virtual user's identity and variables (tokens, ids extracted on the way)."""
+
+    __slots__ = ("busy", "id", "stopping", "vars")
+
+    def __init__(self, uid: int, variables: dict[str, Any]) -> None:
+        self.id = uid
+        self.vars = variables
+        self.stopping = False
+        self.busy = False  # inside a call: let it finish rather than cancel it
+
+
+class Call(Protocol):
+    name: str
+
+    async def run(self, user: UserState, started: float) -> float:
+        """Run once; return seconds the user should wait (an honoured Retry-After)."""
+        ...
+
+
+def _us(started: float) -> int:
+    return int((perf_counter() - started) * 1_000_000)
+
+
+def request_target(base_path: str, path: str, query: tuple[tuple[str, str], ...]) -> str:
+    """The request-target (path + query) under the target's base path."""
+    full = base_path.rstrip("/") + (path if path.startswith("/") else "/" + path)
+    if query:
+        full += ("&" if "?" in full else "?") + urlencode(query)
+    return full or "/"
+
+
+def encode_body(task: HttpTask, variables: dict[str, Any]) -> bytes | None:
+    if not task.templated or task.body_template is None:
+        return task.body
+    value = fill_value(task.body_template, variables)
+    if task.body_format == "json":
+        return json.dumps(value, separators=(",", ":")).encode()
+    if task.body_format == "msgpack":
+        return msgpack.packb(value)
+    return str(value).encode()
+
+
+class _Judge:
+    """What every HTTP call does with a response once it has one."""
+
+    __slots__ = ("rec", "task")
+
+    def __init__(self, task: HttpTask, rec: EndpointRecorder) -> None:
+        self.task = task
+        self.rec = rec
+
+    def judge(
+        self,
+        user: UserState,
+        status: int,
+        headers: list[tuple[bytes, bytes]] | None,
+        body: bytes | None,
+        body_len: int,
+        sent: int,
+        started: float,
+    ) -> float:
+        latency = perf_counter() - started
+        us = int(latency * 1_000_000)
+        task = self.task
+        if status == 429 or (status == 503 and header(headers, "retry-after") is not None):
+            wait = retry_after(headers)
+            self.rec.rate_limited(status, wait, us)
+            return (wait or 0.0) if task.on_429 == "honor" else 0.0
+        kind = failed_check(task.checks, status, body, latency)
+        if kind is None and task.extract:
+            kind = extract(task.extract, headers, body, user.vars)
+        if kind is None:
+            self.rec.success(us, status, body_len, sent)
+        else:
+            self.rec.failure(kind, us, status, body_len, sent)
+        return 0.0
+
+
+class HttpCall(_Judge):
+    """A declarative task over the engine's own HTTP/1.1 pool (the fast path)."""
+
+    __slots__ = ("_base", "_head", "_host", "_raw", "_timeout", "name", "pool", "target",
+                 "want_body", "want_headers")
+
+    def __init__(self, task: HttpTask, target: Target, pool: Pool, rec: EndpointRecorder) -> None:
+        super().__init__(task, rec)
+        self.name = task.name
+        self.pool = pool
+        self.target = target
+        parts = urlsplit(target.url)
+        self._host = parts.netloc
+        self._base = parts.path
+        self._head = task.method == "HEAD"
+        self._timeout = target.timeouts.total
+        self.want_body = task.needs_body
+        self.want_headers = task.needs_headers or task.on_429 == "honor"
+        self._raw = None if task.templated else self._encode(task, target, {})
+
+    def _encode(self, task: HttpTask, target: Target, variables: dict[str, Any]) -> bytes:
+        if task.templated:
+            path = fill(task.path, variables)
+            query = tuple((k, fill(v, variables)) for k, v in task.query)
+            hdrs = tuple((k, fill(v, variables)) for k, v in (*target.headers, *task.headers))
+        else:
+            path, query, hdrs = task.path, task.query, (*target.headers, *task.headers)
+        if task.content_type and not any(k.lower() == "content-type" for k, _ in hdrs):
+            hdrs = (*hdrs, ("Content-Type", task.content_type))
+        body = encode_body(task, variables)
+        return encode_request(
+            task.method, request_target(self._base, path, query), self._host, hdrs, body
+        )
+
+    async def run(self, user: UserState, started: float) -> float:
+        raw = self._raw
+        if raw is None:
+            raw = self._encode(self.task, self.target, user.vars)
+        try:
+            resp = await self.pool.request(
+                raw,
+                want_body=self.want_body,
+                want_headers=self.want_headers,
+                head=self._head,
+                total_timeout=self._timeout,
+            )
+        except HttpError as exc:
+            self.rec.failure(exc.kind, _us(started), None, 0, len(raw))
+            return 0.0
+        return self.judge(
+            user, resp.status, resp.headers, resp.body, resp.body_len, len(raw), started
+        )
+
+
+class HttpxCall(_Judge):
+    """A declarative task over httpx (HTTP/2 targets): slower, but speaks h2."""
+
+    __slots__ = ("client", "name", "target")
+
+    def __init__(
+        self, task: HttpTask, target: Target, client: httpx.AsyncClient, rec: EndpointRecorder
+    ) -> None:
+        super().__init__(task, rec)
+        self.name = task.name
+        self.client = client
+        self.target = target
+
+    async def run(self, user: UserState, started: float) -> float:
+        task = self.task
+        v = user.vars
+        path = fill(task.path, v) if task.templated else task.path
+        query = [(k, fill(val, v) if task.templated else val) for k, val in task.query]
+        hdrs = {k: (fill(val, v) if task.templated else val) for k, val in task.headers}
+        if task.content_type:
+            hdrs.setdefault("Content-Type", task.content_type)
+        body = encode_body(task, v)
+        try:
+            resp = await self.client.request(
+                task.method, path, params=query or None, headers=hdrs, content=body
+            )
+        except httpx.HTTPError as exc:
+            self.rec.failure(httpx_error_kind(exc), _us(started), None, 0, len(body or b""))
+            return 0.0
+        raw_headers = [(k, val) for k, val in resp.headers.raw]
+        return self.judge(
+            user, resp.status_code, raw_headers, resp.content, len(resp.content),
+            len(body or b""), started,
+        )
+
+
+def httpx_error_kind(exc: BaseException) -> str:
+    """Our short error kinds for httpx's exceptions (or the pool's, when it is the cause)."""
+    cause = exc.__cause__
+    if isinstance(cause, HttpError):
+        return cause.kind
+    mapping: tuple[tuple[type[BaseException], str], ...] = (
+        (httpx.ConnectTimeout, "connect_timeout"),
+        (httpx.ReadTimeout, "read_timeout"),
+        (httpx.TimeoutException, "timeout"),
+        (httpx.ConnectError, "refused"),
+        (httpx.RemoteProtocolError, "protocol"),
+        (httpx.ReadError, "reset"),
+        (httpx.WriteError, "reset"),
+    )
+    for cls, kind in mapping:
+        if isinstance(exc, cls):
+            return kind
+    return type(exc).__name__
+
+
+async def sleep_honoured(seconds: float, call: Call, user: UserState) -> None:
+    """Wait out a Retry-After (bounded at 60 s), cut short if the user is stopped."""
+    seconds = min(seconds, 60.0)
+    start = perf_counter()
+    while not user.stopping and perf_counter() - start < seconds:
+        await asyncio.sleep(min(0.25, seconds - (perf_counter() - start)))
+    rec = getattr(call, "rec", None)
+    if rec is not None:
+        rec.honoured(perf_counter() - start)

@@ -1,0 +1,143 @@
+"""Binding a scenario's user classes to a target: calls, weights, think times.
+
+Built once per run on the engine's loop; the per-request path then only picks a call
+and awaits it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import random
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from loadtui.engine.calls import Call, HttpCall, HttpxCall
+from loadtui.engine.http.pool import PoolSet
+from loadtui.engine.http.transport import PoolTransport
+from loadtui.engine.pycalls import PyCall, TimedTransport, load_function
+from loadtui.metrics.recorder import Recorder
+from loadtui.scenario.model import HttpTask, PythonTask, Target, Task, UserClass, Wait
+
+
+@dataclass
+class ClassPlan:
+    cls: UserClass
+    calls: list[Call]
+    cum_weights: list[float]
+    on_start: list[Call]
+
+    @property
+    def wait(self) -> Wait:
+        return self.cls.wait
+
+    def pick(self, rng: random.Random) -> Call:
+        if len(self.calls) == 1:
+            return self.calls[0]
+        x = rng.random() * self.cum_weights[-1]
+        return self.calls[bisect.bisect_right(self.cum_weights, x)]
+
+    def initial_vars(self, uid: int) -> dict[str, Any]:
+        return {"user_id": uid, **dict(self.cls.variables)}
+
+
+def think_time(wait: Wait, rng: random.Random) -> float:
+    """Seconds to wait after a task (pacing is handled by the user loop)."""
+    if wait.kind == "constant":
+        return wait.a
+    if wait.kind == "uniform":
+        return rng.uniform(wait.a, wait.b)
+    if wait.kind == "exponential":
+        return rng.expovariate(1.0 / wait.a) if wait.a > 0 else 0.0
+    return 0.0
+
+
+class WeightedPicker:
+    """Deterministic weighted round robin, so 40/30/20/5/3/2 holds at any user count
+    (as Locust spreads users over classes) instead of drifting with random draws."""
+
+    def __init__(self, weights: list[float]) -> None:
+        self.weights = weights
+        self.total = sum(weights)
+        self.counts = [0] * len(weights)
+
+    def next(self) -> int:
+        n = sum(self.counts) + 1
+        deficits = [w / self.total * n - c for w, c in zip(self.weights, self.counts, strict=True)]
+        i = max(range(len(deficits)), key=deficits.__getitem__)
+        self.counts[i] += 1
+        return i
+
+    def release(self, i: int) -> None:
+        self.counts[i] = max(0, self.counts[i] - 1)
+
+
+class Binder:
+    """Owns the clients that calls share (the pool set, httpx clients) for one run."""
+
+    def __init__(self, target: Target, pools: PoolSet, recorder: Recorder) -> None:
+        self.target = target
+        self.pools = pools
+        self.recorder = recorder
+        self._py_client: httpx.AsyncClient | None = None
+        self._h2_client: httpx.AsyncClient | None = None
+
+    def _timeout(self) -> httpx.Timeout:
+        t = self.target.timeouts
+        return httpx.Timeout(t.total, connect=t.connect, read=t.read)
+
+    def py_client(self) -> httpx.AsyncClient:
+        if self._py_client is None:
+            if self.target.http2:
+                inner: httpx.AsyncBaseTransport = httpx.AsyncHTTPTransport(
+                    http2=True, verify=self.target.verify_tls
+                )
+            else:
+                inner = PoolTransport(self.pools)
+            self._py_client = httpx.AsyncClient(
+                transport=TimedTransport(inner, self.recorder),
+                base_url=self.target.url,
+                headers=dict(self.target.headers),
+                timeout=self._timeout(),
+            )
+        return self._py_client
+
+    def h2_client(self) -> httpx.AsyncClient:
+        if self._h2_client is None:
+            self._h2_client = httpx.AsyncClient(
+                http2=True,
+                verify=self.target.verify_tls,
+                base_url=self.target.url,
+                headers=dict(self.target.headers),
+                timeout=self._timeout(),
+                limits=httpx.Limits(max_connections=self.target.max_connections),
+            )
+        return self._h2_client
+
+    def bind(self, task: Task) -> Call:
+        if isinstance(task, PythonTask):
+            return PyCall(task, load_function(task), self.py_client(), self.recorder)
+        assert isinstance(task, HttpTask)
+        rec = self.recorder.endpoint(task.name, task.method)
+        if self.target.http2:
+            return HttpxCall(task, self.target, self.h2_client(), rec)
+        return HttpCall(task, self.target, self.pools.pool_for(self.target.url), rec)
+
+    def plan(self, cls: UserClass) -> ClassPlan:
+        calls = [self.bind(t) for t in cls.tasks]
+        weights = list(itertools.accumulate(t.weight for t in cls.tasks))
+        plan = ClassPlan(cls, calls, weights, [self.bind(t) for t in cls.on_start])
+        if cls.wait.kind == "pacing" and math.isfinite(cls.wait.a):
+            interval_us = int(cls.wait.a * 1_000_000)
+            for t in cls.tasks:
+                if isinstance(t, HttpTask):
+                    self.recorder.endpoint(t.name, t.method).expected_interval_us = interval_us
+        return plan
+
+    async def aclose(self) -> None:
+        for client in (self._py_client, self._h2_client):
+            if client is not None:
+                await client.aclose()

@@ -1,0 +1,273 @@
+"""The engine: runs a scenario against a target, steered live, one snapshot per tick.
+
+Profiles and operators drive the same command API (`set_users`, `set_rate`, `pause`,
+`resume`, `next_stage`, `follow_profile`, `stop`), so a run is one timeline of events.
+Every method here runs on the engine's own event loop; see `host.EngineHost` for
+calling them from another thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from time import perf_counter
+
+from loadtui.engine.arrivals import OpenArrivals
+from loadtui.engine.gate import Gate
+from loadtui.engine.http.pool import PoolSet
+from loadtui.engine.plan import Binder
+from loadtui.engine.saturation import SaturationWatch
+from loadtui.engine.schedule import describe_stage, in_burst, rate_at, stage_at, users_at
+from loadtui.engine.users import ClosedUsers
+from loadtui.metrics.recorder import Recorder
+from loadtui.metrics.snapshot import LoadState, PoolGauges, RunState, Snapshot
+from loadtui.metrics.system import LoopLagMonitor, SystemSampler
+from loadtui.scenario.model import Profile, Scenario, Target
+
+FOLLOW_STEP_S = 0.05
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    scenario: Scenario
+    target: Target
+    profile: Profile
+    tick_s: float = 0.5
+    duration: float | None = None  # overrides the profile's length (holding its last level)
+    grace_s: float = 5.0  # how long in-flight requests may finish when stopping
+    seed: int | None = None
+
+
+class Engine:
+    def __init__(self, config: RunConfig, on_snapshot: Callable[[Snapshot], None]) -> None:
+        self.config = config
+        self.profile = config.profile
+        self.on_snapshot = on_snapshot
+        self.recorder = Recorder()
+        self.rng = random.Random(config.seed)
+        self.state: RunState = "starting"
+        self.following = True
+        self.manual_rate = 0.0
+        self.stage_index = -1
+        self.final: Snapshot | None = None
+        self._burst = False
+        self._skip = 0.0
+        self._t0 = 0.0
+        self._stop = asyncio.Event()
+        self.gate = Gate()
+        self._grace = config.grace_s
+        self._last_connects = 0
+        self._last_connect_s = 0.0
+        self._last_tick = 0.0
+        prof_len = self.profile.duration
+        self.end_at = config.duration if config.duration is not None else (prof_len or math.inf)
+
+    # ---- clocks ---------------------------------------------------------------------
+
+    def elapsed(self) -> float:
+        return perf_counter() - self._t0 if self._t0 else 0.0
+
+    def profile_time(self) -> float:
+        return self.elapsed() - self.gate.paused_so_far() + self._skip
+
+    def current_rate(self) -> float:
+        if not self.following:
+            return self.manual_rate
+        if self.profile.model != "open":
+            return 0.0
+        length = self.profile.duration
+        t = self.profile_time()
+        return rate_at(self.profile, min(t, length - 1e-9) if length else t)
+
+    # ---- commands (operator or profile) ---------------------------------------------
+
+    def set_users(self, users: int, spawn_rate: float | None = None) -> None:
+        self.following = False
+        self.users.want(users, spawn_rate)
+        rate = spawn_rate or self.users.spawn_rate
+        self._event("operator", f"set users to {users} at {rate:g}/s", users=users, rate=rate)
+
+    def set_rate(self, rate: float) -> None:
+        self.following = False
+        self.manual_rate = max(0.0, rate)
+        self._event("operator", f"set arrival rate to {rate:g}/s", rate=rate)
+
+    def pause(self) -> None:
+        if self.gate.pause():
+            self.state = "paused"
+            self._event("operator", "paused")
+
+    def resume(self) -> None:
+        if self.gate.resume():
+            self.state = "running"
+            self._event("operator", "resumed")
+
+    def follow_profile(self) -> None:
+        self.following = True
+        self._event("operator", "following the profile again")
+
+    def next_stage(self) -> None:
+        point = stage_at(self.profile, self.profile_time())
+        if point is None:
+            return
+        self._skip += point.end - self.profile_time()
+        self._event("operator", f"skipped to stage {point.index + 2}")
+
+    def stop(self, grace: float | None = None, reason: str = "stopped by operator") -> None:
+        if self._stop.is_set():
+            return
+        if grace is not None:
+            self._grace = grace
+        self.state = "stopping"
+        self._event("operator" if "operator" in reason else "info", reason)
+        self._stop.set()
+
+    # ---- the run --------------------------------------------------------------------
+
+    async def run(self) -> Snapshot:
+        """Run until the profile ends or stop() is called; returns the final snapshot."""
+        cfg = self.config
+        self.pools = PoolSet(
+            verify_tls=cfg.target.verify_tls,
+            max_connections=cfg.target.max_connections,
+            connect_timeout=cfg.target.timeouts.connect,
+            read_timeout=cfg.target.timeouts.read,
+        )
+        self.binder = Binder(cfg.target, self.pools, self.recorder)
+        plans = [self.binder.plan(c) for c in cfg.scenario.users]
+        self.users = ClosedUsers(plans, self.gate, self.rng)
+        self.arrivals = OpenArrivals(
+            plans, self.gate, self.rng, self.current_rate, self.profile.max_inflight
+        )
+        self.sampler = SystemSampler()
+        self.lag = LoopLagMonitor()
+        self.lag.start()
+        self.saturation = SaturationWatch()
+        self._t0 = self._last_tick = perf_counter()
+        self.recorder.start()
+        self.state = "running"
+        self._event("info", f"run started: profile {self.profile.name} against {cfg.target.url}")
+        loops = [
+            asyncio.create_task(self.users.run()),
+            asyncio.create_task(self.arrivals.run()),
+            asyncio.create_task(self._follow()),
+            asyncio.create_task(self._ticks()),
+        ]
+        try:
+            await self._stop.wait()
+        finally:
+            for t in loops:
+                t.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            await self._drain()
+            self.state = "stopped"
+            self.final = self._tick()
+            self.lag.stop()
+            await self.binder.aclose()
+            await self.pools.close()
+        return self.final
+
+    async def _drain(self) -> None:
+        """Let in-flight calls finish for up to the grace period, then cancel them."""
+        pending = self.users.stop_all() + self.arrivals.pending()
+        if not pending:
+            return
+        _done, left = await asyncio.wait(pending, timeout=max(0.0, self._grace))
+        for t in left:
+            t.cancel()
+        if left:
+            await asyncio.gather(*left, return_exceptions=True)
+            self._event("warning", f"{len(left)} in-flight requests cut off at stop")
+
+    async def _follow(self) -> None:
+        """Walk the profile: stage changes, bursts, and the end of the run."""
+        prof = self.profile
+        length = prof.duration
+        while True:
+            t = self.profile_time()
+            if t >= self.end_at:
+                self.stop(reason="run finished")
+                return
+            point = stage_at(prof, min(t, length - 1e-9)) if length else None
+            if point is not None and point.index != self.stage_index:
+                self.stage_index = point.index
+                self._event(
+                    "stage",
+                    f"stage {point.index + 1}/{point.count}: {describe_stage(prof, point.stage)}",
+                    stage=point.index,
+                )
+            burst = in_burst(prof, t) if point is not None else False
+            if burst != self._burst:
+                self._burst = burst
+                self._event("stage", "burst started" if burst else "burst ended")
+            if self.following and point is not None and prof.model == "closed":
+                users, spawn = users_at(prof, min(t, length - 1e-9))
+                self.users.want(users, spawn)
+            await asyncio.sleep(FOLLOW_STEP_S)
+
+    async def _ticks(self) -> None:
+        step = self.config.tick_s
+        next_at = perf_counter() + step
+        while True:
+            await asyncio.sleep(max(0.0, next_at - perf_counter()))
+            next_at += step
+            self._tick()
+
+    def _tick(self) -> Snapshot:
+        system = self.sampler.sample()
+        system = replace(system, loop_lag_ms=self.lag.take_max_ms())
+        warnings = self.saturation.update(system, self.elapsed())
+        for w in self.saturation.new_messages():
+            self._event("warning", w)
+        snap = self.recorder.tick(
+            load=self.load_state(), pool=self._pool_gauges(), system=system, warnings=warnings
+        )
+        self.on_snapshot(snap)
+        return snap
+
+    def _pool_gauges(self) -> PoolGauges:
+        g = self.pools.gauges()
+        now = perf_counter()
+        dt = max(1e-6, now - self._last_tick)
+        self._last_tick = now
+        new = g.connects - self._last_connects
+        self._last_connects = g.connects
+        return replace(g, connects_per_s=new / dt)
+
+    def load_state(self) -> LoadState:
+        point = stage_at(self.profile, self.profile_time()) if self.profile.duration else None
+        left = min(self.end_at, self.profile.duration or math.inf) - self.profile_time()
+        return LoadState(
+            state=self.state,
+            model=self.profile.model,
+            profile=self.profile.name,
+            users=self.users.count,
+            users_target=self.users.wanted,
+            rate=self.current_rate(),
+            inflight=self.users.busy + self.arrivals.inflight,
+            late_starts=self.arrivals.late,
+            dropped=self.arrivals.dropped,
+            stage=point.index if point else -1,
+            stages=point.count if point else len(self.profile.stages),
+            stage_left_s=max(0.0, point.end - self.profile_time()) if point else max(0.0, left),
+            following_profile=self.following,
+        )
+
+    def saturation_periods(self) -> list[tuple[float, float]]:
+        return self.saturation.all_periods(self.elapsed()) if hasattr(self, "saturation") else []
+
+    def _event(self, kind: str, message: str, **data: object) -> None:
+        self.recorder.add_event(kind, message, **data)  # type: ignore[arg-type]
+
+
+async def run_until_done(config: RunConfig, on_snapshot: Callable[[Snapshot], None]) -> Snapshot:
+    """Convenience for tests and scripts: run one engine on the current loop."""
+    engine = Engine(config, on_snapshot)
+    with contextlib.suppress(asyncio.CancelledError):
+        return await engine.run()
+    assert engine.final is not None
+    return engine.final

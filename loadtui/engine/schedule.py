@@ -1,0 +1,101 @@
+"""A profile as a function of time: which stage, how many users, what arrival rate.
+
+Pure functions over model.Profile so the engine, the console's stage preview and tests
+all agree on what a profile means. `t` is profile time in seconds (pauses excluded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from loadtui.scenario.model import Profile, Stage
+
+
+@dataclass(frozen=True)
+class StagePoint:
+    """Where profile time `t` falls: stage index (over repeats), its bounds and stage."""
+
+    index: int  # 0-based over the expanded (repeated) stage list
+    count: int  # stages in the expanded list
+    start: float
+    end: float
+    stage: Stage
+    previous: Stage | None
+
+
+def expanded_stages(profile: Profile) -> tuple[Stage, ...]:
+    return profile.stages * max(1, profile.repeat)
+
+
+def stage_at(profile: Profile, t: float) -> StagePoint | None:
+    """The stage running at time t, or None once the profile has ended."""
+    stages = expanded_stages(profile)
+    start = 0.0
+    for i, stage in enumerate(stages):
+        end = start + stage.duration
+        if t < end:
+            return StagePoint(i, len(stages), start, end, stage, stages[i - 1] if i else None)
+        start = end
+    return None
+
+
+def in_burst(profile: Profile, t: float) -> bool:
+    b = profile.burst
+    if b is None or t < b.offset:
+        return False
+    return (t - b.offset) % b.every < b.length
+
+
+def next_burst_edge(profile: Profile, t: float) -> float | None:
+    """Profile time of the next burst start or end after t (for closed-model switching)."""
+    b = profile.burst
+    if b is None:
+        return None
+    if t < b.offset:
+        return b.offset
+    phase = (t - b.offset) % b.every
+    base = t - phase
+    return base + b.length if phase < b.length else base + b.every
+
+
+def rate_at(profile: Profile, t: float) -> float:
+    """Open model: the intended arrival rate (per second) at profile time t.
+
+    Each stage ramps linearly from the previous stage's rate (the first from
+    `start_rate`, defaulting to its own rate) to its `rate`; a burst replaces the level.
+    """
+    point = stage_at(profile, t)
+    if point is None:
+        return 0.0
+    if in_burst(profile, t) and profile.burst and profile.burst.rate is not None:
+        return profile.burst.rate
+    target = point.stage.rate or 0.0
+    if point.previous is not None:
+        begin = point.previous.rate or 0.0
+    elif profile.start_rate is not None:
+        begin = profile.start_rate
+    else:
+        begin = target
+    span = point.end - point.start
+    frac = (t - point.start) / span if span > 0 else 1.0
+    return begin + (target - begin) * frac
+
+
+def users_at(profile: Profile, t: float) -> tuple[int, float]:
+    """Closed model: (users wanted, spawn rate) at profile time t; (0, 0) after the end."""
+    point = stage_at(profile, t)
+    if point is None:
+        return 0, 0.0
+    users = point.stage.users or 0
+    spawn = point.stage.spawn_rate or float(max(users, 1))
+    b = profile.burst
+    if b is not None and b.users is not None and in_burst(profile, t):
+        return b.users, max(spawn, float(b.users))
+    return users, spawn
+
+
+def describe_stage(profile: Profile, stage: Stage) -> str:
+    if profile.model == "open":
+        return f"{stage.rate:g}/s for {stage.duration:g}s"
+    spawn = f" at {stage.spawn_rate:g}/s" if stage.spawn_rate else ""
+    return f"{stage.users} users{spawn} for {stage.duration:g}s"

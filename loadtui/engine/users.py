@@ -1,0 +1,141 @@
+"""Closed model: virtual users that each run one task at a time, with think time.
+
+The spawner moves the live user count toward the wanted count at the spawn rate, up
+and down, so stages, bursts and operator actions all ramp the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from time import perf_counter
+
+from loadtui.engine.calls import UserState, sleep_honoured
+from loadtui.engine.gate import Gate
+from loadtui.engine.plan import ClassPlan, WeightedPicker, think_time
+
+SPAWN_STEP_S = 0.05
+
+
+class ClosedUsers:
+    def __init__(self, plans: list[ClassPlan], gate: Gate, rng: random.Random) -> None:
+        self.plans = [p for p in plans if p.calls or p.on_start]
+        self.gate = gate
+        self.rng = rng
+        self.picker = WeightedPicker([p.cls.weight for p in self.plans])
+        self.live: dict[int, tuple[asyncio.Task[None], UserState, int]] = {}
+        self.wanted = 0
+        self.spawn_rate = 1.0
+        self._next_id = 1
+        self._budget = 0.0
+
+    @property
+    def count(self) -> int:
+        return len(self.live)
+
+    @property
+    def busy(self) -> int:
+        return sum(1 for _, u, _ in self.live.values() if u.busy)
+
+    def want(self, users: int, spawn_rate: float | None) -> None:
+        self.wanted = max(0, users)
+        if spawn_rate:
+            self.spawn_rate = spawn_rate
+
+    async def run(self) -> None:
+        """Spawner loop; runs until cancelled."""
+        if not self.plans:
+            return
+        last = perf_counter()
+        while True:
+            await asyncio.sleep(SPAWN_STEP_S)
+            now = perf_counter()
+            dt, last = now - last, now
+            gap = self.wanted - len(self.live)
+            if gap == 0:
+                self._budget = 0.0
+                continue
+            self._budget = min(self._budget + self.spawn_rate * dt, max(1.0, self.spawn_rate))
+            n = min(abs(gap), int(self._budget))
+            if n == 0:
+                continue
+            self._budget -= n
+            if gap > 0:
+                for _ in range(n):
+                    self._spawn()
+            else:
+                self._retire(n)
+
+    def _spawn(self) -> None:
+        idx = self.picker.next()
+        plan = self.plans[idx]
+        uid = self._next_id
+        self._next_id += 1
+        user = UserState(uid, plan.initial_vars(uid))
+        task = asyncio.get_running_loop().create_task(self._user(plan, user))
+        self.live[uid] = (task, user, idx)
+        task.add_done_callback(lambda _t, uid=uid: self._gone(uid))
+
+    def _gone(self, uid: int) -> None:
+        entry = self.live.pop(uid, None)
+        if entry is not None:
+            self.picker.release(entry[2])
+
+    def _retire(self, n: int) -> None:
+        """Stop the newest n users: idle ones at once, busy ones after their call."""
+        for uid in list(self.live)[-n:]:
+            task, user, idx = self.live.pop(uid)
+            self.picker.release(idx)
+            user.stopping = True
+            if not user.busy:
+                task.cancel()
+
+    def stop_all(self) -> list[asyncio.Task[None]]:
+        """Ask every user to stop; returns the tasks still finishing a call."""
+        busy = []
+        for task, user, _ in self.live.values():
+            user.stopping = True
+            if user.busy:
+                busy.append(task)
+            else:
+                task.cancel()
+        self.wanted = 0
+        return busy
+
+    async def _user(self, plan: ClassPlan, user: UserState) -> None:
+        gate, rng = self.gate, self.rng
+        for call in plan.on_start:
+            await gate.wait()
+            if user.stopping:
+                return
+            user.busy = True
+            wait = await call.run(user, perf_counter())
+            user.busy = False
+            if wait:
+                await sleep_honoured(wait, call, user)
+        if not plan.calls:
+            return
+        kind = plan.wait.kind
+        pacing = plan.wait.a if kind == "pacing" else 0.0
+        next_start = perf_counter()
+        while not user.stopping:
+            if gate.paused:
+                await gate.wait()
+                next_start = perf_counter()
+            if pacing:
+                delay = next_start - perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                next_start = max(next_start + pacing, perf_counter())
+            call = plan.pick(rng)
+            user.busy = True
+            wait = await call.run(user, perf_counter())
+            user.busy = False
+            if user.stopping:
+                return
+            if wait:
+                await sleep_honoured(wait, call, user)
+            if kind not in ("none", "pacing"):
+                await asyncio.sleep(think_time(plan.wait, rng))
+            elif kind == "none":
+                await asyncio.sleep(0)

@@ -1,0 +1,191 @@
+"""`loadtui run`: drive one engine run without the console and turn it into reports.
+
+The engine runs on its own thread; this thread reads snapshots, prints progress on
+stderr, feeds the session log and CSV history, and on the way out writes every report
+asked for, even after Ctrl-C or SIGTERM. Exit codes follow design.md.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+from loadtui.engine.host import EngineHost
+from loadtui.engine.runner import RunConfig
+from loadtui.metrics.snapshot import Snapshot
+from loadtui.report.build import build_report
+from loadtui.report.csv_report import CsvWriter
+from loadtui.report.junit import write_junit
+from loadtui.report.markdown import write_markdown
+from loadtui.report.json_report import write_json
+from loadtui.report.text import progress_line, summary_table
+from loadtui.report.thresholds import evaluate
+from loadtui.session.writer import SessionWriter
+
+EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
+CONNECT_KINDS = frozenset({"refused", "dns", "connect_timeout", "tls", "unreachable"})
+
+
+@dataclass
+class Outputs:
+    session: Path | None = None
+    report_json: Path | None = None
+    report_md: Path | None = None
+    csv_prefix: str | None = None
+    junit: Path | None = None
+    quiet: bool = False
+
+
+@dataclass
+class Outcome:
+    code: int
+    reason: str = ""
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+def _unreachable_all_run(final: Snapshot) -> str | None:
+    """A run that never got one response and failed only on connecting: say why."""
+    total = final.total
+    if sum(total.status_codes.values()) or not total.errors:
+        return None
+    if set(total.errors) <= CONNECT_KINDS:
+        kinds = ", ".join(f"{k} x{n}" for k, n in total.errors.items())
+        return f"target unreachable for the whole run ({kinds})"
+    return None
+
+
+class Progress:
+    """A live line on a terminal; a plain line every `every` seconds otherwise."""
+
+    def __init__(self, stream: TextIO, quiet: bool, every: float = 5.0) -> None:
+        self.stream = stream
+        self.quiet = quiet
+        self.tty = stream.isatty()
+        self.every = every
+        self._last = 0.0
+
+    def show(self, snap: Snapshot) -> None:
+        if self.quiet:
+            return
+        for ev in snap.events:
+            self._line(f"[{ev.t:7.1f}s] {ev.kind}: {ev.message}")
+        if self.tty:
+            self.stream.write("\r\x1b[2K" + progress_line(snap))
+            self.stream.flush()
+        elif snap.t - self._last >= self.every:
+            self._last = snap.t
+            self.stream.write(progress_line(snap) + "\n")
+            self.stream.flush()
+
+    def _line(self, text: str) -> None:
+        self.stream.write(("\r\x1b[2K" if self.tty else "") + text + "\n")
+
+    def done(self) -> None:
+        if self.tty and not self.quiet:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run_headless(
+    config: RunConfig,
+    outputs: Outputs,
+    info: dict[str, Any],
+    *,
+    err: TextIO | None = None,
+    out: TextIO | None = None,
+    on_start: Callable[[EngineHost], None] | None = None,
+) -> Outcome:
+    err = err or sys.stderr
+    out = out or sys.stdout
+    session = (
+        SessionWriter(outputs.session, config.scenario, config.target, config.profile)
+        if outputs.session
+        else None
+    )
+    csv = CsvWriter(outputs.csv_prefix) if outputs.csv_prefix else None
+    progress = Progress(err, outputs.quiet)
+    host = EngineHost(config).start()
+    interrupted: list[str] = []
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        if interrupted:  # a second signal: cut in-flight requests short
+            host.stop(grace=0.0, reason=f"{name} again: stopping now")
+        else:
+            host.stop(reason=f"{name}: stopping gracefully")
+        interrupted.append(name)
+
+    previous = _install_signals(on_signal)
+    if on_start is not None:
+        on_start(host)
+    try:
+        last: Snapshot | None = None
+        while host.alive() or not host.snapshots.empty():
+            try:
+                snap = host.snapshots.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            last = snap
+            progress.show(snap)
+            if session:
+                session.on_snapshot(snap)
+            if csv:
+                csv.on_snapshot(snap)
+        host.join()
+    finally:
+        _restore_signals(previous)
+        progress.done()
+    if host.error is not None:
+        raise host.error
+    final = host.final or last
+    assert final is not None
+    results = evaluate(config.scenario.thresholds, final)
+    report = build_report(
+        final, results, info={**info, "saturation": host.engine.saturation_periods()}
+    )
+    _write_reports(report, outputs, csv)
+    if session:
+        session.close({"report": report})
+    if not outputs.quiet:
+        out.write(summary_table(report) + "\n")
+    reason = _unreachable_all_run(final)
+    if reason:
+        return Outcome(EXIT_ABORTED, reason, report)
+    if interrupted:
+        return Outcome(EXIT_ABORTED, f"aborted by {interrupted[0]}", report)
+    if not report.get("passed", True):
+        failed = [t["name"] for t in report.get("thresholds", []) if not t["ok"]]
+        return Outcome(EXIT_THRESHOLD, "thresholds failed: " + "; ".join(failed), report)
+    return Outcome(EXIT_OK, "", report)
+
+
+def _write_reports(report: dict[str, Any], outputs: Outputs, csv: CsvWriter | None) -> None:
+    if outputs.report_json:
+        write_json(report, outputs.report_json)
+    if outputs.report_md:
+        write_markdown(report, outputs.report_md)
+    if outputs.junit:
+        write_junit(report, outputs.junit)
+    if csv:
+        csv.close(report)
+
+
+def _install_signals(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:
+    previous: dict[int, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread (tests): Ctrl-C is then the caller's
+            pass
+    return previous
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler)

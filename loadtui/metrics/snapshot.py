@@ -1,0 +1,147 @@
+"""Immutable per-tick snapshots: the only thing consumers (TUI, headless output, session
+log, thresholds) ever see of a run. Built by the Recorder once per tick; never mutated.
+Latencies are milliseconds, rates per second, sizes bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+RunState = Literal["starting", "running", "paused", "stopping", "stopped"]
+EventKind = Literal["stage", "operator", "warning", "breach", "info", "error"]
+
+PERCENTILES: tuple[tuple[str, float], ...] = (
+    ("p50", 50.0),
+    ("p75", 75.0),
+    ("p90", 90.0),
+    ("p95", 95.0),
+    ("p99", 99.0),
+    ("p99.9", 99.9),
+)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Percentiles of one histogram, in milliseconds. All zero when count == 0."""
+
+    count: int = 0
+    min: float = 0.0
+    mean: float = 0.0
+    p50: float = 0.0
+    p75: float = 0.0
+    p90: float = 0.0
+    p95: float = 0.0
+    p99: float = 0.0
+    p999: float = 0.0
+    max: float = 0.0
+
+    def get(self, metric: str) -> float:
+        """Value by threshold name: "p95", "p99.9", "max", "mean", "min"."""
+        key = "p999" if metric == "p99.9" else metric
+        return float(getattr(self, key))
+
+
+@dataclass(frozen=True)
+class EndpointStats:
+    """Figures for one endpoint (task name), or for all endpoints together."""
+
+    name: str
+    method: str = ""
+    requests: int = 0  # cumulative completed (success + failure, rate-limited excluded)
+    failures: int = 0
+    interval_requests: int = 0
+    interval_failures: int = 0
+    rps: float = 0.0  # over the last interval
+    mean_rps: float = 0.0  # over the whole run
+    latency: Latency = field(default_factory=Latency)  # cumulative
+    interval_latency: Latency = field(default_factory=Latency)
+    status_codes: dict[int, int] = field(default_factory=dict)  # cumulative
+    errors: dict[str, int] = field(default_factory=dict)  # cumulative, by kind
+    bytes_in: int = 0
+    bytes_out: int = 0
+    histogram: bytes = b""  # encoded interval HdrHistogram (µs), for logs and merging
+
+    @property
+    def error_rate(self) -> float:
+        return self.failures / self.requests if self.requests else 0.0
+
+
+@dataclass(frozen=True)
+class PoolGauges:
+    """The engine's HTTP connection pools, summed over origins."""
+
+    open: int = 0
+    in_use: int = 0
+    idle: int = 0
+    waiting: int = 0  # requests queued for a connection
+    connects: int = 0  # cumulative new connections
+    connects_per_s: float = 0.0
+    connect_ms_mean: float = 0.0  # over the last interval
+    connect_errors: int = 0
+
+
+@dataclass(frozen=True)
+class SystemGauges:
+    """The generator process (and later the target), sampled with psutil."""
+
+    cpu_percent: float = 0.0  # of one core
+    rss_bytes: int = 0
+    loop_lag_ms: float = 0.0  # max event-loop lag seen in the interval
+    fds: int = 0
+    target_cpu_percent: float | None = None
+    target_rss_bytes: int | None = None
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """429 / 503-with-Retry-After kept apart from the latency of real answers."""
+
+    responses: int = 0
+    with_retry_after: int = 0
+    honoured: int = 0
+    waited_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class LoadState:
+    state: RunState = "starting"
+    model: Literal["closed", "open"] = "closed"
+    profile: str = ""
+    users: int = 0
+    users_target: int = 0
+    rate: float = 0.0  # arrival rate now (open model), per second
+    inflight: int = 0
+    late_starts: int = 0  # open model: starts more than 10 ms behind schedule
+    dropped: int = 0  # open model: starts skipped because max_inflight was reached
+    stage: int = 0  # 0-based index, -1 when manual control overrides the profile
+    stages: int = 0
+    stage_left_s: float = 0.0
+    following_profile: bool = True
+
+
+@dataclass(frozen=True)
+class Event:
+    t: float  # seconds since the run started
+    kind: EventKind
+    message: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    seq: int
+    t: float  # seconds since start
+    wall: float  # epoch seconds
+    interval_s: float
+    load: LoadState
+    total: EndpointStats
+    endpoints: tuple[EndpointStats, ...] = ()
+    pool: PoolGauges = field(default_factory=PoolGauges)
+    system: SystemGauges = field(default_factory=SystemGauges)
+    rate_limit: RateLimit = field(default_factory=RateLimit)
+    events: tuple[Event, ...] = ()  # new since the previous snapshot
+    warnings: tuple[str, ...] = ()  # standing conditions (e.g. generator saturated)
+
+    def endpoint(self, name: str) -> EndpointStats | None:
+        return next((e for e in self.endpoints if e.name == name), None)

@@ -1,0 +1,212 @@
+"""The scenario as the engine sees it: frozen dataclasses, validated once at load.
+
+Everything here is plain data (no I/O, no parsing), so a Plan can cross a thread or
+process boundary and be compared in tests. Durations are seconds (float), latencies
+in thresholds are milliseconds, rates are per second.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+WaitKind = Literal["none", "constant", "uniform", "exponential", "pacing"]
+Model = Literal["closed", "open"]
+Op = Literal["<", "<=", ">", ">=", "=="]
+Pairs = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Per-request limits in seconds; `total` bounds connect + send + read."""
+
+    connect: float = 10.0
+    read: float = 30.0
+    total: float = 60.0
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    url: str  # scheme://host[:port][/base-path], no trailing slash
+    headers: Pairs = ()
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    verify_tls: bool = True
+    http2: bool = False
+    max_connections: int = 10_000  # pool cap per origin; extra requests wait
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Think time between tasks. `pacing` means one task start every `a` seconds."""
+
+    kind: WaitKind = "none"
+    a: float = 0.0  # constant / uniform low / exponential mean / pacing interval
+    b: float = 0.0  # uniform high
+
+    def text(self) -> str:
+        if self.kind == "none":
+            return "none"
+        if self.kind == "uniform":
+            return f"uniform({self.a:g}s, {self.b:g}s)"
+        return f"{self.kind}({self.a:g}s)"
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What makes a response a failure, apart from transport errors.
+
+    With no `status` set, any status >= 400 fails (as in Locust and k6).
+    """
+
+    status: frozenset[int] | None = None
+    body_contains: str | None = None
+    json_equals: tuple[tuple[str, Any], ...] = ()  # (JSON pointer, expected value)
+    max_latency: float | None = None  # seconds
+
+    @property
+    def needs_body(self) -> bool:
+        return self.body_contains is not None or bool(self.json_equals)
+
+
+@dataclass(frozen=True)
+class Extract:
+    """Save a value from a response into a user variable for later tasks."""
+
+    var: str
+    json: str | None = None  # JSON pointer, e.g. "/token" or "/items/0/id"
+    header: str | None = None  # response header name, case-insensitive
+
+
+@dataclass(frozen=True)
+class HttpTask:
+    """A declarative request. `{var}` in path, query, headers and body is a user variable.
+
+    `body` holds the encoded body (JSON, msgpack or raw); when `templated` is False the
+    whole request is encoded once and reused byte for byte.
+    """
+
+    name: str
+    method: str = "GET"
+    path: str = "/"
+    weight: float = 1.0
+    query: Pairs = ()
+    headers: Pairs = ()
+    body: bytes | None = None
+    content_type: str | None = None
+    body_template: Any = None  # JSON/msgpack value with `{var}` strings, when templated
+    body_format: Literal["json", "msgpack", "raw"] | None = None
+    templated: bool = False
+    checks: Checks = field(default_factory=Checks)
+    extract: tuple[Extract, ...] = ()
+    on_429: Literal["count", "honor"] = "count"
+
+    @property
+    def needs_body(self) -> bool:
+        return self.checks.needs_body or any(e.json for e in self.extract)
+
+    @property
+    def needs_headers(self) -> bool:
+        return self.on_429 == "honor" or any(e.header for e in self.extract)
+
+
+@dataclass(frozen=True)
+class PythonTask:
+    """`call = "module:function"`: async def fn(client: httpx.AsyncClient, vars: dict)."""
+
+    name: str
+    module: str
+    function: str
+    weight: float = 1.0
+    search_path: str = ""  # the scenario's folder, put on sys.path to import `module`
+
+
+Task = HttpTask | PythonTask
+
+
+@dataclass(frozen=True)
+class UserClass:
+    name: str
+    weight: float = 1.0
+    wait: Wait = field(default_factory=Wait)
+    tasks: tuple[Task, ...] = ()
+    on_start: tuple[Task, ...] = ()  # run once, in order, when the user starts
+    variables: Pairs = ()  # initial user variables
+    websocket: tuple[tuple[str, Any], ...] | None = None  # raw table, for the streams issue
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of a profile.
+
+    Closed model: reach `users` at `spawn_rate` users/s, then hold until `duration` ends.
+    Open model: ramp the arrival rate linearly from the previous stage's rate to `rate`
+    over `duration` (the first stage starts at the profile's `start_rate`, or its own).
+    """
+
+    duration: float
+    users: int | None = None
+    spawn_rate: float | None = None
+    rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Every `every` seconds (after `offset`), for `length` seconds, load jumps to
+    `rate` (open model) or `users` (closed model), then returns to the stage level."""
+
+    every: float
+    length: float
+    rate: float | None = None
+    users: int | None = None
+    offset: float = 0.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    model: Model = "closed"
+    stages: tuple[Stage, ...] = ()
+    repeat: int = 1
+    burst: Burst | None = None
+    start_rate: float | None = None
+    max_inflight: int = 10_000  # open model: starts beyond this many in flight are dropped
+    description: str = ""
+
+    @property
+    def duration(self) -> float:
+        return sum(s.duration for s in self.stages) * max(1, self.repeat)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """`p95 = "< 2000ms"` → Threshold("p95", "<", 2000.0). Latency metrics are in ms,
+    error_rate a fraction (1 % → 0.01), status_5xx a count, rps per second."""
+
+    metric: str  # p50 p75 p90 p95 p99 p99.9 max mean error_rate status_5xx rps
+    op: Op
+    value: float
+    endpoint: str | None = None
+    text: str = ""
+
+    @property
+    def label(self) -> str:
+        where = f"{self.endpoint}: " if self.endpoint else ""
+        return f"{where}{self.metric} {self.text or f'{self.op} {self.value:g}'}"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    path: str = ""  # file it came from, for messages and python-task imports
+    description: str = ""
+    targets: tuple[Target, ...] = ()
+    users: tuple[UserClass, ...] = ()
+    profiles: tuple[Profile, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+
+    def target(self, name: str) -> Target | None:
+        return next((t for t in self.targets if t.name == name), None)
+
+    def profile(self, name: str) -> Profile | None:
+        return next((p for p in self.profiles if p.name == name), None)

@@ -1,0 +1,147 @@
+"""Tasks end to end: checks, extraction into later requests, 429 lanes, Python tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.runs import run
+
+BASE = """
+name = "t"
+[targets.demo]
+url = "${LOADTUI_TARGET}"
+"""
+
+
+async def test_login_extract_token_then_authorised_calls(demo_url: str) -> None:
+    text = BASE + """
+[[users]]
+name = "member"
+wait = "constant(0.02s)"
+[[users.on_start]]
+name = "login"
+method = "POST"
+path = "/api/login"
+json = { user = "u{user_id}", password = "pw" }
+extract = [{ var = "token", json = "/token" }]
+[[users.tasks]]
+name = "me"
+path = "/api/me"
+headers = { Authorization = "Bearer {token}" }
+checks = { status = [200], json = { "/user" = "u1" } }
+"""
+    final, _, _ = await run(text, demo_url, users=1, spawn_rate=10, duration=1.0)
+    login, me = final.endpoint("login"), final.endpoint("me")
+    assert login is not None and login.requests == 1 and login.failures == 0
+    assert me is not None and me.requests > 5
+    assert me.failures == 0, me.errors
+
+
+async def test_failed_checks_count_apart_from_transport_errors(demo_url: str) -> None:
+    text = BASE + """
+[[users]]
+name = "u"
+wait = "constant(0.01s)"
+[[users.tasks]]
+name = "wrong body"
+path = "/api/fast"
+checks = { body_contains = "definitely-not-there" }
+[[users.tasks]]
+name = "missing"
+path = "/api/items/abc"
+[[users.tasks]]
+name = "no such field"
+path = "/health"
+extract = [{ var = "x", json = "/nope" }]
+"""
+    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=1.0)
+    body = final.endpoint("wrong body")
+    missing = final.endpoint("missing")
+    nofield = final.endpoint("no such field")
+    assert body is not None and body.failures == body.requests > 0
+    assert body.errors == {"check: body_contains": body.failures}
+    assert missing is not None and missing.errors == {"HTTP 404": missing.failures}
+    assert nofield is not None and nofield.errors == {"extract: x": nofield.failures}
+    assert not set(final.total.errors) & {"refused", "reset", "timeout", "protocol"}
+
+
+async def test_429_lane_and_honoured_retry_after(demo_url: str) -> None:
+    text = BASE + """
+[[users]]
+name = "u"
+wait = "none"
+[[users.tasks]]
+name = "limited"
+path = "/api/limited"
+query = { rate = "20" }
+on_429 = "honor"
+"""
+    final, _, _ = await run(text, demo_url, users=10, spawn_rate=100, duration=1.5)
+    ep = final.endpoint("limited")
+    assert ep is not None
+    lane = final.rate_limit
+    assert lane.responses > 0 and lane.with_retry_after == lane.responses
+    assert lane.honoured > 0 and lane.waited_s > 0
+    # Honouring users back off: far fewer 429s than an unbounded hammering would give.
+    assert lane.responses < 200
+    assert 429 not in {c for c in ep.status_codes if ep.failures}  # not counted as failures
+
+
+async def test_python_task_requests_are_timed_and_named(demo_url: str, tmp_path: Path) -> None:
+    (tmp_path / "flows.py").write_text(
+        "async def browse(client, vars):\n"
+        "    r = await client.get('/api/items')\n"
+        "    r.raise_for_status()\n"
+        "    item = r.json()[0]['id']\n"
+        "    await client.get(f'/api/items/{item}', extensions={'name': 'item detail'})\n"
+        "    vars['seen'] = vars.get('seen', 0) + 1\n"
+        "\n"
+        "async def broken(client, vars):\n"
+        "    raise RuntimeError('bug in user code')\n"
+    )
+    text = BASE + """
+[[users]]
+name = "u"
+wait = "constant(0.02s)"
+[[users.tasks]]
+name = "browse"
+call = "flows:browse"
+[[users.tasks]]
+name = "broken"
+call = "flows:broken"
+weight = 0.2
+"""
+    scen = tmp_path / "s.toml"
+    scen.write_text(text)
+    from loadtui.engine.runner import Engine, RunConfig
+    from loadtui.scenario import load_scenario
+    from loadtui.scenario.select import pick_profile, pick_target
+
+    plan = load_scenario(scen, env={"LOADTUI_TARGET": demo_url})
+    config = RunConfig(plan, pick_target(plan, None),
+                       pick_profile(plan, None, users=2, duration=1.0), duration=1.0)
+    final = await Engine(config, lambda s: None).run()
+    browse, detail = final.endpoint("browse"), final.endpoint("item detail")
+    assert browse is not None and browse.requests > 5 and browse.failures == 0
+    assert detail is not None and detail.requests > 0
+    assert browse.latency.p50 > 0
+    broken = final.endpoint("broken")
+    assert broken is not None and broken.errors == {"python: RuntimeError": broken.failures}
+
+
+async def test_msgpack_push_and_templated_bodies(demo_url: str) -> None:
+    text = BASE + """
+[[users]]
+name = "writer"
+wait = "none"
+[[users.tasks]]
+name = "push"
+method = "POST"
+path = "/api/push"
+msgpack = { user = "{user_id}", payload = "abc", n = 3 }
+checks = { status = [201] }
+"""
+    final, _, _ = await run(text, demo_url, users=4, spawn_rate=100, duration=1.0)
+    push = final.endpoint("push")
+    assert push is not None and push.requests > 20 and push.failures == 0, push.errors
+    assert push.bytes_out > 0
