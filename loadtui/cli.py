@@ -67,7 +67,7 @@ def _demo_target_if(needed: bool, quiet: bool) -> Iterator[str | None]:
     if not needed:
         yield None
         return
-    from loadtui.demo.runner import start_subprocess
+    from loadtui.demo.runner import start_subprocess, stop_subprocess
 
     proc, port = start_subprocess("127.0.0.1", 0)
     url = f"http://127.0.0.1:{port}"
@@ -76,11 +76,7 @@ def _demo_target_if(needed: bool, quiet: bool) -> Iterator[str | None]:
     try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except Exception:
-            proc.kill()
+        stop_subprocess(proc)
 
 
 def _load(path: Path, env_target: str | None):  # -> Scenario
@@ -95,7 +91,7 @@ def _load(path: Path, env_target: str | None):  # -> Scenario
         raise Failure(f"{path} has problems:\n{exc.format()}") from None
 
 
-def _check_python_tasks(scenario) -> None:  # noqa: ANN001
+def _check_python_tasks(scenario) -> None:
     from loadtui.engine.pycalls import load_function
     from loadtui.scenario.model import PythonTask
 
@@ -113,7 +109,9 @@ def _check_python_tasks(scenario) -> None:  # noqa: ANN001
 
 @app.command()
 def run(
-    scenario: Annotated[Path | None, typer.Argument(help="Scenario TOML (default: the demo)")] = None,
+    scenario: Annotated[
+        Path | None, typer.Argument(help="Scenario TOML (default: the demo)")
+    ] = None,
     target: Annotated[str | None, typer.Option("--target", help="Target name or URL")] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="Profile name")] = None,
     users: Annotated[int | None, typer.Option("-u", "--users", help="Closed model: users")] = None,
@@ -201,9 +199,22 @@ def console(
 ) -> None:
     """The console (bare `loadtui`). Until the TUI lands it runs headless with progress."""
     typer.echo("loadtui: the live console is not built yet; running headless.", err=True)
-    run(scenario=scenario, target=target, profile=profile, users=None, spawn_rate=None,
-        rate=None, duration=None, session=None, report_json=None, report_md=None, csv=None,
-        junit=None, tick=0.5, quiet=False)
+    run(
+        scenario=scenario,
+        target=target,
+        profile=profile,
+        users=None,
+        spawn_rate=None,
+        rate=None,
+        duration=None,
+        session=None,
+        report_json=None,
+        report_md=None,
+        csv=None,
+        junit=None,
+        tick=0.5,
+        quiet=False,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,5 @@
+"""`python -m loadtui` is the `loadtui` command."""
+
+from loadtui.cli import main
+
+main()
