@@ -33,7 +33,9 @@ def test_repeat_expands_stages() -> None:
 
 def test_burst_replaces_rate_for_its_length() -> None:
     p = Profile(
-        "incident", model="open", stages=(Stage(1440, rate=0.9),),
+        "incident",
+        model="open",
+        stages=(Stage(1440, rate=0.9),),
         burst=Burst(every=60, length=4, rate=22.5, offset=30),
     )
     assert rate_at(p, 10) == pytest.approx(0.9)
@@ -47,8 +49,11 @@ def test_burst_replaces_rate_for_its_length() -> None:
 
 
 def test_closed_users_and_spawn_rate_with_burst() -> None:
-    p = Profile("heavy", stages=(Stage(60, users=20, spawn_rate=5),),
-                burst=Burst(every=30, length=5, users=100))
+    p = Profile(
+        "heavy",
+        stages=(Stage(60, users=20, spawn_rate=5),),
+        burst=Burst(every=30, length=5, users=100),
+    )
     assert users_at(p, 10) == (20, 5)
     users, spawn = users_at(p, 31)
     assert users == 100 and spawn >= 100  # bursts arrive fast, not at the stage's pace

@@ -22,12 +22,15 @@ async def run(
     profile: str | None = None,
     duration: float | None = None,
     tick: float = 0.25,
+    grace: float = 5.0,
     on_snapshot: Callable[[Engine, Snapshot], None] | None = None,
     **overrides: float,
 ) -> tuple[Snapshot, list[Snapshot], Engine]:
     plan = scenario(text, url)
     prof = pick_profile(plan, profile, duration=duration, **overrides)  # type: ignore[arg-type]
-    config = RunConfig(plan, pick_target(plan, None), prof, tick_s=tick, duration=duration)
+    config = RunConfig(
+        plan, pick_target(plan, None), prof, tick_s=tick, duration=duration, grace_s=grace
+    )
     snaps: list[Snapshot] = []
     engine: Engine
 
