@@ -1,0 +1,89 @@
+"""Number formatting shared by the text, Markdown and CSV renderings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+def endpoint_label(row: Mapping[str, Any]) -> str:
+    """The endpoint's name; a bare path gets its method in front (`GET /items`)."""
+    name = str(row.get("name", ""))
+    method = row.get("method") or ""
+    return f"{method} {name}" if method and name.startswith("/") else name
+
+
+def ms(value: float | None) -> str:
+    """Latency in ms with about 3 significant digits: 0.42, 3.14, 12.3, 450, 12345."""
+    if value is None:
+        return "-"
+    if value < 10:
+        return f"{value:.2f}"
+    if value < 100:
+        return f"{value:.1f}"
+    return f"{value:.0f}"
+
+
+def latency(lat: Mapping[str, float], key: str) -> str:
+    """A cell of a report's `latency_ms`; "-" when nothing was measured (max is 0)."""
+    if not lat.get("max"):
+        return "-"
+    return ms(lat.get(key, 0.0))
+
+
+def count(value: int) -> str:
+    return f"{value:,}"
+
+
+def rate(value: float) -> str:
+    """Requests per second."""
+    if value < 10:
+        return f"{value:.2f}"
+    if value < 1000:
+        return f"{value:.1f}"
+    return f"{value:,.0f}"
+
+
+def pct(fraction: float) -> str:
+    """A fraction as a percentage: 0.0123 → 1.23%."""
+    value = fraction * 100
+    if value == 0:
+        return "0%"
+    if value < 0.01:
+        return "<0.01%"
+    if value < 10:
+        return f"{value:.2f}%"
+    return f"{value:.1f}%"
+
+
+def size(n: float) -> str:
+    """Bytes: 512 B, 1.5 KiB, 23.4 MiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"  # pragma: no cover
+
+
+def duration(seconds: float) -> str:
+    """12.3s, 4m05s, 1h02m."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    m, s = divmod(int(seconds), 60)
+    if m < 60:
+        return f"{m}m{s:02d}s"
+    h, m = divmod(m, 60)
+    return f"{h}h{m:02d}m"
+
+
+def observed(metric: str, value: float | None) -> str:
+    """A threshold's observed value in its unit ("no data" for None)."""
+    if value is None:
+        return "no data"
+    if metric == "error_rate":
+        return pct(value)
+    if metric == "rps":
+        return f"{rate(value)}/s"
+    if metric.startswith("status_"):
+        return count(int(value))
+    return f"{ms(value)}ms"

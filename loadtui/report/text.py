@@ -1,0 +1,139 @@
+"""Plain-text renderings for the terminal: the end-of-run table and the live progress line.
+
+Plain `str` (no rich), ASCII rules, so the output reads the same in a CI log, a pipe or
+a TTY.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from loadtui.metrics.snapshot import Snapshot
+from loadtui.report import _fmt
+
+_Row = Mapping[str, Any]
+# (header, width, cell); columns named in _DROP_ORDER go, in that order, while too wide
+_COLUMNS: list[tuple[str, int, Callable[[_Row], str]]] = [
+    ("Requests", 10, lambda r: _fmt.count(r["requests"])),
+    ("Fail", 8, lambda r: _fmt.count(r["failures"])),
+    ("req/s", 9, lambda r: _fmt.rate(r["rps"])),
+    ("p50", 7, lambda r: _lat(r, "p50")),
+    ("p90", 7, lambda r: _lat(r, "p90")),
+    ("p95", 7, lambda r: _lat(r, "p95")),
+    ("p99", 7, lambda r: _lat(r, "p99")),
+    ("p99.9", 7, lambda r: _lat(r, "p99.9")),
+    ("max", 8, lambda r: _lat(r, "max")),
+]
+_DROP_ORDER = ("p90", "p99.9", "p50", "p95", "Fail")
+_NAME_MIN = 12
+
+
+def _lat(row: _Row, key: str) -> str:
+    return _fmt.latency(row["latency_ms"], key)
+
+
+def _endpoint_table(report: _Row, width: int) -> list[str]:
+    columns = list(_COLUMNS)
+    for header in _DROP_ORDER:
+        if _NAME_MIN + sum(w + 1 for _, w, _c in columns) <= width:
+            break
+        columns = [c for c in columns if c[0] != header]
+    rows = [(_fmt.endpoint_label(e), e) for e in report["endpoints"]]
+    longest = max([len("Endpoint"), *(len(name) for name, _ in rows)])
+    room = width - sum(w + 1 for _, w, _c in columns)
+    name_w = max(_NAME_MIN, min(room, longest))
+
+    def line(name: str, cells: list[str]) -> str:
+        if len(name) > name_w:
+            name = name[: name_w - 1] + "~"
+        return (
+            name.ljust(name_w)
+            + "".join(" " + c.rjust(w) for c, (_, w, _f) in zip(cells, columns, strict=True))
+        ).rstrip()
+
+    out = [line("Endpoint", [h for h, _w, _c in columns])]
+    out.append("-" * (name_w + sum(w + 1 for _, w, _c in columns)))
+    for name, row in rows:
+        out.append(line(name, [cell(row) for _h, _w, cell in columns]))
+    if len(rows) != 1:
+        out.append(out[1])
+        out.append(line("Total", [cell(report) for _h, _w, cell in columns]))
+    return out
+
+
+def _counts_line(label: str, counts: Mapping[str, int], width: int) -> list[str]:
+    if not counts:
+        return [f"{label}: none"]
+    text = ", ".join(f"{key} x{_fmt.count(n)}" for key, n in counts.items())
+    return textwrap.wrap(f"{label}: {text}", width=width, subsequent_indent="  ")
+
+
+def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
+    """The end-of-run summary of a report dict (see build.build_report)."""
+    width = max(40, width)
+    head = " | ".join(
+        f"{k} {report[k]}" for k in ("scenario", "target", "profile") if report.get(k)
+    )
+    lines = [head] if head else []
+    lines.append(
+        f"{_fmt.count(report['requests'])} requests in {_fmt.duration(report['duration_s'])}"
+        f" ({_fmt.rate(report['rps'])} req/s), {_fmt.count(report['failures'])} failed"
+        f" ({_fmt.pct(report.get('error_rate', 0.0))})"
+    )
+    lines.append("")
+    lines.append("Per endpoint (latency in ms):")
+    lines += _endpoint_table(report, width)
+    lines.append("")
+    lines += _counts_line("Status codes", report["status_codes"], width)
+    lines += _counts_line("Errors", report["errors"], width)
+    rl = report.get("rate_limited") or {}
+    if rl.get("responses"):
+        lines.append(
+            f"Rate limited: {_fmt.count(rl['responses'])}"
+            f" ({_fmt.count(rl['with_retry_after'])} with Retry-After);"
+            f" honoured {_fmt.count(rl['honoured'])}, waited {rl['waited_s']:.1f}s"
+        )
+    om = report.get("open_model") or {}
+    if om.get("late_starts") or om.get("dropped"):
+        lines.append(
+            f"Open model: {_fmt.count(om['late_starts'])} late starts,"
+            f" {_fmt.count(om['dropped'])} dropped"
+        )
+    results = report.get("thresholds") or []
+    if results:
+        lines.append("")
+        lines.append("Thresholds:")
+        for r in results:
+            observed = _fmt.observed(r.get("metric", ""), r["observed"])
+            lines.append(f"  {'PASS' if r['ok'] else 'FAIL'}  {r['name']}  (observed {observed})")
+        failed = sum(1 for r in results if not r["ok"])
+        verdict = "PASSED" if not failed else f"FAILED ({failed} of {len(results)} thresholds)"
+        lines.append(f"Result: {verdict}")
+    return "\n".join(lines)
+
+
+def progress_line(snap: Snapshot) -> str:
+    """One short line for headless progress: figures of the last interval."""
+    load, tot = snap.load, snap.total
+    parts: list[str] = []
+    if load.state != "running":
+        parts.append(load.state)
+    if load.model == "open":
+        parts.append(f"rate {_fmt.rate(load.rate)}/s inflight {load.inflight}")
+    else:
+        parts.append(f"users {load.users}/{load.users_target}")
+    parts.append(f"{_fmt.rate(tot.rps)} req/s")
+    lat = tot.interval_latency
+    if lat.count:
+        parts.append(f"p50 {_fmt.ms(lat.p50)} p95 {_fmt.ms(lat.p95)} p99 {_fmt.ms(lat.p99)} ms")
+    else:
+        parts.append("p50 - p95 - p99 - ms")
+    err = tot.interval_failures / tot.interval_requests if tot.interval_requests else 0.0
+    parts.append(f"err {_fmt.pct(err)}")
+    if load.stage < 0:
+        parts.append("manual")
+    elif load.stages:
+        parts.append(f"stage {load.stage + 1}/{load.stages} ({_fmt.duration(load.stage_left_s)})")
+    return f"[{_fmt.duration(snap.t)}] " + " | ".join(parts)

@@ -1,0 +1,117 @@
+"""Report files: JSON (for scripts), Markdown (for PR comments), JUnit XML (for CI).
+
+Every writer takes the dict of `build.build_report`; the path "-" means stdout. Files
+are written to a temporary name and renamed, so a CI step never reads half a report.
+The CSV writer lives in `csv_report` (it follows the run tick by tick).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from loadtui.report import _fmt
+from loadtui.report.csv_report import CsvWriter
+from loadtui.report.markdown import render_markdown
+from loadtui.report.thresholds import format_limit
+
+__all__ = [
+    "CsvWriter",
+    "render_json",
+    "render_junit",
+    "render_markdown",
+    "write_json",
+    "write_junit",
+    "write_markdown",
+    "write_text",
+]
+
+
+def write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write `text` atomically (temp file + rename); "-" writes to stdout."""
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_json(report: Mapping[str, Any]) -> str:
+    """Strict JSON (ValueError on NaN/inf: build_report never produces them)."""
+    return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def write_json(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    write_text(path, render_json(report))
+
+
+def write_markdown(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    write_text(path, render_markdown(report))
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _x(text: object) -> str:
+    """Text XML 1.0 can hold: ElementTree escapes <, & and quotes, not control chars."""
+    return _XML_BAD.sub("?", str(text))
+
+
+def render_junit(report: Mapping[str, Any]) -> str:
+    """One testsuite, one testcase per threshold; a failed threshold has a <failure>."""
+    thresholds = report.get("thresholds") or []
+    failures = sum(1 for t in thresholds if not t["ok"])
+    name = _x(f"loadtui {report.get('scenario') or 'run'}".strip())
+    duration = f"{float(report.get('duration_s') or 0.0):.3f}"
+    attrs = {"name": name, "tests": str(len(thresholds)), "failures": str(failures)}
+    suites = ET.Element("testsuites", {**attrs, "errors": "0", "time": duration})
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        {**attrs, "errors": "0", "skipped": "0", "time": duration},
+    )
+    if report.get("started"):
+        suite.set("timestamp", _x(report["started"]))
+    shown = [
+        k
+        for k in ("scenario", "target", "profile", "requests", "failures", "rps")
+        if report.get(k) not in (None, "")
+    ]
+    if shown:
+        props = ET.SubElement(suite, "properties")
+        for key in shown:
+            ET.SubElement(props, "property", {"name": key, "value": _x(report[key])})
+    for t in thresholds:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            {"classname": "loadtui.thresholds", "name": _x(t["name"]), "time": "0"},
+        )
+        if not t["ok"]:
+            observed = _fmt.observed(t.get("metric", ""), t["observed"])
+            limit = f"{t.get('op', '')} {format_limit(t.get('metric', ''), t['limit'])}".strip()
+            message = f"observed {observed}, limit {limit}"
+            failure = ET.SubElement(case, "failure", {"message": _x(message), "type": "threshold"})
+            failure.text = _x(f"{t['name']}: {message}")
+    ET.indent(suites)
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def write_junit(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    write_text(path, render_junit(report))

@@ -1,0 +1,94 @@
+"""Plain-text summary table and the headless progress line."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from loadtui.metrics.snapshot import Latency, LoadState, Snapshot
+from loadtui.report.build import build_report
+from loadtui.report.text import progress_line, summary_table
+from loadtui.report.thresholds import evaluate
+from loadtui.scenario.model import Threshold
+
+
+def _report(final: Snapshot) -> dict:
+    ts = [Threshold("p95", "<", 2000), Threshold("error_rate", "<", 0.01)]
+    return build_report(final, evaluate(ts, final), info={"scenario": "shop"})
+
+
+def test_summary_table_has_every_part(final: Snapshot) -> None:
+    text = summary_table(_report(final))
+    lines = text.splitlines()
+    assert all(len(line) <= 100 for line in lines)
+    assert "scenario shop" in lines[0]
+    assert "102 requests in 10.0s (10.2 req/s), 3 failed (2.94%)" in text
+    header = next(line for line in lines if line.startswith("Endpoint"))
+    for col in ("Requests", "Fail", "req/s", "p50", "p90", "p95", "p99", "p99.9", "max"):
+        assert col in header.split()
+    rows = {line.split("  ")[0].strip(): line for line in lines}
+    for name in ("GET /a", "b | pipe", "c", "Total"):
+        assert name in rows, name
+    assert rows["GET /a"].split()[2:5] == ["100", "1", "10.0"]
+    assert rows["GET /a"].split()[-1] == "100"  # max 100.031 ms
+    assert rows["c"].split()[-1] == "-"  # nothing measured
+    assert "Status codes: 200 x99, 429 x1, 500 x1" in text
+    assert "Errors: refused x2, HTTP 500 x1" in text
+    assert "Rate limited: 1 (1 with Retry-After); honoured 1, waited 2.0s" in text
+    assert "Open model: 3 late starts, 1 dropped" in text
+    assert "  PASS  p95 < 2000ms  (observed 10.0ms)" in text
+    assert "  FAIL  error_rate < 1%  (observed 2.94%)" in text
+    assert text.endswith("Result: FAILED (1 of 2 thresholds)")
+
+
+def test_summary_table_narrow_and_long_names(final: Snapshot) -> None:
+    rep = _report(final)
+    rep["endpoints"][1]["name"] = "a very long endpoint name " * 6
+    for width in (60, 72, 100, 160):
+        lines = summary_table(rep, width=width).splitlines()
+        table = [line for line in lines if line.startswith(("Endpoint", "GET /a", "a very"))]
+        assert len(table) == 3
+        assert all(len(line) <= width for line in table), width
+        assert any(line.startswith("a very") and line.split()[-1] for line in table)
+    narrow = summary_table(rep, width=60)
+    assert "Fail" in narrow and "p99" in narrow and "~" in narrow
+
+
+def test_summary_table_single_endpoint_and_no_thresholds(final: Snapshot) -> None:
+    one = replace(final, endpoints=final.endpoints[:1])
+    text = summary_table(build_report(one, [], info={}))
+    assert "Total" not in text  # one endpoint is its own total
+    assert "Thresholds" not in text and "Result" not in text
+    empty = replace(final, endpoints=(), total=replace(final.total, status_codes={}, errors={}))
+    text = summary_table(build_report(empty, [], info={}))
+    assert "Status codes: none" in text and "Errors: none" in text
+
+
+def test_progress_line(final: Snapshot) -> None:
+    closed = replace(
+        final,
+        t=65.0,
+        load=LoadState(
+            state="running", users=40, users_target=50, stage=1, stages=3, stage_left_s=12
+        ),
+        total=replace(
+            final.total,
+            rps=1234.5,
+            interval_requests=1000,
+            interval_failures=5,
+            interval_latency=Latency(count=10, p50=3.14159, p95=12.34, p99=45.6),
+        ),
+    )
+    line = progress_line(closed)
+    assert line == (
+        "[1m05s] users 40/50 | 1,234 req/s | p50 3.14 p95 12.3 p99 45.6 ms | err 0.50%"
+        " | stage 2/3 (12.0s)"
+    )
+    assert len(line) < 100
+    open_paused = replace(
+        closed,
+        load=LoadState(state="paused", model="open", rate=200, inflight=7, stage=-1),
+        total=replace(closed.total, interval_latency=Latency(), interval_requests=0),
+    )
+    line = progress_line(open_paused)
+    assert line.startswith("[1m05s] paused | rate 200.0/s inflight 7 |")
+    assert "p50 - p95 - p99 - ms" in line and "err 0%" in line and line.endswith("manual")
