@@ -20,9 +20,9 @@ from loadtui.engine.checks import extract, failed_check, header, retry_after
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.pool import Pool
 from loadtui.engine.http.request import encode_request
-from loadtui.engine.templating import fill, fill_value
 from loadtui.metrics.recorder import EndpointRecorder
 from loadtui.scenario.model import HttpTask, Target
+from loadtui.scenario.template import render, render_value
 
 
 class UserState:
@@ -60,7 +60,7 @@ def request_target(base_path: str, path: str, query: tuple[tuple[str, str], ...]
 def encode_body(task: HttpTask, variables: dict[str, Any]) -> bytes | None:
     if not task.templated or task.body_template is None:
         return task.body
-    value = fill_value(task.body_template, variables)
+    value = render_value(task.body_template, variables)
     if task.body_format == "json":
         return json.dumps(value, separators=(",", ":")).encode()
     if task.body_format == "msgpack":
@@ -107,8 +107,18 @@ class _Judge:
 class HttpCall(_Judge):
     """A declarative task over the engine's own HTTP/1.1 pool (the fast path)."""
 
-    __slots__ = ("_base", "_head", "_host", "_raw", "_timeout", "name", "pool", "target",
-                 "want_body", "want_headers")
+    __slots__ = (
+        "_base",
+        "_head",
+        "_host",
+        "_raw",
+        "_timeout",
+        "name",
+        "pool",
+        "target",
+        "want_body",
+        "want_headers",
+    )
 
     def __init__(self, task: HttpTask, target: Target, pool: Pool, rec: EndpointRecorder) -> None:
         super().__init__(task, rec)
@@ -126,9 +136,9 @@ class HttpCall(_Judge):
 
     def _encode(self, task: HttpTask, target: Target, variables: dict[str, Any]) -> bytes:
         if task.templated:
-            path = fill(task.path, variables)
-            query = tuple((k, fill(v, variables)) for k, v in task.query)
-            hdrs = tuple((k, fill(v, variables)) for k, v in (*target.headers, *task.headers))
+            path = render(task.path, variables)
+            query = tuple((k, render(v, variables)) for k, v in task.query)
+            hdrs = tuple((k, render(v, variables)) for k, v in (*target.headers, *task.headers))
         else:
             path, query, hdrs = task.path, task.query, (*target.headers, *task.headers)
         if task.content_type and not any(k.lower() == "content-type" for k, _ in hdrs):
@@ -141,7 +151,11 @@ class HttpCall(_Judge):
     async def run(self, user: UserState, started: float) -> float:
         raw = self._raw
         if raw is None:
-            raw = self._encode(self.task, self.target, user.vars)
+            try:
+                raw = self._encode(self.task, self.target, user.vars)
+            except KeyError as exc:
+                self.rec.failure(f"missing variable: {exc.args[0]}")
+                return 0.0
         try:
             resp = await self.pool.request(
                 raw,
@@ -174,12 +188,16 @@ class HttpxCall(_Judge):
     async def run(self, user: UserState, started: float) -> float:
         task = self.task
         v = user.vars
-        path = fill(task.path, v) if task.templated else task.path
-        query = [(k, fill(val, v) if task.templated else val) for k, val in task.query]
-        hdrs = {k: (fill(val, v) if task.templated else val) for k, val in task.headers}
+        try:
+            path = render(task.path, v) if task.templated else task.path
+            query = [(k, render(val, v) if task.templated else val) for k, val in task.query]
+            hdrs = {k: (render(val, v) if task.templated else val) for k, val in task.headers}
+            body = encode_body(task, v)
+        except KeyError as exc:
+            self.rec.failure(f"missing variable: {exc.args[0]}")
+            return 0.0
         if task.content_type:
             hdrs.setdefault("Content-Type", task.content_type)
-        body = encode_body(task, v)
         try:
             resp = await self.client.request(
                 task.method, path, params=query or None, headers=hdrs, content=body
@@ -189,8 +207,13 @@ class HttpxCall(_Judge):
             return 0.0
         raw_headers = [(k, val) for k, val in resp.headers.raw]
         return self.judge(
-            user, resp.status_code, raw_headers, resp.content, len(resp.content),
-            len(body or b""), started,
+            user,
+            resp.status_code,
+            raw_headers,
+            resp.content,
+            len(resp.content),
+            len(body or b""),
+            started,
         )
 
 

@@ -18,7 +18,9 @@ _MISSING = object()
 def resolve_pointer(doc: Any, pointer: str) -> Any:
     """RFC 6901 JSON pointer; returns _MISSING when the path is absent."""
     if pointer in ("", "/"):
-        return doc if pointer == "" else (doc.get("", _MISSING) if isinstance(doc, dict) else _MISSING)
+        return (
+            doc if pointer == "" else (doc.get("", _MISSING) if isinstance(doc, dict) else _MISSING)
+        )
     node = doc
     for raw in pointer.lstrip("/").split("/"):
         part = raw.replace("~1", "/").replace("~0", "~")
@@ -98,7 +100,9 @@ def extract(
     return None
 
 
-def retry_after(headers: list[tuple[bytes, bytes]] | None, now: float | None = None) -> float | None:
+def retry_after(
+    headers: list[tuple[bytes, bytes]] | None, now: float | None = None
+) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or HTTP date), None when absent."""
     raw = header(headers, "retry-after")
     if raw is None:

@@ -7,6 +7,7 @@ commands cross over with call_soon_threadsafe, snapshots come back on a queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -57,10 +58,8 @@ class EngineHost:
         """Run an engine method on the engine's loop (thread-safe, returns at once)."""
         loop = self._loop
         if loop is not None and not loop.is_closed():
-            try:
+            with contextlib.suppress(RuntimeError):  # closed between the check and the call
                 loop.call_soon_threadsafe(fn, *args)
-            except RuntimeError:  # loop closed between the check and the call
-                pass
 
     def set_users(self, users: int, spawn_rate: float | None = None) -> None:
         self.call(self.engine.set_users, users, spawn_rate)

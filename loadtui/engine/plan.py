@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from loadtui.engine.calls import Call, HttpCall, HttpxCall
-from loadtui.engine.http.pool import PoolSet
+from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.http.transport import PoolTransport
 from loadtui.engine.pycalls import PyCall, TimedTransport, load_function
 from loadtui.metrics.recorder import Recorder

@@ -18,13 +18,13 @@ from time import perf_counter
 
 from loadtui.engine.arrivals import OpenArrivals
 from loadtui.engine.gate import Gate
-from loadtui.engine.http.pool import PoolSet
+from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.plan import Binder
 from loadtui.engine.saturation import SaturationWatch
 from loadtui.engine.schedule import describe_stage, in_burst, rate_at, stage_at, users_at
 from loadtui.engine.users import ClosedUsers
 from loadtui.metrics.recorder import Recorder
-from loadtui.metrics.snapshot import LoadState, PoolGauges, RunState, Snapshot
+from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
 from loadtui.metrics.system import LoopLagMonitor, SystemSampler
 from loadtui.scenario.model import Profile, Scenario, Target
 
@@ -60,9 +60,6 @@ class Engine:
         self._stop = asyncio.Event()
         self.gate = Gate()
         self._grace = config.grace_s
-        self._last_connects = 0
-        self._last_connect_s = 0.0
-        self._last_tick = 0.0
         prof_len = self.profile.duration
         self.end_at = config.duration if config.duration is not None else (prof_len or math.inf)
 
@@ -147,7 +144,7 @@ class Engine:
         self.lag = LoopLagMonitor()
         self.lag.start()
         self.saturation = SaturationWatch()
-        self._t0 = self._last_tick = perf_counter()
+        self._t0 = perf_counter()
         self.recorder.start()
         self.state = "running"
         self._event("info", f"run started: profile {self.profile.name} against {cfg.target.url}")
@@ -224,19 +221,10 @@ class Engine:
         for w in self.saturation.new_messages():
             self._event("warning", w)
         snap = self.recorder.tick(
-            load=self.load_state(), pool=self._pool_gauges(), system=system, warnings=warnings
+            load=self.load_state(), pool=self.pools.gauges(), system=system, warnings=warnings
         )
         self.on_snapshot(snap)
         return snap
-
-    def _pool_gauges(self) -> PoolGauges:
-        g = self.pools.gauges()
-        now = perf_counter()
-        dt = max(1e-6, now - self._last_tick)
-        self._last_tick = now
-        new = g.connects - self._last_connects
-        self._last_connects = g.connects
-        return replace(g, connects_per_s=new / dt)
 
     def load_state(self) -> LoadState:
         point = stage_at(self.profile, self.profile_time()) if self.profile.duration else None

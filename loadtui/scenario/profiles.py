@@ -1,0 +1,174 @@
+"""Load profiles (closed / open model stages, bursts) and thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from loadtui.scenario.errors import Collector, FieldPath, did_you_mean
+from loadtui.scenario.fields import Section, sections, type_name
+from loadtui.scenario.model import Burst, Model, Profile, Stage, Threshold
+from loadtui.scenario.units import METRICS, parse_threshold
+
+PROFILE_KEYS = (
+    "description", "model", "stages", "repeat", "start_rate", "max_inflight", "burst",
+)  # fmt: skip
+STAGE_KEYS = ("duration", "users", "spawn_rate", "rate")
+BURST_KEYS = ("every", "length", "rate", "users", "offset")
+
+
+def read_profiles(out: Collector, data: Any, path: FieldPath) -> list[Profile]:
+    if not isinstance(data, dict):
+        out.add(path, f"expected a table of profiles, got {type_name(data)}")
+        return []
+    profiles: list[Profile] = []
+    for name, body in data.items():
+        where = (*path, name)
+        if not isinstance(body, dict):
+            out.add(where, f"expected a profile table, got {type_name(body)}", "Add stages = [...]")
+            continue
+        profiles.append(_profile(Section(out, body, where, PROFILE_KEYS), name))
+    return profiles
+
+
+def _profile(sec: Section, name: str) -> Profile:
+    raw_stages = sec.data.get("stages")
+    model = sec.choice("model", ("closed", "open"), None) or _guess_model(raw_stages)
+    stages: list[Stage] = []
+    if sec.require("stages", "stages", 'Like stages = [{ duration = "1m", users = 10 }]'):
+        found = sections(sec.out, raw_stages, sec.at("stages"), STAGE_KEYS, "stage")
+        if isinstance(raw_stages, list) and not raw_stages:
+            sec.error("stages", "is empty", "Add at least one stage")
+        previous = 0
+        for _, stage in found:
+            stages.append(_stage(stage, model, previous))
+            previous = stages[-1].users or 0
+        if stages and all(s.duration == 0 for s in stages):
+            sec.error("stages", "the stages last 0 s in total")
+    open_only = ("start_rate", "max_inflight")
+    if model == "closed":
+        for key in open_only:
+            if sec.has(key):
+                sec.error(key, "applies to the open model only", 'Add model = "open"')
+    return Profile(
+        name=name,
+        model=model,
+        stages=tuple(stages),
+        repeat=sec.number("repeat", 1, minimum=1, integer=True),
+        burst=_burst(sec, model),
+        start_rate=sec.number("start_rate", None, minimum=0),
+        max_inflight=sec.number("max_inflight", 10_000, minimum=1, integer=True),
+        description=sec.string("description", ""),
+    )
+
+
+def _guess_model(stages: Any) -> Model:
+    """Open when every stage gives a rate and none gives users; closed otherwise."""
+    ok = isinstance(stages, list) and stages and all(isinstance(s, dict) for s in stages)
+    if ok and all("rate" in s and "users" not in s for s in stages):
+        return "open"
+    return "closed"
+
+
+def _stage(sec: Section, model: Model, previous_users: int) -> Stage:
+    duration = 0.0
+    if sec.require("duration", "duration", 'Like duration = "1m"'):
+        duration = sec.duration("duration", 0.0)
+    if model == "open":
+        for key in ("users", "spawn_rate"):
+            if sec.has(key):
+                sec.error(
+                    key, "open-model stages take rate, not users", "Use rate = N (per second)"
+                )
+        rate = None
+        if sec.require("rate", "rate (arrivals per second) for an open-model stage"):
+            rate = sec.number("rate", None, minimum=0)
+        return Stage(duration=duration, rate=rate)
+    if sec.has("rate"):
+        sec.error("rate", "closed-model stages take users", 'Or set model = "open" on the profile')
+    users = None
+    if sec.require("users", "users for a closed-model stage", "Add users = N"):
+        users = sec.number("users", None, minimum=0, integer=True)
+    default_rate = float(users or previous_users or 1)  # all of them in about 1 s
+    spawn_rate = sec.number("spawn_rate", default_rate, above=0)
+    return Stage(duration=duration, users=users, spawn_rate=spawn_rate)
+
+
+def _burst(profile: Section, model: Model) -> Burst | None:
+    table = profile.table("burst")
+    if table is None:
+        return None
+    sec = Section(profile.out, table, profile.at("burst"), BURST_KEYS)
+    every = length = None
+    if sec.require("every", "every (burst period)", 'Like every = "60s"'):
+        every = sec.duration("every", None, positive=True)
+    if sec.require("length", "length (burst duration)", 'Like length = "5s"'):
+        length = sec.duration("length", None, positive=True)
+    if every is not None and length is not None and length >= every:
+        sec.error("length", f"must be shorter than every ({length:g}s >= {every:g}s)")
+    rate = users = None
+    want, other = ("rate", "users") if model == "open" else ("users", "rate")
+    if sec.has(other):
+        sec.error(other, f"{_a(model)}-model burst sets {want}, not {other}")
+    if sec.require(want, f"{want} for {_a(model)}-model burst"):
+        if model == "open":
+            rate = sec.number("rate", None, minimum=0)
+        else:
+            users = sec.number("users", None, minimum=0, integer=True)
+    return Burst(
+        every=every or 1.0,
+        length=length or 0.0,
+        rate=rate,
+        users=users,
+        offset=sec.duration("offset", 0.0),
+    )
+
+
+def _a(model: str) -> str:
+    return "an open" if model == "open" else "a closed"
+
+
+def read_thresholds(
+    out: Collector, data: Any, path: FieldPath, tasks: Iterable[str]
+) -> list[Threshold]:
+    if not isinstance(data, dict):
+        out.add(path, f"expected a table of thresholds, got {type_name(data)}")
+        return []
+    found = _threshold_table(out, {k: v for k, v in data.items() if k != "endpoints"}, path, None)
+    endpoints = data.get("endpoints", {})
+    if not isinstance(endpoints, dict):
+        out.add((*path, "endpoints"), f"expected a table of endpoints, got {type_name(endpoints)}")
+        return found
+    names = set(tasks)
+    for endpoint, table in endpoints.items():
+        where = (*path, "endpoints", endpoint)
+        if endpoint not in names:
+            out.add(where, f"no task is named {endpoint!r}", did_you_mean(endpoint, names))
+        elif not isinstance(table, dict):
+            out.add(where, f"expected a table of thresholds, got {type_name(table)}")
+        else:
+            found += _threshold_table(out, table, where, endpoint)
+    return found
+
+
+def _threshold_table(
+    out: Collector, data: dict[str, Any], path: FieldPath, endpoint: str | None
+) -> list[Threshold]:
+    found: list[Threshold] = []
+    for metric, value in data.items():
+        where = (*path, metric)
+        if metric not in METRICS:
+            hint = did_you_mean(metric, METRICS) or f"Known: {', '.join(METRICS)}"
+            out.add(where, "unknown threshold metric", hint)
+            continue
+        if metric == "p99" and isinstance(value, dict):
+            out.add(where, "expected a string", 'For p99.9 quote the key: "p99.9" = "< 1s"')
+            continue
+        try:
+            op, limit = parse_threshold(metric, value)
+        except ValueError as exc:
+            out.add(where, str(exc))
+            continue
+        text = " ".join(str(value).split())
+        found.append(Threshold(metric=metric, op=op, value=limit, endpoint=endpoint, text=text))
+    return found

@@ -1,0 +1,188 @@
+"""Parsers for the small value languages of scenario files: durations, think times,
+threshold expressions. Each raises ValueError with a message that shows the expected
+form, so the loader can pass it to the operator unchanged."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from loadtui.scenario.model import Op, Wait
+
+# unit -> (multiplier, divisor) to seconds; dividing keeps "250ms" exactly 250 / 1000.
+_UNITS = {
+    "us": (1.0, 1e6),
+    "µs": (1.0, 1e6),
+    "ms": (1.0, 1e3),
+    "s": (1.0, 1.0),
+    "m": (60.0, 1.0),
+    "h": (3600.0, 1.0),
+    "d": (86400.0, 1.0),
+}
+_PART = re.compile(
+    r"\s*((?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(us|µs|ms|s|m|h|d)", re.IGNORECASE
+)
+_NUMBER = re.compile(r"[+-]?(\d+(?:\.\d*)?|\.\d+)(e[+-]?\d+)?", re.IGNORECASE)
+DURATION_FORM = 'a duration like "250ms", "1.5s", "2m", "1h30m" or a number of seconds'
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from "250ms", "1.5s", "2m", "12h", "1h30m", or a bare number of seconds."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"expected {DURATION_FORM}")
+    if isinstance(value, int | float):
+        seconds = float(value) if abs(value) < 1e300 else math.inf
+    else:
+        seconds = _duration_text(value)
+    if not math.isfinite(seconds):
+        raise ValueError(f"duration must be finite; expected {DURATION_FORM}")
+    if seconds < 0:
+        raise ValueError("duration must not be negative")
+    return seconds
+
+
+def _duration_text(text: str) -> float:
+    s = text.strip()
+    if s.startswith("-"):
+        raise ValueError("duration must not be negative")
+    if _NUMBER.fullmatch(s):
+        return float(s)
+    pos, total = 0, 0.0
+    while pos < len(s):
+        m = _PART.match(s, pos)
+        if not m:
+            raise ValueError(f"cannot read {text!r} as a duration; expected {DURATION_FORM}")
+        total += _seconds(float(m.group(1)), m.group(2))
+        pos = m.end()
+    if not s:
+        raise ValueError(f"empty duration; expected {DURATION_FORM}")
+    return total
+
+
+def _seconds(number: float, unit: str) -> float:
+    mul, div = _UNITS[unit.lower()]
+    return number * mul / div
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest text parse_duration reads back exactly: 90 -> "1m30s", 0.25 -> "250ms"."""
+    if seconds < 0 or not math.isfinite(seconds):
+        raise ValueError("duration must be finite and not negative")
+    if seconds == 0:
+        return "0s"
+    if seconds < 1:
+        ms = f"{seconds * 1000:g}ms"
+        if _duration_text(ms) == seconds:
+            return ms
+    elif seconds < 1e9 and int(seconds) == seconds:
+        h, rest = divmod(int(seconds), 3600)
+        m, s = divmod(rest, 60)
+        return "".join(f"{v}{u}" for v, u in ((h, "h"), (m, "m"), (s, "s")) if v)
+    text = repr(seconds)
+    return text if "e" in text else f"{text}s"  # a bare number is seconds
+
+
+WAIT_FORM = "none, constant(1s), uniform(0.5s, 2s), exponential(1s) or pacing(1s)"
+_WAIT = re.compile(r"\s*([A-Za-z_]+)\s*(?:\((.*)\))?\s*", re.DOTALL)
+_WAIT_ARGS = {"none": 0, "constant": 1, "uniform": 2, "exponential": 1, "pacing": 1}
+
+
+def parse_wait(value: object) -> Wait:
+    """A think time: "none", "constant(1s)", "uniform(0.5s, 2s)", "exponential(1s)",
+    "pacing(1s)"; a bare duration ("1s" or 1.5) means constant."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Wait("constant", parse_duration(value))
+    if not isinstance(value, str):
+        raise ValueError(f"expected a wait: {WAIT_FORM}")
+    m = _WAIT.fullmatch(value)
+    if not m:
+        try:
+            return Wait("constant", parse_duration(value))
+        except ValueError:
+            raise ValueError(f"cannot read {value!r} as a wait; expected {WAIT_FORM}") from None
+    kind, inner = m.group(1).lower(), m.group(2)
+    if kind not in _WAIT_ARGS:
+        raise ValueError(f"unknown wait kind {kind!r}; expected {WAIT_FORM}")
+    want = _WAIT_ARGS[kind]
+    args = inner.split(",") if inner is not None else []
+    if want == 0 and inner is not None and not inner.strip():
+        args = []  # "none()" reads as "none"
+    if len(args) != want:
+        example = {0: "none", 1: f"{kind}(1s)", 2: "uniform(0.5s, 2s)"}[want]
+        raise ValueError(f"{kind} takes {want} argument(s), like {example}")
+    values = [parse_duration(a) for a in args]
+    if kind == "none":
+        return Wait("none")
+    if kind == "uniform":
+        low, high = values
+        if low > high:
+            raise ValueError(f"uniform({low:g}s, {high:g}s): the low bound is above the high")
+        return Wait("uniform", low, high)
+    if kind in ("exponential", "pacing") and values[0] <= 0:
+        raise ValueError(f"{kind} needs a positive duration, like {kind}(1s)")
+    return Wait(kind, values[0])  # type: ignore[arg-type]
+
+
+LATENCY_METRICS = ("p50", "p75", "p90", "p95", "p99", "p99.9", "max", "mean")
+METRICS = (*LATENCY_METRICS, "error_rate", "status_5xx", "rps")
+_OPS: tuple[Op, ...] = ("<=", ">=", "==", "<", ">")
+_LAT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(us|µs|ms|s|m)?", re.IGNORECASE)
+_RATE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(%)?")
+_RPS = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(/s|rps)?", re.IGNORECASE)
+_COUNT = re.compile(r"\d+")
+
+
+def threshold_form(metric: str) -> str:
+    if metric in LATENCY_METRICS:
+        return f'"< 2000ms" or "<= 2s" (a bare number is milliseconds) for {metric}'
+    if metric == "error_rate":
+        return '"< 1%" or "< 0.01" (a fraction) for error_rate'
+    if metric == "status_5xx":
+        return '"== 0" or "< 10" (a count) for status_5xx'
+    return '"> 100" (requests per second) for rps'
+
+
+def parse_threshold(metric: str, value: object) -> tuple[Op, float]:
+    """(op, value) from "< 2000ms": latencies in ms, error_rate a fraction,
+    status_5xx a count, rps per second."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+    form = threshold_form(metric)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string like {form}")
+    text = value.strip()
+    op = next((o for o in _OPS if text.startswith(o)), None)
+    if op is None:
+        hint = ' (use "==" to compare for equality)' if text.startswith("=") else ""
+        raise ValueError(f"expected a comparison (<, <=, >, >=, ==) like {form}{hint}")
+    rest = text[len(op) :].strip()
+    return op, _threshold_value(metric, rest, form)
+
+
+def _threshold_value(metric: str, rest: str, form: str) -> float:
+    bad = ValueError(f"cannot read {rest!r}; expected {form}")
+    if metric in LATENCY_METRICS:
+        m = _LAT.fullmatch(rest)
+        if not m:
+            raise bad
+        number, unit = float(m.group(1)), (m.group(2) or "ms").lower()
+        out = number if unit == "ms" else _seconds(number, unit) * 1000.0
+    elif metric == "error_rate":
+        m = _RATE.fullmatch(rest)
+        if not m:
+            raise bad
+        out = float(m.group(1)) / (100.0 if m.group(2) else 1.0)
+        if out > 1:
+            raise ValueError(f"error_rate {rest!r} is above 100 %; expected {form}")
+    elif metric == "status_5xx":
+        if not _COUNT.fullmatch(rest):
+            raise bad
+        out = float(int(rest))
+    else:
+        m = _RPS.fullmatch(rest)
+        if not m:
+            raise bad
+        out = float(m.group(1))
+    if not math.isfinite(out):
+        raise bad
+    return out

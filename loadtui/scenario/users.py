@@ -1,0 +1,151 @@
+"""Targets and user classes of a scenario."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from loadtui.scenario.errors import Collector, FieldPath
+from loadtui.scenario.fields import Section, sections, type_name
+from loadtui.scenario.model import Target, Timeouts, UserClass, Wait
+from loadtui.scenario.tasks import IDENT, read_headers, read_pairs, read_tasks
+from loadtui.scenario.units import parse_wait
+
+TARGET_KEYS = ("url", "headers", "timeout", "verify_tls", "http2", "max_connections")
+USER_KEYS = ("name", "weight", "wait", "variables", "tasks", "on_start", "websocket")
+SCHEMES = ("http", "https", "ws", "wss")
+
+
+def read_targets(out: Collector, data: Any, path: FieldPath) -> list[Target]:
+    if not isinstance(data, dict):
+        out.add(path, f"expected a table of targets, got {type_name(data)}")
+        return []
+    targets: list[Target] = []
+    for name, body in data.items():
+        where = (*path, name)
+        if not isinstance(body, dict):
+            out.add(where, f"expected a target table, got {type_name(body)}", "Add url = ...")
+            continue
+        sec = Section(out, body, where, TARGET_KEYS)
+        url = ""
+        if sec.require("url", "url", 'Add url = "http://host:port"'):
+            url = normalise_url(sec, sec.string("url", ""))
+        targets.append(
+            Target(
+                name=name,
+                url=url,
+                headers=read_headers(sec),
+                timeouts=_timeouts(sec),
+                verify_tls=sec.boolean("verify_tls", True),
+                http2=sec.boolean("http2", False),
+                max_connections=sec.number("max_connections", 10_000, minimum=1, integer=True),
+            )
+        )
+    return targets
+
+
+def normalise_url(sec: Section, url: str) -> str:
+    """scheme://host[:port][/base] with no trailing slash; problems reported on `url`."""
+    if any(c.isspace() for c in url.strip()):
+        sec.error("url", f"{url!r} contains whitespace")
+        return url.strip()
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        sec.error("url", f"{url!r} is not a URL: {exc}")
+        return url
+    if parts.scheme not in SCHEMES:
+        sec.error("url", f"{url!r}: the scheme must be http, https, ws or wss")
+    elif not parts.hostname:
+        sec.error("url", f"{url!r} has no host", 'Like "http://127.0.0.1:8080"')
+    elif parts.query or parts.fragment:
+        sec.error("url", f"{url!r}: a target URL takes no query or fragment")
+    elif port == 0:
+        sec.error("url", f"{url!r}: port 0 is not a port")
+    return url.strip().rstrip("/")
+
+
+def _timeouts(sec: Section) -> Timeouts:
+    raw = sec.data.get("timeout")
+    if raw is None:
+        return Timeouts()
+    if isinstance(raw, dict):
+        sub = Section(sec.out, raw, sec.at("timeout"), ("connect", "read", "total"))
+        base = Timeouts()
+        return Timeouts(
+            connect=sub.duration("connect", base.connect, positive=True),
+            read=sub.duration("read", base.read, positive=True),
+            total=sub.duration("total", base.total, positive=True),
+        )
+    total = sec.duration("timeout", None, positive=True)
+    if total is None:
+        return Timeouts()
+    base = Timeouts()
+    return Timeouts(connect=min(base.connect, total), read=min(base.read, total), total=total)
+
+
+def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[UserClass]:
+    users: list[UserClass] = []
+    seen: dict[str, int] = {}
+    for i, sec in sections(out, data, path, USER_KEYS, "user"):
+        name = sec.string("name", f"user{i + 1}", nonempty=True)
+        if name in seen:
+            sec.error("name", f"duplicate user class name {name!r} (also users[{seen[name]}])")
+        seen.setdefault(name, i)
+        tasks = (
+            read_tasks(out, sec.data["tasks"], sec.at("tasks"), folder) if sec.has("tasks") else []
+        )
+        on_start = (
+            read_tasks(out, sec.data["on_start"], sec.at("on_start"), folder)
+            if sec.has("on_start")
+            else []
+        )
+        websocket = sec.table("websocket")
+        if not sec.has("tasks") and not sec.has("websocket"):
+            out.add(
+                sec.path,
+                f"user class {name!r} has no tasks",
+                "Add [[users.tasks]] or [users.websocket]",
+            )
+        elif sec.has("tasks") and not tasks and not sec.has("websocket"):
+            sec.error("tasks", "is empty", "Add at least one task")
+        _duplicate_tasks(sec, tasks, on_start)
+        users.append(
+            UserClass(
+                name=name,
+                weight=sec.number("weight", 1.0, above=0),
+                wait=sec.parsed("wait", Wait(), parse_wait),
+                tasks=tuple(tasks),
+                on_start=tuple(on_start),
+                variables=_variables(sec),
+                websocket=None if websocket is None else tuple(websocket.items()),
+            )
+        )
+    if isinstance(data, list) and not data:
+        out.add(path, "no user classes", "Add a [[users]] table with tasks")
+    return users
+
+
+def _duplicate_tasks(sec: Section, tasks: list[Any], on_start: list[Any]) -> None:
+    seen: dict[str, FieldPath] = {}
+    for key, group in (("on_start", on_start), ("tasks", tasks)):
+        for j, task in enumerate(group):
+            where = (*sec.path, key, j, "name")
+            if task.name in seen:
+                sec.out.add(
+                    where,
+                    f"duplicate task name {task.name!r} in this user class",
+                    "Give each task its own name",
+                )
+            seen.setdefault(task.name, where)
+
+
+def _variables(sec: Section) -> tuple[tuple[str, str], ...]:
+    pairs = read_pairs(sec, "variables")
+    for name, _ in pairs:
+        if not IDENT.fullmatch(name):
+            sec.out.add(
+                (*sec.at("variables"), name), "is not a variable name", "Use letters, digits and _"
+            )
+    return pairs
