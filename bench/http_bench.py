@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -18,8 +19,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from targets import demo_target, nginx, nginx_binary
@@ -72,17 +71,9 @@ def run_loadtui(scenario: Path, connections: int, duration: int) -> dict[str, fl
         "--report-json",
         str(report),
     ]
-    proc = psutil.Popen(cmd)
-    cpu = 0.0
-    while proc.poll() is None:
-        try:
-            t = proc.cpu_times()
-            cpu = t.user + t.system
-        except psutil.NoSuchProcess:
-            break
-        time.sleep(0.2)
-    if proc.returncode not in (0, 1):
-        raise RuntimeError(f"loadtui exited {proc.returncode}")
+    code, cpu, _ = run_measured(cmd)
+    if code not in (0, 1):
+        raise RuntimeError(f"loadtui exited {code}")
     data = json.loads(report.read_text())
     return {
         "rps": data["rps"],
@@ -92,6 +83,17 @@ def run_loadtui(scenario: Path, connections: int, duration: int) -> dict[str, fl
         "requests": data["requests"],
         "failures": data["failures"],
     }
+
+
+def run_measured(cmd: list[str]) -> tuple[int, float, str]:
+    """Run a generator to completion: exit code, CPU seconds (user + system), stdout."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    return proc.returncode, usage.ru_utime + usage.ru_stime, out
 
 
 def _ms(text: str) -> float:
@@ -106,12 +108,7 @@ def run_wrk(url: str, connections: int, duration: int) -> dict[str, float] | Non
     wrk = shutil.which("wrk")
     if wrk is None:
         return None
-    proc = psutil.Popen(
-        [wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    out, _ = proc.communicate()
+    _, cpu, out = run_measured([wrk, "-t1", f"-c{connections}", f"-d{duration}s", "--latency", url])
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = re.search(r"50%\s+(\S+)", out)
     p99 = re.search(r"99%\s+(\S+)", out)
@@ -119,7 +116,7 @@ def run_wrk(url: str, connections: int, duration: int) -> dict[str, float] | Non
         "rps": rps,
         "p50_ms": _ms(p50.group(1)) if p50 else float("nan"),
         "p99_ms": _ms(p99.group(1)) if p99 else float("nan"),
-        "cpu_percent": float("nan"),
+        "cpu_percent": 100.0 * cpu / duration,
     }
 
 

@@ -7,6 +7,7 @@ asked for, even after Ctrl-C or SIGTERM. Exit codes follow design.md.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import signal
 import sys
@@ -21,11 +22,9 @@ from loadtui.engine.runner import RunConfig
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.report.build import build_report
 from loadtui.report.csv_report import CsvWriter
-from loadtui.report.junit import write_junit
-from loadtui.report.markdown import write_markdown
-from loadtui.report.json_report import write_json
 from loadtui.report.text import progress_line, summary_table
 from loadtui.report.thresholds import evaluate
+from loadtui.report.writers import write_json, write_junit, write_markdown
 from loadtui.session.writer import SessionWriter
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
@@ -179,10 +178,8 @@ def _write_reports(report: dict[str, Any], outputs: Outputs, csv: CsvWriter | No
 def _install_signals(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:
     previous: dict[int, Any] = {}
     for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
+        with contextlib.suppress(ValueError):  # not the main thread: Ctrl-C is the caller's
             previous[sig] = signal.signal(sig, handler)
-        except ValueError:  # not the main thread (tests): Ctrl-C is then the caller's
-            pass
     return previous
 
 

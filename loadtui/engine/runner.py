@@ -62,6 +62,23 @@ class Engine:
         self._grace = config.grace_s
         prof_len = self.profile.duration
         self.end_at = config.duration if config.duration is not None else (prof_len or math.inf)
+        # Everything that needs no running loop is built here, so errors surface in the
+        # caller's thread and commands are valid as soon as the engine exists.
+        cfg = config
+        self.pools = PoolSet(
+            verify_tls=cfg.target.verify_tls,
+            max_connections=cfg.target.max_connections,
+            connect_timeout=cfg.target.timeouts.connect,
+            read_timeout=cfg.target.timeouts.read,
+        )
+        self.binder = Binder(cfg.target, self.pools, self.recorder)
+        plans = [self.binder.plan(c) for c in cfg.scenario.users]
+        self.users = ClosedUsers(plans, self.gate, self.rng)
+        self.arrivals = OpenArrivals(
+            plans, self.gate, self.rng, self.current_rate, self.profile.max_inflight
+        )
+        self.sampler = SystemSampler()
+        self.saturation = SaturationWatch()
 
     # ---- clocks ---------------------------------------------------------------------
 
@@ -128,22 +145,8 @@ class Engine:
     async def run(self) -> Snapshot:
         """Run until the profile ends or stop() is called; returns the final snapshot."""
         cfg = self.config
-        self.pools = PoolSet(
-            verify_tls=cfg.target.verify_tls,
-            max_connections=cfg.target.max_connections,
-            connect_timeout=cfg.target.timeouts.connect,
-            read_timeout=cfg.target.timeouts.read,
-        )
-        self.binder = Binder(cfg.target, self.pools, self.recorder)
-        plans = [self.binder.plan(c) for c in cfg.scenario.users]
-        self.users = ClosedUsers(plans, self.gate, self.rng)
-        self.arrivals = OpenArrivals(
-            plans, self.gate, self.rng, self.current_rate, self.profile.max_inflight
-        )
-        self.sampler = SystemSampler()
         self.lag = LoopLagMonitor()
         self.lag.start()
-        self.saturation = SaturationWatch()
         self._t0 = perf_counter()
         self.recorder.start()
         self.state = "running"
@@ -246,7 +249,7 @@ class Engine:
         )
 
     def saturation_periods(self) -> list[tuple[float, float]]:
-        return self.saturation.all_periods(self.elapsed()) if hasattr(self, "saturation") else []
+        return self.saturation.all_periods(self.elapsed())
 
     def _event(self, kind: str, message: str, **data: object) -> None:
         self.recorder.add_event(kind, message, **data)  # type: ignore[arg-type]

@@ -28,9 +28,10 @@ def jsonable(value: Any, redact: frozenset[str] = REDACT) -> Any:
     if isinstance(value, dict):
         return {str(k): jsonable(v, redact) for k, v in value.items()}
     if isinstance(value, tuple | list):
-        if value and all(isinstance(p, tuple) and len(p) == 2 for p in value):
-            if all(isinstance(p[0], str) for p in value):  # (name, value) pairs
-                return {k: (HIDDEN if k.lower() in redact else jsonable(v, redact)) for k, v in value}
+        if value and all(
+            isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value
+        ):  # (name, value) pairs, e.g. headers
+            return {k: (HIDDEN if k.lower() in redact else jsonable(v, redact)) for k, v in value}
         return [jsonable(v, redact) for v in value]
     if isinstance(value, frozenset | set):
         return sorted(jsonable(v, redact) for v in value)

@@ -194,7 +194,7 @@ def test_sigint_stops_gracefully_and_still_writes_reports(demo_url: str, tmp_pat
             break
         time.sleep(0.1)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=20)
+    _, err = proc.communicate(timeout=20)
     assert proc.returncode == 3, err
     assert "aborted by SIGINT" in err
     report = json.loads((tmp_path / "r.json").read_text())

@@ -164,3 +164,74 @@ checks = { status = [201] }
     push = final.endpoint("push")
     assert push is not None and push.requests > 20 and push.failures == 0, push.errors
     assert push.bytes_out > 0
+
+
+async def test_paced_users_record_corrected_latency(demo_url: str) -> None:
+    # pacing(50ms) but every request takes ~150 ms: the histogram gains the samples the
+    # overrun swallowed (HdrHistogram's expected-interval correction).
+    text = (
+        BASE
+        + """
+[[users]]
+name = "paced"
+wait = "pacing(0.05s)"
+[[users.tasks]]
+name = "slow"
+path = "/api/delay"
+query = { ms = "150" }
+"""
+    )
+    final, _, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=1.2)
+    ep = final.endpoint("slow")
+    assert ep is not None and ep.requests > 0
+    assert ep.latency.count > ep.requests * 2  # corrected samples added
+    assert ep.latency.min < 150.0 <= ep.latency.max  # synthesised values below the real ones
+
+
+async def test_missing_variable_is_a_counted_failure_not_a_request(demo_url: str) -> None:
+    text = (
+        BASE
+        + """
+[[users]]
+name = "u"
+wait = "constant(0.05s)"
+[[users.tasks]]
+name = "needs token"
+path = "/api/me"
+headers = { Authorization = "Bearer {token}" }
+"""
+    )
+    final, _, _ = await run(text, demo_url, users=1, spawn_rate=10, duration=0.6)
+    ep = final.endpoint("needs token")
+    assert ep is not None and ep.failures > 0
+    assert ep.errors == {"missing variable: token": ep.failures}
+    assert ep.status_codes == {}  # nothing was sent
+
+
+async def test_http2_targets_go_through_httpx(demo_url: str) -> None:
+    # The demo target speaks HTTP/1.1 only; httpx negotiates down on cleartext, which
+    # still exercises the httpx path used for http2 = true targets.
+    text = """
+name = "t"
+[targets.demo]
+url = "${LOADTUI_TARGET}"
+http2 = true
+[[users]]
+name = "u"
+wait = "constant(0.02s)"
+[[users.tasks]]
+name = "fast"
+path = "/api/fast"
+checks = { json = { "/ok" = true } }
+[[users.tasks]]
+name = "push"
+method = "POST"
+path = "/api/push"
+msgpack = { a = 1 }
+checks = { status = [201] }
+"""
+    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=0.8)
+    fast, push = final.endpoint("fast"), final.endpoint("push")
+    assert fast is not None and fast.requests > 5 and fast.failures == 0, fast.errors
+    assert push is not None and push.failures == 0, push.errors
+    assert final.pool.connects == 0  # the native pool was never used
