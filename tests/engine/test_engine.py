@@ -3,13 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.runs import run
-
-BASE = """
-name = "t"
-[targets.demo]
-url = "${LOADTUI_TARGET}"
-"""
+from support.runs import BASE, delay_user, run
 
 FAST = (
     BASE
@@ -69,14 +63,8 @@ async def test_open_model_times_from_intended_start(demo_url: str) -> None:
     # 100 req/s against a 200 ms delay with at most 5 in flight: most starts are
     # dropped, but those that run are timed from when they were meant to start.
     text = (
-        BASE
+        delay_user("slow", 200)
         + """
-[[users]]
-name = "u"
-[[users.tasks]]
-name = "slow"
-path = "/api/delay"
-query = { ms = "200" }
 [profiles.p]
 model = "open"
 max_inflight = 5
@@ -114,17 +102,7 @@ async def test_live_set_users_and_set_rate(demo_url: str) -> None:
 
 
 async def test_pause_resume_and_graceful_stop(demo_url: str) -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-[[users.tasks]]
-name = "slow"
-path = "/api/delay"
-query = { ms = "300" }
-"""
-    )
+    text = delay_user("slow", 300)
     counts: list[int] = []
 
     def steer(engine, snap) -> None:
@@ -150,17 +128,7 @@ query = { ms = "300" }
 
 
 async def test_stop_cuts_off_after_grace(demo_url: str) -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-[[users.tasks]]
-name = "slower"
-path = "/api/delay"
-query = { ms = "3000" }
-"""
-    )
+    text = delay_user("slower", 3000)
     final, snaps, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=0.5, grace=0.5)
     events = [e.message for s in snaps for e in s.events]
     assert final.t < 2.0

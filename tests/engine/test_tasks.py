@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.runs import run
-
-BASE = """
-name = "t"
-[targets.demo]
-url = "${LOADTUI_TARGET}"
-"""
+from support.runs import BASE, run
 
 
 async def test_login_extract_token_then_authorised_calls(demo_url: str) -> None:

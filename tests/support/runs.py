@@ -10,6 +10,28 @@ from loadtui.scenario import load_scenario_text
 from loadtui.scenario.model import Scenario
 from loadtui.scenario.select import pick_profile, pick_target
 
+BASE = """
+name = "t"
+[targets.demo]
+url = "${LOADTUI_TARGET}"
+"""
+
+
+def delay_user(name: str, ms: int, wait: str = "none") -> str:
+    """A scenario of one user class calling the demo target's fixed-delay endpoint."""
+    return (
+        BASE
+        + f"""
+[[users]]
+name = "u"
+wait = "{wait}"
+[[users.tasks]]
+name = "{name}"
+path = "/api/delay"
+query = {{ ms = "{ms}" }}
+"""
+    )
+
 
 def scenario(text: str, url: str) -> Scenario:
     return load_scenario_text(text, env={"LOADTUI_TARGET": url})
