@@ -166,8 +166,7 @@ def run(
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML to check")]) -> None:
     """Check a scenario file and print every problem with its place."""
     path, _ = _scenario_path(scenario)
-    plan = _load(path, None)
-    _check_python_tasks(plan)
+    plan = _load(path, None)  # Python tasks are checked with ast: validate runs no user code
     users = sum(len(c.tasks) for c in plan.users)
     typer.echo(
         f"{path}: ok ({len(plan.targets)} targets, {len(plan.users)} user classes, "
