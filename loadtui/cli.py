@@ -61,6 +61,21 @@ def _scenario_path(scenario: Path | None) -> tuple[Path, bool]:
     return path, True
 
 
+def _check_writable(flag: str, path: Path | str | None) -> None:
+    """Fail before any load is sent if a report could not be written afterwards."""
+    if path is None or str(path) == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise Failure(f"{flag} {path}: is a directory")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Failure(f"{flag} {path}: cannot create its folder ({exc.strerror})") from None
+    if not os.access(target.parent, os.W_OK):
+        raise Failure(f"{flag} {path}: folder is not writable")
+
+
 @contextmanager
 def _demo_target_if(needed: bool, quiet: bool) -> Iterator[str | None]:
     """Start the embedded demo target in a child process for the bundled demo."""
@@ -139,6 +154,14 @@ def run(
     seconds = _duration(duration, "--duration")
     if not 0.05 <= tick <= 10:
         raise Failure("--tick must be between 0.05 and 10 seconds")
+    for flag, out in (
+        ("--session", session),
+        ("--report-json", report_json),
+        ("--report-md", report_md),
+        ("--junit", junit),
+        ("--csv", f"{csv}_stats.csv" if csv else None),
+    ):
+        _check_writable(flag, out)
     path, is_demo = _scenario_path(scenario)
     with _demo_target_if(is_demo and target is None, quiet) as demo_url:
         plan = _load(path, demo_url)

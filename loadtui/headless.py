@@ -148,11 +148,13 @@ def run_headless(
     report = build_report(
         final, results, info={**info, "saturation": host.engine.saturation_periods()}
     )
-    _write_reports(report, outputs, csv)
+    unwritten = _write_reports(report, outputs, csv)
     if session:
         session.close({"report": report})
     if not outputs.quiet:
         out.write(summary_table(report) + "\n")
+    if unwritten:
+        return Outcome(EXIT_USAGE, "could not write: " + "; ".join(unwritten), report)
     reason = _unreachable_all_run(final)
     if reason:
         return Outcome(EXIT_ABORTED, reason, report)
@@ -164,15 +166,26 @@ def run_headless(
     return Outcome(EXIT_OK, "", report)
 
 
-def _write_reports(report: dict[str, Any], outputs: Outputs, csv: CsvWriter | None) -> None:
-    if outputs.report_json:
-        write_json(report, outputs.report_json)
-    if outputs.report_md:
-        write_markdown(report, outputs.report_md)
-    if outputs.junit:
-        write_junit(report, outputs.junit)
-    if csv:
-        csv.close(report)
+def _write_reports(report: dict[str, Any], outputs: Outputs, csv: CsvWriter | None) -> list[str]:
+    """Write each report asked for; one failing (disk full...) does not stop the others."""
+    failed = []
+    writers = (
+        (outputs.report_json, write_json),
+        (outputs.report_md, write_markdown),
+        (outputs.junit, write_junit),
+    )
+    for path, write in writers:
+        if path is not None:
+            try:
+                write(report, path)
+            except OSError as exc:
+                failed.append(f"{path} ({exc.strerror or exc})")
+    if csv is not None:
+        try:
+            csv.close(report)
+        except OSError as exc:
+            failed.append(f"{outputs.csv_prefix}_*.csv ({exc.strerror or exc})")
+    return failed
 
 
 def _install_signals(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:

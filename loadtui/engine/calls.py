@@ -49,6 +49,15 @@ def _us(started: float) -> int:
     return int((perf_counter() - started) * 1_000_000)
 
 
+# Failures before a connection exists say nothing about the target's response time;
+# putting their (tiny) latency in the histogram would flatter it.
+NO_LATENCY_KINDS = frozenset({"refused", "dns", "tls", "connect_timeout"})
+
+
+def failure_latency(kind: str, started: float) -> int | None:
+    return None if kind in NO_LATENCY_KINDS else _us(started)
+
+
 def request_target(base_path: str, path: str, query: tuple[tuple[str, str], ...]) -> str:
     """The request-target (path + query) under the target's base path."""
     full = base_path.rstrip("/") + (path if path.startswith("/") else "/" + path)
@@ -165,7 +174,7 @@ class HttpCall(_Judge):
                 total_timeout=self._timeout,
             )
         except HttpError as exc:
-            self.rec.failure(exc.kind, _us(started), None, 0, len(raw))
+            self.rec.failure(exc.kind, failure_latency(exc.kind, started), None, 0, len(raw))
             return 0.0
         return self.judge(
             user, resp.status, resp.headers, resp.body, resp.body_len, len(raw), started
@@ -203,7 +212,8 @@ class HttpxCall(_Judge):
                 task.method, path, params=query or None, headers=hdrs, content=body
             )
         except httpx.HTTPError as exc:
-            self.rec.failure(httpx_error_kind(exc), _us(started), None, 0, len(body or b""))
+            kind = httpx_error_kind(exc)
+            self.rec.failure(kind, failure_latency(kind, started), None, 0, len(body or b""))
             return 0.0
         raw_headers = [(k, val) for k, val in resp.headers.raw]
         return self.judge(

@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 
-from loadtui.engine.calls import UserState, httpx_error_kind
+from loadtui.engine.calls import UserState, failure_latency, httpx_error_kind
 from loadtui.metrics.recorder import Recorder
 from loadtui.scenario.model import PythonTask
 
@@ -65,7 +65,8 @@ class TimedTransport(httpx.AsyncBaseTransport):
             response = await self.inner.handle_async_request(request)
             await response.aread()
         except httpx.HTTPError as exc:
-            rec.failure(httpx_error_kind(exc), int((perf_counter() - started) * 1e6), None, 0, sent)
+            kind = httpx_error_kind(exc)
+            rec.failure(kind, failure_latency(kind, started), None, 0, sent)
             raise
         us = int((perf_counter() - started) * 1e6)
         status = response.status_code

@@ -210,3 +210,14 @@ def test_plain_progress_lines_when_not_a_terminal(demo_url: str, tmp_path: Path)
     assert proc.returncode == 0
     progress = [ln for ln in proc.stderr.splitlines() if "req/s" in ln]
     assert progress and "\r" not in proc.stderr
+
+
+def test_unwritable_report_path_exits_2_before_any_load(demo_url: str, tmp_path: Path) -> None:
+    scen = write(tmp_path, MINIMAL.format(url=demo_url, p99="< 5s"))
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    proc = loadtui("run", str(scen), "-t", "1s", "--report-json", str(blocker / "r.json"))
+    assert proc.returncode == 2
+    assert "--report-json" in proc.stderr and "cannot create its folder" in proc.stderr
+    assert "run started" not in proc.stderr
+    no_traceback(proc)

@@ -229,3 +229,35 @@ checks = { status = [201] }
     assert fast is not None and fast.requests > 5 and fast.failures == 0, fast.errors
     assert push is not None and push.failures == 0, push.errors
     assert final.pool.connects == 0  # the native pool was never used
+
+
+async def test_timeouts_and_refused_connections_are_named_errors(demo_url: str) -> None:
+    import socket
+
+    with socket.socket() as s:  # a loopback port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    text = """
+name = "t"
+[targets.demo]
+url = "${LOADTUI_TARGET}"
+timeout = { connect = "1s", read = "100ms", total = "2s" }
+[[users]]
+name = "u"
+wait = "constant(0.05s)"
+[[users.tasks]]
+name = "too slow"
+path = "/api/delay"
+query = { ms = "400" }
+"""
+    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=1.0)
+    slow = final.endpoint("too slow")
+    assert slow is not None and slow.failures == slow.requests > 0
+    assert set(slow.errors) == {"read_timeout"}
+    assert 100 <= slow.latency.p50 < 400  # timed out well before the answer came
+
+    final, _, _ = await run(text, dead, users=2, spawn_rate=10, duration=0.5)
+    gone = final.endpoint("too slow")
+    assert gone is not None and gone.failures == gone.requests > 0
+    assert set(gone.errors) == {"refused"}
+    assert gone.latency.count == 0  # no response time to speak of
