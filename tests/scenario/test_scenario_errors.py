@@ -59,13 +59,13 @@ CASES: list[tuple[str, str, str, str]] = [
     ),
     (
         "url-query",
-        NAME + '[targets.local]\nurl = "http://h/?a=1" #<\n' + USER + TASK,
+        NAME + '[targets.local]\nurl = "http://127.0.0.1/?a=1" #<\n' + USER + TASK,
         "targets.local.url",
         "no query",
     ),
     (
         "url-port",
-        NAME + '[targets.local]\nurl = "http://h:99999" #<\n' + USER + TASK,
+        NAME + '[targets.local]\nurl = "http://127.0.0.1:99999" #<\n' + USER + TASK,
         "targets.local.url",
         "is not a URL",
     ),

@@ -69,12 +69,12 @@ def test_minimal_form_loads_as_is(tmp_path: Path) -> None:
 
 def test_defaults() -> None:
     s = load(
-        'name = "d"\n[targets.t]\nurl = "https://example.test/base/"\n'
+        'name = "d"\n[targets.t]\nurl = "https://localhost/base/"\n'
         '[[users]]\n[[users.tasks]]\npath = "/x"\n[[users.tasks]]\nmethod = "post"\npath = "/y"\n'
         '[profiles.a]\nstages = [{ duration = "1m", users = 5 }, { duration = "1m", users = 0 }]\n'
         "[profiles.b]\nstages = [{ duration = 30, rate = 10 }]\n"
     )
-    assert s.targets[0].url == "https://example.test/base"
+    assert s.targets[0].url == "https://localhost/base"
     user = s.users[0]
     assert user.name == "user1" and user.wait == Wait("none")
     assert [t.name for t in user.tasks] == ["GET /x", "POST /y"]
@@ -97,13 +97,13 @@ def test_targets_full_form() -> None:
         "[targets.a]\n"
         'url = "http://127.0.0.1:8080"\nheaders = { X-Api = "k", N = 3 }\ntimeout = "5s"\n'
         "verify_tls = false\nhttp2 = true\nmax_connections = 64\n"
-        '[targets.b]\nurl = "wss://h:9443/"\ntimeout = { connect = "1s", total = "2m" }\n'
+        '[targets.b]\nurl = "wss://127.0.0.1:9443/"\ntimeout = { connect = "1s", total = "2m" }\n'
         '[[users]]\n[[users.tasks]]\npath = "/"\n'
     )
     a, b = s.targets
     assert a == Target("a", "http://127.0.0.1:8080", (("X-Api", "k"), ("N", "3")),
                        Timeouts(5.0, 5.0, 5.0), False, True, 64)  # fmt: skip
-    assert b.url == "wss://h:9443"
+    assert b.url == "wss://127.0.0.1:9443"
     assert b.timeouts == Timeouts(connect=1.0, read=30.0, total=120.0)
     assert s.target("b") is b and s.target("zz") is None
 
@@ -179,7 +179,7 @@ def test_checks_extract_and_429() -> None:
 
 def test_user_classes() -> None:
     s = load(
-        'name = "s"\n[targets.t]\nurl = "http://h"\n'
+        'name = "s"\n[targets.t]\nurl = "http://127.0.0.1"\n'
         '[[users]]\nname = "a"\nweight = 3\nwait = "uniform(1s, 2s)"\n'
         'variables = { id = "7", n = 2 }\n'
         '[[users.on_start]]\nname = "login"\npath = "/login"\n'
@@ -247,9 +247,9 @@ def test_env_substitution_everywhere() -> None:
     assert s.users[0].variables == (("who", "anon"),)  # default when empty too
     task = s.users[0].tasks[0]
     assert task.path == "/x/seg" and json.loads(task.body) == {"pw": "p", "lit": "${NOT}"}
-    s = load('name = "s"\n[targets.t]\nurl = "${URL:-http://h}"\n[[users]]\n[[users.tasks]]\n'
-             'path = "/"\n', URL="https://other:8443/")  # fmt: skip
-    assert s.targets[0].url == "https://other:8443"
+    s = load('name = "s"\n[targets.t]\nurl = "${URL:-http://127.0.0.1}"\n[[users]]\n[[users.tasks]]\n'
+             'path = "/"\n', URL="https://[::1]:8443/")  # fmt: skip
+    assert s.targets[0].url == "https://[::1]:8443"
 
 
 def test_env_defaults_to_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ from loadtui.scenario.locate import Locator, locate_line
 TEXT = """\
 name = "x"                                   # 1
 [targets.local]                              # 2
-url = "http://h"                             # 3
+url = "http://127.0.0.1"                             # 3
 [[users]]                                    # 4
 name = "a"                                   # 5
 [[users.tasks]]                              # 6

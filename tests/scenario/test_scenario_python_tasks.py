@@ -61,7 +61,7 @@ def test_async_functions_are_accepted_without_importing(folder: Path) -> None:
 def test_name_and_weight(folder: Path) -> None:
     file = folder / "named.toml"
     file.write_text(
-        'name = "py"\n[targets.t]\nurl = "http://h"\n[[users]]\n'
+        'name = "py"\n[targets.t]\nurl = "http://127.0.0.1"\n[[users]]\n'
         '[[users.on_start]]\nname = "sign in"\ncall = "flows:login"\n'
         '[[users.tasks]]\nname = "browse"\nweight = 3\ncall = "flows:browse"\n'
     )
