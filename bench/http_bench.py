@@ -163,7 +163,8 @@ def main() -> None:
         "duration_s": args.duration,
         "rows": rows,
     }
-    (out / f"http-{stamp}.json").write_text(json.dumps(result, indent=2, default=str))
+    clean = json.loads(json.dumps(result), parse_constant=lambda _: None)  # NaN -> null
+    (out / f"http-{stamp}.json").write_text(json.dumps(clean, indent=2))
     print(f"\nsaved bench/results/http-{stamp}.json")
 
 
