@@ -2,4 +2,5 @@
 
 from loadtui.cli import main
 
-main()
+if __name__ == "__main__":  # the engine's spawned child re-imports this module
+    main()

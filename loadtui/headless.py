@@ -8,7 +8,6 @@ asked for, even after Ctrl-C or SIGTERM. Exit codes follow design.md.
 from __future__ import annotations
 
 import contextlib
-import queue
 import signal
 import sys
 from collections.abc import Callable
@@ -19,13 +18,11 @@ from typing import Any, TextIO
 
 from loadtui.engine.host import EngineHost
 from loadtui.engine.runner import RunConfig
+from loadtui.live import LiveRun
 from loadtui.metrics.snapshot import Snapshot
-from loadtui.report.build import build_report
 from loadtui.report.csv_report import CsvWriter
 from loadtui.report.text import progress_line, summary_table
-from loadtui.report.thresholds import evaluate
 from loadtui.report.writers import write_json, write_junit, write_markdown
-from loadtui.session.writer import SessionWriter
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
 CONNECT_KINDS = frozenset({"refused", "dns", "connect_timeout", "tls", "unreachable"})
@@ -98,18 +95,13 @@ def run_headless(
     *,
     err: TextIO | None = None,
     out: TextIO | None = None,
-    on_start: Callable[[EngineHost], None] | None = None,
 ) -> Outcome:
     err = err or sys.stderr
     out = out or sys.stdout
-    session = (
-        SessionWriter(outputs.session, config.scenario, config.target, config.profile)
-        if outputs.session
-        else None
-    )
-    csv = CsvWriter(outputs.csv_prefix) if outputs.csv_prefix else None
     progress = Progress(err, outputs.quiet)
-    host = EngineHost(config).start()
+    host = EngineHost(config)
+    run = LiveRun(config, host, session=outputs.session, csv_prefix=outputs.csv_prefix)
+    host.start()
     interrupted: list[str] = []
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -121,38 +113,22 @@ def run_headless(
         interrupted.append(name)
 
     previous = _install_signals(on_signal)
-    if on_start is not None:
-        on_start(host)
     try:
-        last: Snapshot | None = None
-        while host.alive() or not host.snapshots.empty():
-            try:
-                snap = host.snapshots.get(timeout=0.2)
-            except queue.Empty:
-                continue
-            last = snap
-            progress.show(snap)
-            if session:
-                session.on_snapshot(snap)
-            if csv:
-                csv.on_snapshot(snap)
+        while not run.done:
+            for snap in run.drain(timeout=0.2):
+                progress.show(snap)
         host.join()
     finally:
         _restore_signals(previous)
         progress.done()
     if host.error is not None:
         raise host.error
-    final = host.final or last
-    assert final is not None
-    results = evaluate(config.scenario.thresholds, final)
-    report = build_report(
-        final, results, info={**info, "saturation": host.engine.saturation_periods()}
-    )
-    unwritten = _write_reports(report, outputs, csv)
-    if session:
-        session.close({"report": report})
+    report = run.finish({**info, "saturation": host.engine.saturation_periods()})
+    unwritten = _write_reports(report, outputs, run.csv)
     if not outputs.quiet:
         out.write(summary_table(report) + "\n")
+    final = run.source.final or run.last
+    assert final is not None
     if unwritten:
         return Outcome(EXIT_USAGE, "could not write: " + "; ".join(unwritten), report)
     reason = _unreachable_all_run(final)

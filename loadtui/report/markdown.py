@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from loadtui.report import _fmt
+from loadtui.report import fmt
 from loadtui.report.thresholds import format_limit
 
 _LAT = ("p50", "p90", "p95", "p99", "p99.9", "max")
@@ -34,10 +34,10 @@ def _figures_row(name: str, r: Mapping[str, Any]) -> str:
     return _row(
         [
             name,
-            _fmt.count(r["requests"]),
-            _fmt.count(r["failures"]),
-            _fmt.rate(r["rps"]),
-            *(_fmt.latency(lat, k) for k in _LAT),
+            fmt.count(r["requests"]),
+            fmt.count(r["failures"]),
+            fmt.rate(r["rps"]),
+            *(fmt.latency(lat, k) for k in _LAT),
         ]
     )
 
@@ -45,7 +45,7 @@ def _figures_row(name: str, r: Mapping[str, Any]) -> str:
 def _counts(title: str, head: str, counts: Mapping[str, int]) -> list[str]:
     if not counts:
         return []
-    rows = [_row([_cell(k), _fmt.count(n)]) for k, n in counts.items()]
+    rows = [_row([_cell(k), fmt.count(n)]) for k, n in counts.items()]
     return ["", f"### {title}", "", _row([head, "Count"]), "|---|---:|", *rows]
 
 
@@ -65,16 +65,16 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     lines = [
         f"{verdict}" + (f" — {where}" if where else ""),
         "",
-        f"**{_fmt.count(report['requests'])} requests** in {_fmt.duration(report['duration_s'])}"
-        f" ({_fmt.rate(report['rps'])} req/s), {_fmt.pct(report.get('error_rate', 0.0))} failed"
-        f" · p50 {_fmt.latency(lat, 'p50')} ms · p95 {_fmt.latency(lat, 'p95')} ms"
-        f" · p99 {_fmt.latency(lat, 'p99')} ms",
+        f"**{fmt.count(report['requests'])} requests** in {fmt.duration(report['duration_s'])}"
+        f" ({fmt.rate(report['rps'])} req/s), {fmt.pct(report.get('error_rate', 0.0))} failed"
+        f" · p50 {fmt.latency(lat, 'p50')} ms · p95 {fmt.latency(lat, 'p95')} ms"
+        f" · p99 {fmt.latency(lat, 'p99')} ms",
         "",
         _row(["Endpoint", "Requests", "Failures", "req/s", *(f"{k} (ms)" for k in _LAT)]),
         "|---|" + "---:|" * (3 + len(_LAT)),
     ]
     for e in report["endpoints"]:
-        lines.append(_figures_row(_cell(_fmt.endpoint_label(e)), e))
+        lines.append(_figures_row(_cell(fmt.endpoint_label(e)), e))
     lines.append(_figures_row("**Total**", report))
 
     if thresholds:
@@ -86,7 +86,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                     [
                         "✅" if t["ok"] else "❌",
                         _cell(t["name"]),
-                        _fmt.observed(t.get("metric", ""), t["observed"]),
+                        fmt.observed(t.get("metric", ""), t["observed"]),
                         _limit(t),
                     ]
                 )
@@ -97,15 +97,15 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     if rl.get("responses"):
         lines += [
             "",
-            f"Rate-limited responses (kept out of latency): {_fmt.count(rl['responses'])}"
-            f" ({_fmt.count(rl['with_retry_after'])} with Retry-After);"
-            f" honoured {_fmt.count(rl['honoured'])}, waited {rl['waited_s']:.1f}s.",
+            f"Rate-limited responses (kept out of latency): {fmt.count(rl['responses'])}"
+            f" ({fmt.count(rl['with_retry_after'])} with Retry-After);"
+            f" honoured {fmt.count(rl['honoured'])}, waited {rl['waited_s']:.1f}s.",
         ]
     om = report.get("open_model") or {}
     if om.get("late_starts") or om.get("dropped"):
         lines += [
             "",
-            f"Open model: {_fmt.count(om['late_starts'])} late starts,"
-            f" {_fmt.count(om['dropped'])} dropped starts.",
+            f"Open model: {fmt.count(om['late_starts'])} late starts,"
+            f" {fmt.count(om['dropped'])} dropped starts.",
         ]
     return "\n".join(lines) + "\n"

@@ -11,14 +11,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from loadtui.metrics.snapshot import Snapshot
-from loadtui.report import _fmt
+from loadtui.report import fmt
 
 _Row = Mapping[str, Any]
 # (header, width, cell); columns named in _DROP_ORDER go, in that order, while too wide
 _COLUMNS: list[tuple[str, int, Callable[[_Row], str]]] = [
-    ("Requests", 10, lambda r: _fmt.count(r["requests"])),
-    ("Fail", 8, lambda r: _fmt.count(r["failures"])),
-    ("req/s", 9, lambda r: _fmt.rate(r["rps"])),
+    ("Requests", 10, lambda r: fmt.count(r["requests"])),
+    ("Fail", 8, lambda r: fmt.count(r["failures"])),
+    ("req/s", 9, lambda r: fmt.rate(r["rps"])),
     ("p50", 7, lambda r: _lat(r, "p50")),
     ("p90", 7, lambda r: _lat(r, "p90")),
     ("p95", 7, lambda r: _lat(r, "p95")),
@@ -31,7 +31,7 @@ _NAME_MIN = 12
 
 
 def _lat(row: _Row, key: str) -> str:
-    return _fmt.latency(row["latency_ms"], key)
+    return fmt.latency(row["latency_ms"], key)
 
 
 def _endpoint_table(report: _Row, width: int) -> list[str]:
@@ -40,7 +40,7 @@ def _endpoint_table(report: _Row, width: int) -> list[str]:
         if _NAME_MIN + sum(w + 1 for _, w, _c in columns) <= width:
             break
         columns = [c for c in columns if c[0] != header]
-    rows = [(_fmt.endpoint_label(e), e) for e in report["endpoints"]]
+    rows = [(fmt.endpoint_label(e), e) for e in report["endpoints"]]
     longest = max([len("Endpoint"), *(len(name) for name, _ in rows)])
     room = width - sum(w + 1 for _, w, _c in columns)
     name_w = max(_NAME_MIN, min(room, longest))
@@ -66,7 +66,7 @@ def _endpoint_table(report: _Row, width: int) -> list[str]:
 def _counts_line(label: str, counts: Mapping[str, int], width: int) -> list[str]:
     if not counts:
         return [f"{label}: none"]
-    text = ", ".join(f"{key} x{_fmt.count(n)}" for key, n in counts.items())
+    text = ", ".join(f"{key} x{fmt.count(n)}" for key, n in counts.items())
     return textwrap.wrap(f"{label}: {text}", width=width, subsequent_indent="  ")
 
 
@@ -78,9 +78,9 @@ def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
     )
     lines = [head] if head else []
     lines.append(
-        f"{_fmt.count(report['requests'])} requests in {_fmt.duration(report['duration_s'])}"
-        f" ({_fmt.rate(report['rps'])} req/s), {_fmt.count(report['failures'])} failed"
-        f" ({_fmt.pct(report.get('error_rate', 0.0))})"
+        f"{fmt.count(report['requests'])} requests in {fmt.duration(report['duration_s'])}"
+        f" ({fmt.rate(report['rps'])} req/s), {fmt.count(report['failures'])} failed"
+        f" ({fmt.pct(report.get('error_rate', 0.0))})"
     )
     lines.append("")
     lines.append("Per endpoint (latency in ms):")
@@ -91,22 +91,22 @@ def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
     rl = report.get("rate_limited") or {}
     if rl.get("responses"):
         lines.append(
-            f"Rate limited: {_fmt.count(rl['responses'])}"
-            f" ({_fmt.count(rl['with_retry_after'])} with Retry-After);"
-            f" honoured {_fmt.count(rl['honoured'])}, waited {rl['waited_s']:.1f}s"
+            f"Rate limited: {fmt.count(rl['responses'])}"
+            f" ({fmt.count(rl['with_retry_after'])} with Retry-After);"
+            f" honoured {fmt.count(rl['honoured'])}, waited {rl['waited_s']:.1f}s"
         )
     om = report.get("open_model") or {}
     if om.get("late_starts") or om.get("dropped"):
         lines.append(
-            f"Open model: {_fmt.count(om['late_starts'])} late starts,"
-            f" {_fmt.count(om['dropped'])} dropped"
+            f"Open model: {fmt.count(om['late_starts'])} late starts,"
+            f" {fmt.count(om['dropped'])} dropped"
         )
     results = report.get("thresholds") or []
     if results:
         lines.append("")
         lines.append("Thresholds:")
         for r in results:
-            observed = _fmt.observed(r.get("metric", ""), r["observed"])
+            observed = fmt.observed(r.get("metric", ""), r["observed"])
             lines.append(f"  {'PASS' if r['ok'] else 'FAIL'}  {r['name']}  (observed {observed})")
         failed = sum(1 for r in results if not r["ok"])
         verdict = "PASSED" if not failed else f"FAILED ({failed} of {len(results)} thresholds)"
@@ -121,19 +121,19 @@ def progress_line(snap: Snapshot) -> str:
     if load.state != "running":
         parts.append(load.state)
     if load.model == "open":
-        parts.append(f"rate {_fmt.rate(load.rate)}/s inflight {load.inflight}")
+        parts.append(f"rate {fmt.rate(load.rate)}/s inflight {load.inflight}")
     else:
         parts.append(f"users {load.users}/{load.users_target}")
-    parts.append(f"{_fmt.rate(tot.rps)} req/s")
+    parts.append(f"{fmt.rate(tot.rps)} req/s")
     lat = tot.interval_latency
     if lat.count:
-        parts.append(f"p50 {_fmt.ms(lat.p50)} p95 {_fmt.ms(lat.p95)} p99 {_fmt.ms(lat.p99)} ms")
+        parts.append(f"p50 {fmt.ms(lat.p50)} p95 {fmt.ms(lat.p95)} p99 {fmt.ms(lat.p99)} ms")
     else:
         parts.append("p50 - p95 - p99 - ms")
     err = tot.interval_failures / tot.interval_requests if tot.interval_requests else 0.0
-    parts.append(f"err {_fmt.pct(err)}")
+    parts.append(f"err {fmt.pct(err)}")
     if load.stage < 0:
         parts.append("manual")
     elif load.stages:
-        parts.append(f"stage {load.stage + 1}/{load.stages} ({_fmt.duration(load.stage_left_s)})")
-    return f"[{_fmt.duration(snap.t)}] " + " | ".join(parts)
+        parts.append(f"stage {load.stage + 1}/{load.stages} ({fmt.duration(load.stage_left_s)})")
+    return f"[{fmt.duration(snap.t)}] " + " | ".join(parts)

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from loadtui.report import _fmt
+from loadtui.report import fmt
 from loadtui.report.csv_report import CsvWriter
 from loadtui.report.markdown import render_markdown
 from loadtui.report.thresholds import format_limit
@@ -104,7 +104,7 @@ def render_junit(report: Mapping[str, Any]) -> str:
             {"classname": "loadtui.thresholds", "name": _x(t["name"]), "time": "0"},
         )
         if not t["ok"]:
-            observed = _fmt.observed(t.get("metric", ""), t["observed"])
+            observed = fmt.observed(t.get("metric", ""), t["observed"])
             limit = f"{t.get('op', '')} {format_limit(t.get('metric', ''), t['limit'])}".strip()
             message = f"observed {observed}, limit {limit}"
             failure = ET.SubElement(case, "failure", {"message": _x(message), "type": "threshold"})

@@ -1,0 +1,139 @@
+"""Runs an Engine in a child process, for the console.
+
+Rendering a terminal UI costs CPU under the GIL; in a child process it can never delay
+the load loop. Commands go down a pipe, snapshots come back up it, and the parent sees
+the same surface as `EngineHost` (a `snapshots` queue, the command methods, `final`).
+The same boundary is where remote workers would plug in later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import queue
+import signal
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+from loadtui.engine.runner import RunConfig
+from loadtui.metrics.snapshot import Snapshot
+
+COMMANDS = frozenset(
+    {"set_users", "set_rate", "pause", "resume", "next_stage", "follow_profile", "stop"}
+)
+
+
+def _child_main(config: RunConfig, conn: Connection) -> None:
+    """Child process: run the engine on a thread, shuttle commands and snapshots."""
+    from loadtui.engine.host import EngineHost
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the console
+    host = EngineHost(config).start()
+    try:
+        while host.alive() or not host.snapshots.empty():
+            try:
+                while conn.poll(0.05):
+                    name, *args = conn.recv()
+                    if name in COMMANDS:
+                        getattr(host, name)(*args)
+                while True:
+                    conn.send(("snap", host.snapshots.get_nowait()))
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):  # the console is gone: stop now
+                host.stop(grace=0.0, reason="console went away")
+                host.join(10)
+                return
+        host.join()
+        error = f"{type(host.error).__name__}: {host.error}" if host.error else None
+        conn.send(("final", host.final, host.engine.saturation_periods(), error))
+    except (EOFError, OSError):
+        pass
+    finally:
+        conn.close()
+
+
+class EngineProcess:
+    """The console's handle on an engine running in a child process."""
+
+    def __init__(self, config: RunConfig) -> None:
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._child_conn = child
+        self._proc = ctx.Process(
+            target=_child_main, args=(config, child), name="loadtui-engine", daemon=True
+        )
+        self.snapshots: queue.Queue[Snapshot] = queue.Queue()
+        self.final: Snapshot | None = None
+        self.saturation: list[tuple[float, float]] = []
+        self.error: str | None = None
+        self._done = threading.Event()
+        self._send_lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, name="loadtui-engine-pipe", daemon=True)
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid
+
+    def start(self) -> EngineProcess:
+        self._proc.start()
+        self._child_conn.close()
+        self._reader.start()
+        return self
+
+    def _read(self) -> None:
+        try:
+            while True:
+                kind, *payload = self._conn.recv()
+                if kind == "snap":
+                    self.snapshots.put(payload[0])
+                elif kind == "final":
+                    self.final, self.saturation, self.error = payload
+                    break
+        except (EOFError, OSError):
+            if self.final is None and self.error is None:
+                self.error = "the engine process ended unexpectedly"
+        finally:
+            self._done.set()
+
+    def _send(self, *command: Any) -> None:
+        with self._send_lock, contextlib.suppress(OSError, ValueError):
+            self._conn.send(command)
+
+    def set_users(self, users: int, spawn_rate: float | None = None) -> None:
+        self._send("set_users", users, spawn_rate)
+
+    def set_rate(self, rate: float) -> None:
+        self._send("set_rate", rate)
+
+    def pause(self) -> None:
+        self._send("pause")
+
+    def resume(self) -> None:
+        self._send("resume")
+
+    def next_stage(self) -> None:
+        self._send("next_stage")
+
+    def follow_profile(self) -> None:
+        self._send("follow_profile")
+
+    def stop(self, grace: float | None = None, reason: str = "stopped by operator") -> None:
+        self._send("stop", grace, reason)
+
+    def alive(self) -> bool:
+        return not self._done.is_set()
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the final snapshot (and the child's exit); True when both came."""
+        self._done.wait(timeout)
+        if self._done.is_set():
+            self._proc.join(timeout=5)
+        return self._done.is_set() and not self._proc.is_alive()
+
+    def kill(self) -> None:
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join(timeout=5)
+        self._conn.close()
