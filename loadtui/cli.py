@@ -77,8 +77,8 @@ def _check_writable(flag: str, path: Path | str | None) -> None:
 
 
 @contextmanager
-def _demo_target_if(needed: bool, quiet: bool) -> Iterator[str | None]:
-    """Start the embedded demo target in a child process for the bundled demo."""
+def _demo_target_if(needed: bool, quiet: bool) -> Iterator[tuple[str, int] | None]:
+    """Start the embedded demo target in a child process; yields (url, pid)."""
     if not needed:
         yield None
         return
@@ -89,7 +89,7 @@ def _demo_target_if(needed: bool, quiet: bool) -> Iterator[str | None]:
     if not quiet:
         typer.echo(f"demo target listening on {url} (pid {proc.pid})", err=True)
     try:
-        yield url
+        yield url, proc.pid
     finally:
         stop_subprocess(proc)
 
@@ -104,6 +104,27 @@ def _load(path: Path, env_target: str | None):  # -> Scenario
         return load_scenario(path, env=env)
     except ScenarioError as exc:
         raise Failure(f"{path} has problems:\n{exc.format()}") from None
+
+
+def _preflight(target) -> None:
+    from loadtui.engine.preflight import unreachable_reason
+
+    reason = unreachable_reason(target.url, timeout=min(target.timeouts.connect, 3.0))
+    if reason:
+        raise Failure(f"target {target.url} unreachable: {reason}", code=3)
+
+
+def _target_pid(given: int | None, url: str, demo: tuple[str, int] | None) -> int | None:
+    """The target's pid to watch: given, the embedded demo's, or found by its port."""
+    from loadtui.metrics.target import listening_pid, pid_exists
+
+    if given is not None:
+        if not pid_exists(given):
+            raise Failure(f"--target-pid {given}: no such process")
+        return given
+    if demo is not None and url == demo[0]:
+        return demo[1]
+    return listening_pid(url)
 
 
 def _check_python_tasks(scenario) -> None:
@@ -143,10 +164,12 @@ def run(
     csv: Annotated[str | None, typer.Option("--csv", help="CSV files prefix")] = None,
     junit: Annotated[Path | None, typer.Option("--junit")] = None,
     tick: Annotated[float, typer.Option("--tick", help="Seconds between snapshots")] = 0.5,
+    target_pid: Annotated[
+        int | None, typer.Option("--target-pid", help="Watch this process's RSS/CPU")
+    ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors and exit code")] = False,
 ) -> None:
     """Run a scenario headless: progress on stderr, summary and reports at the end."""
-    from loadtui.engine.preflight import unreachable_reason
     from loadtui.engine.runner import RunConfig
     from loadtui.headless import Outputs, run_headless
     from loadtui.scenario.select import SelectionError, pick_profile, pick_target
@@ -163,8 +186,8 @@ def run(
     ):
         _check_writable(flag, out)
     path, is_demo = _scenario_path(scenario)
-    with _demo_target_if(is_demo and target is None, quiet) as demo_url:
-        plan = _load(path, demo_url)
+    with _demo_target_if(is_demo and target is None, quiet) as demo:
+        plan = _load(path, demo[0] if demo else None)
         try:
             chosen = pick_target(plan, target)
             prof = pick_profile(
@@ -173,10 +196,9 @@ def run(
         except SelectionError as exc:
             raise Failure(str(exc)) from None
         _check_python_tasks(plan)
-        reason = unreachable_reason(chosen.url, timeout=min(chosen.timeouts.connect, 3.0))
-        if reason:
-            raise Failure(f"target {chosen.url} unreachable: {reason}", code=3)
-        config = RunConfig(plan, chosen, prof, tick_s=tick, duration=seconds)
+        _preflight(chosen)
+        pid = _target_pid(target_pid, chosen.url, demo)
+        config = RunConfig(plan, chosen, prof, tick_s=tick, duration=seconds, target_pid=pid)
         outputs = Outputs(session, report_json, report_md, csv, junit, quiet)
         info = {"scenario": plan.name, "target": chosen.url, "profile": prof.name}
         outcome = run_headless(config, outputs, info)
@@ -215,28 +237,61 @@ def demo_target(
 
 @app.command(hidden=True)
 def console(
-    scenario: Annotated[Path | None, typer.Argument()] = None,
-    target: Annotated[str | None, typer.Option("--target")] = None,
-    profile: Annotated[str | None, typer.Option("--profile")] = None,
+    scenario: Annotated[Path | None, typer.Argument(help="Scenario TOML")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Target name or URL")] = None,
+    profile: Annotated[str | None, typer.Option("--profile", help="Profile name")] = None,
+    session: Annotated[Path | None, typer.Option("--session", help="Session log path")] = None,
+    target_pid: Annotated[
+        int | None, typer.Option("--target-pid", help="Watch this process's RSS/CPU")
+    ] = None,
+    tick: Annotated[float, typer.Option("--tick", help="Seconds between snapshots")] = 0.5,
 ) -> None:
-    """The console (bare `loadtui`). Until the TUI lands it runs headless with progress."""
-    typer.echo("loadtui: the live console is not built yet; running headless.", err=True)
-    run(
-        scenario=scenario,
-        target=target,
-        profile=profile,
-        users=None,
-        spawn_rate=None,
-        rate=None,
-        duration=None,
-        session=None,
-        report_json=None,
-        report_md=None,
-        csv=None,
-        junit=None,
-        tick=0.5,
-        quiet=False,
-    )
+    """The live console. Bare: the demo scenario on the embedded demo target."""
+    from loadtui.engine.runner import RunConfig
+    from loadtui.report.text import summary_table
+    from loadtui.scenario.select import SelectionError, pick_profile, pick_target
+    from loadtui.tui.app import LaunchArgs, LoadtuiApp
+
+    if not 0.05 <= tick <= 10:
+        raise Failure("--tick must be between 0.05 and 10 seconds")
+    _check_writable("--session", session)
+    if scenario is not None and not scenario.exists():
+        raise Failure(f"scenario file not found: {scenario}")
+    straight = scenario is None or (target is not None and profile is not None)
+    with _demo_target_if(target is None, quiet=True) as demo:
+        env = {**os.environ, **({"LOADTUI_TARGET": demo[0]} if demo else {})}
+        config = launch = None
+        if straight:
+            path, _ = _scenario_path(scenario)
+            plan = _load(path, demo[0] if demo else None)
+            try:
+                chosen = pick_target(plan, target)
+                prof = pick_profile(plan, profile)
+            except SelectionError as exc:
+                raise Failure(str(exc)) from None
+            _check_python_tasks(plan)
+            _preflight(chosen)
+            pid = _target_pid(target_pid, chosen.url, demo)
+            config = RunConfig(plan, chosen, prof, tick_s=tick, target_pid=pid)
+        else:
+            launch = LaunchArgs(
+                BUNDLED, Path.cwd(), scenario, env, demo[0] if demo else None, target, profile
+            )
+        pids = (
+            (lambda url: _target_pid(None, url, demo))
+            if target_pid is None
+            else (lambda url: target_pid)
+        )
+        tui = LoadtuiApp(
+            config=config, launch=launch, session=session, target_pid=pids, tick_s=tick
+        )
+        saved = tui.run()
+    if tui.report:
+        typer.echo(summary_table(tui.report))
+    if saved is not None:
+        typer.echo(f"session saved to {saved}")
+    if tui.report and not tui.report.get("passed", True):
+        raise typer.Exit(1)
 
 
 def main(argv: list[str] | None = None) -> None:

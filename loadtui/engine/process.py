@@ -95,6 +95,7 @@ class EngineProcess:
             if self.final is None and self.error is None:
                 self.error = "the engine process ended unexpectedly"
         finally:
+            self._conn.close()
             self._done.set()
 
     def _send(self, *command: Any) -> None:
@@ -136,4 +137,3 @@ class EngineProcess:
         if self._proc.is_alive():
             self._proc.kill()
         self._proc.join(timeout=5)
-        self._conn.close()

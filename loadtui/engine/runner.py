@@ -40,6 +40,7 @@ class RunConfig:
     duration: float | None = None  # overrides the profile's length (holding its last level)
     grace_s: float = 5.0  # how long in-flight requests may finish when stopping
     seed: int | None = None
+    target_pid: int | None = None  # the target's process, when it runs on this machine
 
 
 class Engine:
@@ -77,7 +78,7 @@ class Engine:
         self.arrivals = OpenArrivals(
             plans, self.gate, self.rng, self.current_rate, self.profile.max_inflight
         )
-        self.sampler = SystemSampler()
+        self.sampler = SystemSampler(target_pid=cfg.target_pid)
         self.saturation = SaturationWatch()
 
     # ---- clocks ---------------------------------------------------------------------

@@ -1,0 +1,187 @@
+"""The console: launch screen → dashboard, one live run at a time.
+
+The app owns the run's lifecycle: it starts the engine in a child process, polls its
+snapshots ~10 times a second (the engine ticks 2-4 times), hands each to the dashboard,
+records the session log, and on quit stops the run gracefully and exits with the
+session's path. Screens only render and send commands through `Control`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from loadtui.engine.preflight import unreachable_reason
+from loadtui.engine.process import EngineProcess
+from loadtui.engine.runner import RunConfig
+from loadtui.live import LiveRun
+from loadtui.tui.screens.dashboard import DashboardScreen
+from loadtui.tui.screens.launch import LaunchChoice, LaunchScreen
+
+POLL_S = 0.1
+QUIT_GRACE_S = 2.0
+
+
+@dataclass(frozen=True)
+class LaunchArgs:
+    """Where the launch screen looks for scenarios, and what it preselects."""
+
+    bundled: Path
+    cwd: Path
+    given: Path | None = None
+    env: Mapping[str, str] | None = None
+    demo_url: str | None = None
+    target: str | None = None
+    profile: str | None = None
+
+
+def default_session_path(folder: Path, scenario: str) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in scenario) or "run"
+    return folder / "sessions" / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}.json"
+
+
+class LoadtuiApp(App[Path | None]):
+    """`result` is the path of the session written (None when no run was started)."""
+
+    TITLE = "loadtui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit_run", "Quit"),  # not priority: an Input may want the letter
+        Binding("ctrl+q", "quit_run", "Quit", show=False, priority=True),
+        Binding("ctrl+c", "quit_run", "Quit", show=False, priority=True),
+    ]
+
+    def __init__(
+        self,
+        *,
+        config: RunConfig | None = None,
+        launch: LaunchArgs | None = None,
+        session: Path | None = None,
+        sessions_dir: Path | None = None,
+        target_pid: Callable[[str], int | None] | None = None,
+        tick_s: float = 0.5,
+    ) -> None:
+        super().__init__()
+        if config is None and launch is None:
+            raise ValueError("give a run config or launch arguments")
+        self._config = config
+        self._launch = launch
+        self._session = session
+        self._sessions_dir = sessions_dir or Path.cwd()
+        self._target_pid = target_pid
+        self._tick_s = tick_s
+        self.live: LiveRun | None = None
+        self.engine: EngineProcess | None = None
+        self.dashboard: DashboardScreen | None = None
+        self.report: dict[str, Any] | None = None
+        self._quitting = False
+        self._started_wall = ""
+
+    def on_mount(self) -> None:
+        if self._config is not None:
+            self.start_run(self._config)
+        else:
+            assert self._launch is not None
+            a = self._launch
+            self.push_screen(
+                LaunchScreen(
+                    bundled=a.bundled,
+                    cwd=a.cwd,
+                    given=a.given,
+                    env=a.env,
+                    demo_url=a.demo_url,
+                    preselect_target=a.target,
+                    preselect_profile=a.profile,
+                ),
+                callback=self._launched,
+            )
+
+    def _launched(self, choice: LaunchChoice | None) -> None:
+        if choice is None:
+            self.exit(None)
+            return
+        reason = unreachable_reason(choice.target.url, timeout=2.0)
+        if reason:
+            self.notify(f"{choice.target.url} unreachable: {reason}", severity="error", timeout=8)
+            self.on_mount()  # back to the launch screen
+            return
+        pid = self._target_pid(choice.target.url) if self._target_pid else None
+        config = RunConfig(
+            choice.scenario, choice.target, choice.profile, tick_s=self._tick_s, target_pid=pid
+        )
+        self.start_run(config)
+
+    def start_run(self, config: RunConfig) -> None:
+        path = self._session or default_session_path(self._sessions_dir, config.scenario.name)
+        self.engine = EngineProcess(config)
+        self.live = LiveRun(config, self.engine, session=path)
+        self.engine.start()
+        self._started_wall = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.dashboard = DashboardScreen(
+            scenario=config.scenario.name,
+            target=config.target.url,
+            profile=config.profile,
+            control=self.engine,
+        )
+        self.push_screen(self.dashboard)
+        self.set_interval(POLL_S, self._poll)
+
+    def _poll(self) -> None:
+        live = self.live
+        if live is None or self.report is not None:
+            return
+        for snap in live.drain():
+            if self.dashboard is not None:
+                self.dashboard.show(snap, live.watch)
+        if live.done:
+            self._finish()
+
+    def _finish(self) -> None:
+        assert self.live is not None and self.engine is not None
+        cfg = self.live.config
+        info = {
+            "scenario": cfg.scenario.name,
+            "target": cfg.target.url,
+            "profile": cfg.profile.name,
+            "started": self._started_wall,
+            "saturation": self.engine.saturation,
+        }
+        try:
+            self.report = self.live.finish(info)
+        except RuntimeError as exc:  # the engine died before its first tick
+            self.report = {}
+            self.notify(f"run failed: {exc}", severity="error", timeout=10)
+        if self.engine.error:
+            self.notify(f"engine error: {self.engine.error}", severity="error", timeout=10)
+        elif not self._quitting:
+            verdict = "passed" if self.report.get("passed", True) else "FAILED thresholds"
+            self.notify(f"run finished: {verdict}. Session: {self.live.session_path}. q quits.")
+        if self._quitting:
+            self.exit(self.live.session_path)
+
+    def action_quit_run(self) -> None:
+        """Stop the run gracefully, write the session's summary, then exit."""
+        if self.live is None or self.engine is None:
+            self.exit(None)
+            return
+        if self.report is not None:
+            self.exit(self.live.session_path)
+            return
+        if self._quitting:  # a second press: do not wait for in-flight requests
+            self.engine.stop(grace=0.0, reason="quit by operator (again)")
+            return
+        self._quitting = True
+        self.engine.stop(grace=QUIT_GRACE_S, reason="quit by operator")
+        self.notify("stopping: in-flight requests get 2 s; press q again to cut them off")
+
+    def on_unmount(self) -> None:
+        engine = self.engine
+        if engine is not None and engine.alive():  # e.g. the terminal went away
+            engine.stop(grace=0.0, reason="console closed")
+            if not engine.join(5):
+                engine.kill()
