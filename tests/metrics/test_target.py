@@ -22,6 +22,6 @@ def test_nothing_listening_or_not_local() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     assert listening_pid(f"http://127.0.0.1:{port}") is None
-    assert listening_pid("http://192.0.2.1:80") is None  # never contacted: not local
+    assert listening_pid("http://target.invalid:80") is None  # not local: never looked up
     assert is_local("localhost") and is_local("[::1]") and not is_local("example.invalid")
     assert not pid_exists(-1)
