@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from targets import demo_target, nginx, nginx_binary  # noqa: E402
+from targets import demo_target, nginx, nginx_binary
 
 SCENARIO = """
 name = "console-bench"
