@@ -244,7 +244,7 @@ def console(
     target_pid: Annotated[
         int | None, typer.Option("--target-pid", help="Watch this process's RSS/CPU")
     ] = None,
-    tick: Annotated[float, typer.Option("--tick", help="Seconds between snapshots")] = 0.5,
+    tick: Annotated[float, typer.Option("--tick", help="Seconds between snapshots")] = 0.25,
 ) -> None:
     """The live console. Bare: the demo scenario on the embedded demo target."""
     from loadtui.engine.runner import RunConfig

@@ -64,7 +64,7 @@ class LoadtuiApp(App[Path | None]):
         session: Path | None = None,
         sessions_dir: Path | None = None,
         target_pid: Callable[[str], int | None] | None = None,
-        tick_s: float = 0.5,
+        tick_s: float = 0.25,
     ) -> None:
         super().__init__()
         if config is None and launch is None:
