@@ -11,11 +11,14 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loadtui import __version__
+
+if TYPE_CHECKING:
+    from loadtui.scenario.model import Scenario, Target
 
 app = typer.Typer(
     add_completion=False,
@@ -94,7 +97,7 @@ def _demo_target_if(needed: bool, quiet: bool) -> Iterator[tuple[str, int] | Non
         stop_subprocess(proc)
 
 
-def _load(path: Path, env_target: str | None):  # -> Scenario
+def _load(path: Path, env_target: str | None) -> Scenario:
     from loadtui.scenario import ScenarioError, load_scenario
 
     env = dict(os.environ)
@@ -106,7 +109,7 @@ def _load(path: Path, env_target: str | None):  # -> Scenario
         raise Failure(f"{path} has problems:\n{exc.format()}") from None
 
 
-def _preflight(target) -> None:
+def _preflight(target: Target) -> None:
     from loadtui.engine.preflight import unreachable_reason
 
     reason = unreachable_reason(target.url, timeout=min(target.timeouts.connect, 3.0))
@@ -127,20 +130,12 @@ def _target_pid(given: int | None, url: str, demo: tuple[str, int] | None) -> in
     return listening_pid(url)
 
 
-def _check_python_tasks(scenario) -> None:
-    from loadtui.engine.pycalls import load_function
-    from loadtui.scenario.model import PythonTask
+def _check_python_tasks(scenario: Scenario) -> None:
+    from loadtui.engine.pycalls import python_task_problems
 
-    for cls in scenario.users:
-        for task in (*cls.tasks, *cls.on_start):
-            if isinstance(task, PythonTask):
-                try:
-                    load_function(task)
-                except Exception as exc:
-                    raise Failure(
-                        f"users[{cls.name}] task {task.name!r}: cannot load "
-                        f"{task.module}:{task.function}: {type(exc).__name__}: {exc}"
-                    ) from None
+    problems = python_task_problems(scenario)
+    if problems:
+        raise Failure("\n".join(problems))
 
 
 @app.command()

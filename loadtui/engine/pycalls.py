@@ -19,7 +19,7 @@ import httpx
 
 from loadtui.engine.calls import UserState, failure_latency, httpx_error_kind
 from loadtui.metrics.recorder import Recorder
-from loadtui.scenario.model import PythonTask
+from loadtui.scenario.model import PythonTask, Scenario
 
 TaskFn = Callable[[httpx.AsyncClient, dict[str, Any]], Awaitable[Any]]
 
@@ -44,6 +44,23 @@ def load_function(task: PythonTask) -> TaskFn:
     if fn is None or not inspect.iscoroutinefunction(fn):
         raise TypeError(f"{task.module}:{task.function} is not an async function")
     return fn
+
+
+def python_task_problems(scenario: Scenario) -> list[str]:
+    """Import every Python task (this runs user code, so only before a run): one line
+    per task that cannot be loaded."""
+    problems = []
+    for cls in scenario.users:
+        for task in (*cls.tasks, *cls.on_start):
+            if isinstance(task, PythonTask):
+                try:
+                    load_function(task)
+                except Exception as exc:  # any import-time failure of user code
+                    problems.append(
+                        f"user {cls.name!r}, task {task.name!r}: cannot load "
+                        f"{task.module}:{task.function}: {type(exc).__name__}: {exc}"
+                    )
+    return problems
 
 
 class TimedTransport(httpx.AsyncBaseTransport):

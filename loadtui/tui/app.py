@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 
 from loadtui.engine.preflight import unreachable_reason
 from loadtui.engine.process import EngineProcess
+from loadtui.engine.pycalls import python_task_problems
 from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
 from loadtui.tui.screens.dashboard import DashboardScreen
@@ -105,9 +106,12 @@ class LoadtuiApp(App[Path | None]):
         if choice is None:
             self.exit(None)
             return
+        problems = python_task_problems(choice.scenario)
         reason = unreachable_reason(choice.target.url, timeout=2.0)
         if reason:
-            self.notify(f"{choice.target.url} unreachable: {reason}", severity="error", timeout=8)
+            problems.append(f"{choice.target.url} unreachable: {reason}")
+        if problems:
+            self.notify("\n".join(problems), severity="error", timeout=10)
             self.on_mount()  # back to the launch screen
             return
         pid = self._target_pid(choice.target.url) if self._target_pid else None
