@@ -58,8 +58,9 @@ p95 = "< 200ms"
 """
 
 
-async def shot(app: LoadtuiApp, name: str, size: tuple[int, int], seconds: float,
-               keys: tuple[str, ...] = ()) -> None:
+async def shot(
+    app: LoadtuiApp, name: str, size: tuple[int, int], seconds: float, keys: tuple[str, ...] = ()
+) -> None:
     async with app.run_test(size=size) as pilot:
         await pilot.pause(seconds)
         for key in keys:
@@ -86,8 +87,9 @@ async def main() -> None:
             work = Path(tmp)
             errors = work / "errors.toml"
             errors.write_text(ERRORS)
-            launch = LaunchArgs(ROOT / "scenarios", work, None,
-                                {**os.environ, "LOADTUI_TARGET": url}, url)
+            launch = LaunchArgs(
+                ROOT / "scenarios", work, None, {**os.environ, "LOADTUI_TARGET": url}, url
+            )
             await shot(LoadtuiApp(launch=launch, sessions_dir=work), "launch", (120, 36), 1.0)
             for size in ((80, 24), (160, 48)):
                 app = LoadtuiApp(config=config(demo, url, proc.pid), sessions_dir=work)

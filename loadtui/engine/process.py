@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
 import queue
 import signal
+import sys
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
@@ -29,6 +31,7 @@ def _child_main(config: RunConfig, conn: Connection) -> None:
     from loadtui.engine.host import EngineHost
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the console
+    _quiet_stdio()  # the console owns the terminal: nothing may be printed over it
     host = EngineHost(config).start()
     try:
         while host.alive() or not host.snapshots.empty():
@@ -54,6 +57,13 @@ def _child_main(config: RunConfig, conn: Connection) -> None:
         conn.close()
 
 
+def _quiet_stdio() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 class EngineProcess:
     """The console's handle on an engine running in a child process."""
 
@@ -77,7 +87,11 @@ class EngineProcess:
         return self._proc.pid
 
     def start(self) -> EngineProcess:
-        self._proc.start()
+        # A TUI replaces sys.stderr with an object without a real file descriptor;
+        # multiprocessing passes stderr's fd to its helper processes, so hand it the
+        # process's own stderr while starting.
+        with contextlib.redirect_stderr(sys.__stderr__):
+            self._proc.start()
         self._child_conn.close()
         self._reader.start()
         return self
@@ -124,7 +138,7 @@ class EngineProcess:
         self._send("stop", grace, reason)
 
     def alive(self) -> bool:
-        return not self._done.is_set()
+        return self._proc.pid is not None and not self._done.is_set()
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait for the final snapshot (and the child's exit); True when both came."""
@@ -134,6 +148,8 @@ class EngineProcess:
         return self._done.is_set() and not self._proc.is_alive()
 
     def kill(self) -> None:
+        if self._proc.pid is None:  # never started
+            return
         if self._proc.is_alive():
             self._proc.kill()
         self._proc.join(timeout=5)

@@ -1,0 +1,90 @@
+"""The run header: what runs against what, where the profile is, and the live figures
+an operator checks first (state, users, rate, req/s, errors), plus standing warnings
+on their own line so they cannot be missed."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from loadtui.metrics.snapshot import LoadState, Snapshot
+from loadtui.report import fmt
+from loadtui.scenario.model import Profile
+from loadtui.tui.widgets.common import state_text, waiting, warning_line
+
+SEP = "  "
+
+
+def stage_text(profile: Profile, load: LoadState) -> str:
+    """`ramp 2/3 (12.0s left)`, `ramp: manual`, or the profile alone."""
+    name = load.profile or profile.name
+    if not load.following_profile:
+        return f"{name}: manual"
+    if load.stage >= 0 and load.stages > 0:
+        return f"{name} {load.stage + 1}/{load.stages} ({fmt.duration(load.stage_left_s)} left)"
+    if load.stage_left_s > 0:
+        return f"{name} ({fmt.duration(load.stage_left_s)} left)"
+    return name
+
+
+def load_text(load: LoadState) -> str:
+    """Users now/wanted (closed model), arrival rate (open model, or when set by hand)."""
+    parts = []
+    if load.model == "closed" or load.users or load.users_target:
+        parts.append(f"users {load.users}/{load.users_target}")
+    if load.model == "open" or load.rate > 0:
+        parts.append(f"rate {fmt.rate(load.rate)}/s")
+    return SEP.join(parts)
+
+
+def header_text(scenario: str, target: str, profile: Profile, snap: Snapshot) -> Text:
+    load, total = snap.load, snap.total
+    line1 = Text(no_wrap=True, overflow="ellipsis")
+    line1.append_text(state_text(load.state))
+    line1.append(f"{SEP}{fmt.duration(snap.t)}{SEP}")
+    line1.append(stage_text(profile, load), style="bold")
+    line1.append(f"{SEP}{scenario} → {target}", style="dim")
+    errors = total.interval_failures / total.interval_requests if total.interval_requests else 0.0
+    line2 = Text(no_wrap=True, overflow="ellipsis")
+    line2.append(load_text(load), style="bold")
+    line2.append(f"{SEP}req/s {fmt.rate(total.rps)}{SEP}")
+    line2.append(f"errors {fmt.pct(errors)}", style="bold red" if errors else "")
+    line2.append(f"{SEP}inflight {load.inflight}")
+    lines = [line1, line2]
+    if snap.warnings:
+        warn = Text(no_wrap=True, overflow="ellipsis")
+        for w in snap.warnings:
+            warn.append_text(warning_line(w))
+            warn.append(" ")
+        lines.append(warn)
+    return Text("\n").join(lines)
+
+
+def initial_text(scenario: str, target: str, profile: Profile) -> Text:
+    """Before any snapshot: what is about to run, and that figures are on their way."""
+    line1 = Text(no_wrap=True, overflow="ellipsis")
+    line1.append_text(state_text("starting"))
+    line1.append(f"{SEP}{profile.name}", style="bold")
+    line1.append(f"{SEP}{scenario} → {target}", style="dim")
+    return Text("\n").join([line1, waiting()])
+
+
+class RunHeader(Static):
+    """Two lines, three while a warning stands (the only pane whose height changes)."""
+
+    DEFAULT_CSS = """
+    RunHeader { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def __init__(self, scenario: str, target: str, profile: Profile, *, id: str | None = None):
+        super().__init__(initial_text(scenario, target, profile), id=id)
+        self.scenario = scenario
+        self.target = target
+        self.profile = profile
+        self._lines = 2
+
+    def show(self, snap: Snapshot) -> None:
+        text = header_text(self.scenario, self.target, self.profile, snap)
+        lines = len(text.plain.splitlines())
+        self.update(text, layout=lines != self._lines)
+        self._lines = lines
