@@ -8,6 +8,7 @@ The same boundary is where remote workers would plug in later.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import multiprocessing as mp
 import os
@@ -18,7 +19,8 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-from loadtui.engine.runner import RunConfig
+from loadtui.engine.host import new_event_loop
+from loadtui.engine.runner import Engine, RunConfig
 from loadtui.metrics.snapshot import Snapshot
 
 COMMANDS = frozenset(
@@ -27,34 +29,39 @@ COMMANDS = frozenset(
 
 
 def _child_main(config: RunConfig, conn: Connection) -> None:
-    """Child process: run the engine on a thread, shuttle commands and snapshots."""
-    from loadtui.engine.host import EngineHost
-
+    """Child process: the engine on this process's only loop; the pipe is read by the
+    same loop (add_reader), so no second thread competes with it for the GIL."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C belongs to the console
     _quiet_stdio()  # the console owns the terminal: nothing may be printed over it
-    host = EngineHost(config).start()
+    loop = new_event_loop()
+    asyncio.set_event_loop(loop)
+    engine = Engine(config, lambda snap: _send(conn, ("snap", snap)))
+
+    def on_command() -> None:
+        try:
+            while conn.poll():
+                name, *args = conn.recv()
+                if name in COMMANDS:
+                    getattr(engine, name)(*args)
+        except (EOFError, OSError):  # the console is gone: stop now
+            loop.remove_reader(conn.fileno())
+            engine.stop(grace=0.0, reason="console went away")
+
+    loop.add_reader(conn.fileno(), on_command)
+    error = None
     try:
-        while host.alive() or not host.snapshots.empty():
-            try:
-                while conn.poll(0.05):
-                    name, *args = conn.recv()
-                    if name in COMMANDS:
-                        getattr(host, name)(*args)
-                while True:
-                    conn.send(("snap", host.snapshots.get_nowait()))
-            except queue.Empty:
-                continue
-            except (EOFError, OSError):  # the console is gone: stop now
-                host.stop(grace=0.0, reason="console went away")
-                host.join(10)
-                return
-        host.join()
-        error = f"{type(host.error).__name__}: {host.error}" if host.error else None
-        conn.send(("final", host.final, host.engine.saturation_periods(), error))
-    except (EOFError, OSError):
-        pass
+        loop.run_until_complete(engine.run())
+    except BaseException as exc:  # reported to the console, never lost
+        error = f"{type(exc).__name__}: {exc}"
     finally:
-        conn.close()
+        loop.close()
+    _send(conn, ("final", engine.final, engine.saturation_periods(), error))
+    conn.close()
+
+
+def _send(conn: Connection, message: tuple[Any, ...]) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        conn.send(message)
 
 
 def _quiet_stdio() -> None:

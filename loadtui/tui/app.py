@@ -8,6 +8,8 @@ session's path. Screens only render and send commands through `Control`.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -47,6 +49,19 @@ def default_session_path(folder: Path, scenario: str) -> Path:
     return folder / "sessions" / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}.json"
 
 
+def _yield_cpu_to_engine() -> None:
+    """Lower this (rendering) process's priority once the engine child exists: when the
+    cores are contended the load loop goes first and the console draws a little later."""
+    global _NICED
+    if not _NICED and hasattr(os, "nice"):
+        with contextlib.suppress(OSError):
+            os.nice(5)
+        _NICED = True
+
+
+_NICED = False
+
+
 class LoadtuiApp(App[Path | None]):
     """`result` is the path of the session written (None when no run was started)."""
 
@@ -66,8 +81,10 @@ class LoadtuiApp(App[Path | None]):
         sessions_dir: Path | None = None,
         target_pid: Callable[[str], int | None] | None = None,
         tick_s: float = 0.25,
+        yield_cpu: bool = False,
     ) -> None:
         super().__init__()
+        self._yield_cpu = yield_cpu  # renice the UI process (the CLI does; tests do not)
         if config is None and launch is None:
             raise ValueError("give a run config or launch arguments")
         self._config = config
@@ -125,6 +142,8 @@ class LoadtuiApp(App[Path | None]):
         self.engine = EngineProcess(config)
         self.live = LiveRun(config, self.engine, session=path)
         self.engine.start()
+        if self._yield_cpu:
+            _yield_cpu_to_engine()
         self._started_wall = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         self.dashboard = DashboardScreen(
             scenario=config.scenario.name,
