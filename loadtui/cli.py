@@ -278,7 +278,12 @@ def console(
             else (lambda url: target_pid)
         )
         tui = LoadtuiApp(
-            config=config, launch=launch, session=session, target_pid=pids, tick_s=tick
+            config=config,
+            launch=launch,
+            session=session,
+            target_pid=pids,
+            tick_s=tick,
+            yield_cpu=True,
         )
         saved = tui.run()
     if tui.report:
