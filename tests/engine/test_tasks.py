@@ -261,3 +261,21 @@ query = { ms = "400" }
     assert gone is not None and gone.failures == gone.requests > 0
     assert set(gone.errors) == {"refused"}
     assert gone.latency.count == 0  # no response time to speak of
+
+
+async def test_counted_429s_still_read_retry_after(demo_url: str) -> None:
+    # on_429 = "count" asks the pool for no headers; a refusal's Retry-After is kept anyway.
+    text = BASE + """
+[[users]]
+name = "u"
+wait = "none"
+[[users.tasks]]
+name = "limited"
+path = "/api/limited"
+query = { rate = "20" }
+"""
+    final, _, _ = await run(text, demo_url, users=4, spawn_rate=100, duration=0.5)
+    lane = final.rate_limit
+    assert lane.responses > 0
+    assert lane.with_retry_after == lane.responses
+    assert lane.honoured == 0

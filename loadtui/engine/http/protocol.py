@@ -52,6 +52,20 @@ class Response:
         return f"<Response {self.status} body_len={self.body_len} keep_alive={self.keep_alive}>"
 
 
+RATE_LIMIT_STATUSES = frozenset({429, 503})
+
+
+def raw_headers(data: bytes) -> list[tuple[bytes, bytes]]:
+    """(name, value) pairs from the start of a response (status line skipped)."""
+    head = data.split(b"\r\n\r\n", 1)[0]
+    pairs = []
+    for line in head.split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if sep:
+            pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
 class _SkipBody(Exception):
     """Raised from on_headers_complete to stop llhttp reading a HEAD response's body."""
 
@@ -227,6 +241,10 @@ class HttpConn(asyncio.Protocol):
         self.keep_alive = parser.should_keep_alive()
         if self.fut is None:
             raise HttpError("protocol", "response without a request")
+        if self.headers is None and status in RATE_LIMIT_STATUSES:
+            # Rare and worth it: keep a refusal's headers (Retry-After) even when the
+            # caller did not ask, from the header bytes already kept for EOF handling.
+            self.headers = raw_headers(b"".join(self.chunks))
         if self.head and status >= 200:
             self.skip = True
             raise _SkipBody
