@@ -12,7 +12,8 @@ from textual.widgets import Button, Input, Static
 
 from loadtui.scenario import load_scenario
 from loadtui.scenario.select import FOREVER, pick_profile, pick_target
-from loadtui.tui.screens.launch import Chooser, LaunchChoice, LaunchScreen
+from loadtui.tui.screens.launch import LaunchChoice, LaunchScreen
+from loadtui.tui.widgets.chooser import Chooser
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SIZES = [(80, 24), (120, 40)]
