@@ -68,6 +68,41 @@ class EndpointStats:
 
 
 @dataclass(frozen=True)
+class StreamStats:
+    """Figures of one WebSocket stream (by name): cumulative unless `interval_`/`_per_s`.
+
+    Latencies in ms: handshake (TCP + TLS + upgrade), first_message (open → first
+    message received), rtt (echo or correlated reply), gap (between pushed messages).
+    """
+
+    name: str
+    open: int = 0  # sessions open now
+    connecting: int = 0  # handshakes in progress now
+    opened: int = 0  # sessions that completed their handshake
+    failed: int = 0  # handshakes that failed (refused, HTTP status, timeout, bad upgrade)
+    closed: int = 0  # sessions ended (any way)
+    disconnects: int = 0  # ended abnormally: dropped connection or a close code != 1000/1001
+    reconnects: int = 0
+    messages_sent: int = 0
+    messages_received: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    sent_per_s: float = 0.0
+    received_per_s: float = 0.0
+    handshake: Latency = field(default_factory=Latency)
+    first_message: Latency = field(default_factory=Latency)
+    rtt: Latency = field(default_factory=Latency)
+    gap: Latency = field(default_factory=Latency)
+    interval_rtt: Latency = field(default_factory=Latency)
+    handshake_failures: dict[str, int] = field(default_factory=dict)  # "401", "refused", ...
+    close_codes: dict[int, int] = field(default_factory=dict)  # 1006: dropped, no close frame
+    errors: dict[str, int] = field(
+        default_factory=dict
+    )  # e.g. "message too big", "unmatched reply"
+    histograms: dict[str, bytes] = field(default_factory=dict)  # interval, encoded, by figure
+
+
+@dataclass(frozen=True)
 class PoolGauges:
     """The engine's HTTP connection pools, summed over origins."""
 
@@ -118,6 +153,8 @@ class LoadState:
     stages: int = 0
     stage_left_s: float = 0.0
     following_profile: bool = True
+    streams: int = 0  # extra stream-only sessions alive
+    streams_target: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,6 +174,7 @@ class Snapshot:
     load: LoadState
     total: EndpointStats
     endpoints: tuple[EndpointStats, ...] = ()
+    streams: tuple[StreamStats, ...] = ()
     pool: PoolGauges = field(default_factory=PoolGauges)
     system: SystemGauges = field(default_factory=SystemGauges)
     rate_limit: RateLimit = field(default_factory=RateLimit)
@@ -145,3 +183,6 @@ class Snapshot:
 
     def endpoint(self, name: str) -> EndpointStats | None:
         return next((e for e in self.endpoints if e.name == name), None)
+
+    def stream(self, name: str) -> StreamStats | None:
+        return next((s for s in self.streams if s.name == name), None)

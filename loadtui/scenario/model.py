@@ -125,6 +125,66 @@ Task = HttpTask | PythonTask
 
 
 @dataclass(frozen=True)
+class WsMessage:
+    """One message to send. `value` is text (str), a JSON/msgpack value, or bytes.
+    `{var}` placeholders (user variables, plus `{seq}` and `{session}`) are filled per
+    message when `templated`."""
+
+    kind: Literal["text", "json", "msgpack", "binary"]
+    value: Any
+    templated: bool = False
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Wait before reconnect attempt n (1-based): constant(a) or exponential(a, cap)."""
+
+    kind: Literal["constant", "exponential"] = "exponential"
+    base: float = 0.5
+    cap: float = 10.0
+
+    def delay(self, attempt: int) -> float:
+        if self.kind == "constant":
+            return self.base
+        return min(self.cap, self.base * 2 ** max(0, attempt - 1))
+
+
+@dataclass(frozen=True)
+class Reconnect:
+    """After a failed handshake or an abnormal close, try again up to `max` times in a
+    row (0: never); a session that ends normally is simply followed by the next one."""
+
+    max: int = 0
+    backoff: Backoff = field(default_factory=Backoff)
+
+
+@dataclass(frozen=True)
+class WebSocketSpec:
+    """`[users.websocket]`: a streaming session a user keeps open.
+
+    expect: "none" (fire and forget), "echo" (each reply is the echo of a sent message,
+    FIFO per connection: round-trip times), "reply" (replies matched by `reply_field`, a
+    JSON field or pointer, to the sent message carrying the same value), or "stream"
+    (the server pushes: inter-message gaps are timed).
+    """
+
+    name: str  # stream name in figures (default: the user class's name)
+    path: str = "/"  # relative to the target (http→ws, https→wss) or a ws(s):// URL
+    subprotocols: tuple[str, ...] = ()
+    headers: Pairs = ()
+    on_connect: tuple[WsMessage, ...] = ()
+    send: WsMessage | None = None
+    every: float = 0.0  # seconds between sends (with `send`)
+    expect: Literal["none", "echo", "reply", "stream"] = "none"
+    reply_field: str | None = None
+    duration: float | None = None  # one session's length; None: until the user stops
+    ping: float | None = 20.0  # keepalive ping interval; None: off
+    max_message_size: int = 1 << 20
+    compression: bool = False
+    reconnect: Reconnect = field(default_factory=Reconnect)
+
+
+@dataclass(frozen=True)
 class UserClass:
     name: str
     weight: float = 1.0
@@ -132,7 +192,7 @@ class UserClass:
     tasks: tuple[Task, ...] = ()
     on_start: tuple[Task, ...] = ()  # run once, in order, when the user starts
     variables: Pairs = ()  # initial user variables
-    websocket: tuple[tuple[str, Any], ...] | None = None  # raw table, for the streams issue
+    websocket: WebSocketSpec | None = None  # a stream each user of this class keeps open
 
 
 @dataclass(frozen=True)
@@ -148,6 +208,7 @@ class Stage:
     users: int | None = None
     spawn_rate: float | None = None
     rate: float | None = None
+    streams: int | None = None  # extra stream-only sessions (classes with a websocket)
 
 
 @dataclass(frozen=True)
