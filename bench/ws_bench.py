@@ -1,0 +1,175 @@
+"""WebSocket figures of loadtui against a node `ws` echo server on loopback.
+
+    python bench/ws_bench.py [--sessions 10000] [--echo-sessions 200] [--duration 10]
+
+1. Sessions per process: `--sessions` mostly idle streams (one echo every 10 s each)
+   held by one `loadtui run` process; RSS per session = (RSS holding them - RSS before
+   the first one opened) / sessions.
+2. Echo throughput: `--echo-sessions` streams sending every 10 ms (expect = "echo");
+   round trips per second, and per CPU-second of the generator process (per core).
+Installs the `ws` package with npm into bench/node/ when missing. Results are saved
+under bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+HERE = Path(__file__).resolve().parent
+NODE = HERE / "node"
+
+SCENARIO = """
+name = "ws-bench"
+[targets.t]
+url = "{url}"
+[[users]]
+name = "streamer"
+[users.websocket]
+path = "/"
+send = {{ every = "{every}", text = "ping-{{seq}}" }}
+expect = "echo"
+ping = "off"
+"""
+
+
+@contextmanager
+def node_echo_server() -> Iterator[str]:
+    if not (NODE / "node_modules" / "ws").exists():
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=NODE, check=True
+        )
+    proc = subprocess.Popen(
+        ["node", str(NODE / "ws_echo_server.js"), "0"], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    port = int(proc.stdout.readline())
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+        proc.stdout.close()
+
+
+def run_loadtui(
+    scen: Path, users: int, spawn: int, seconds: int, report: Path, watch: bool = False
+) -> tuple[dict, float, list[tuple[float, int]]]:
+    """Run headless; return the report, CPU seconds used and (t, RSS) samples."""
+    cmd = [
+        sys.executable,
+        "-m",
+        "loadtui",
+        "run",
+        str(scen),
+        "-u",
+        str(users),
+        "-r",
+        str(spawn),
+        "-t",
+        f"{seconds}s",
+        "-q",
+        "--report-json",
+        str(report),
+    ]
+    proc = subprocess.Popen(cmd)
+    ps = psutil.Process(proc.pid)
+    samples: list[tuple[float, int]] = []
+    t0 = time.monotonic()
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            break
+        if watch:
+            try:
+                samples.append((time.monotonic() - t0, ps.memory_info().rss))
+            except psutil.NoSuchProcess:
+                pass
+        time.sleep(0.25)
+    cpu = usage.ru_utime + usage.ru_stime
+    return json.loads(report.read_text()), cpu, samples
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sessions", type=int, default=10_000)
+    ap.add_argument("--echo-sessions", type=int, default=200)
+    ap.add_argument("--duration", type=int, default=10)
+    args = ap.parse_args()
+    results: dict[str, object] = {}
+    with node_echo_server() as url, tempfile.TemporaryDirectory() as t:
+        tmp = Path(t)
+        idle = tmp / "idle.toml"
+        idle.write_text(SCENARIO.format(url=url, every="10s"))
+        spawn = 2000
+        ramp = args.sessions / spawn
+        hold = int(ramp + 12)
+        report, _, samples = run_loadtui(
+            idle, args.sessions, spawn, hold, tmp / "idle.json", watch=True
+        )
+        ws = report["websocket"]
+        base = min(rss for t_, rss in samples if t_ < 1.5) if samples else 0
+        plateau = [rss for t_, rss in samples if ramp + 3 < t_ < hold - 1]
+        held = max(plateau) if plateau else max(r for _, r in samples)
+        per = (held - base) / max(1, ws["sessions_opened"])
+        results["sessions"] = {
+            "asked": args.sessions,
+            "opened": ws["sessions_opened"],
+            "failed": ws["sessions_failed"],
+            "rss_before_mib": base / 2**20,
+            "rss_holding_mib": held / 2**20,
+            "kib_per_session": per / 1024,
+        }
+        print(
+            f"sessions: asked {args.sessions:,}, opened {ws['sessions_opened']:,}, failed "
+            f"{ws['sessions_failed']:,}; RSS {base / 2**20:.0f} MiB -> {held / 2**20:.0f} "
+            f"MiB: {per / 1024:.1f} KiB per session (goal <= 20)",
+            flush=True,
+        )
+
+        echo = tmp / "echo.toml"
+        echo.write_text(SCENARIO.format(url=url, every="10ms"))
+        report, cpu, _ = run_loadtui(
+            echo, args.echo_sessions, 10_000, args.duration, tmp / "echo.json"
+        )
+        ws = report["websocket"]
+        rtt = ws["rtt_ms"]
+        secs = report["duration_s"]
+        per_s = ws["messages_received"] / secs
+        per_cpu = ws["messages_received"] / cpu if cpu else float("nan")
+        results["echo"] = {
+            "sessions": args.echo_sessions,
+            "seconds": secs,
+            "messages_sent": ws["messages_sent"],
+            "messages_received": ws["messages_received"],
+            "round_trips_per_s": per_s,
+            "cpu_s": cpu,
+            "round_trips_per_cpu_s": per_cpu,
+            "rtt_ms": rtt,
+        }
+        print(
+            f"echo: {args.echo_sessions} sessions x every 10 ms for {secs:.1f}s: "
+            f"{per_s:,.0f} round trips/s, {per_cpu:,.0f} per CPU-second (goal >= 15,000); "
+            f"RTT p50 {rtt['p50']:.2f} p99 {rtt['p99']:.2f} ms",
+            flush=True,
+        )
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (out / f"ws-{stamp}.json").write_text(json.dumps(results, indent=2))
+    print(f"saved bench/results/ws-{stamp}.json")
+
+
+if __name__ == "__main__":
+    main()
