@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psutil
@@ -92,10 +92,8 @@ def run_loadtui(
             proc.returncode = os.waitstatus_to_exitcode(status)
             break
         if watch:
-            try:
+            with suppress(psutil.NoSuchProcess):
                 samples.append((time.monotonic() - t0, ps.memory_info().rss))
-            except psutil.NoSuchProcess:
-                pass
         time.sleep(0.25)
     cpu = usage.ru_utime + usage.ru_stime
     return json.loads(report.read_text()), cpu, samples
