@@ -12,38 +12,38 @@ from typing import Any
 
 from loadtui.scenario.model import Checks, Extract
 
-_MISSING = object()
+MISSING = object()
 
 
 def resolve_pointer(doc: Any, pointer: str) -> Any:
-    """RFC 6901 JSON pointer; returns _MISSING when the path is absent."""
+    """RFC 6901 JSON pointer; returns MISSING when the path is absent."""
     if pointer in ("", "/"):
         return (
-            doc if pointer == "" else (doc.get("", _MISSING) if isinstance(doc, dict) else _MISSING)
+            doc if pointer == "" else (doc.get("", MISSING) if isinstance(doc, dict) else MISSING)
         )
     node = doc
     for raw in pointer.lstrip("/").split("/"):
         part = raw.replace("~1", "/").replace("~0", "~")
         if isinstance(node, dict):
             if part not in node:
-                return _MISSING
+                return MISSING
             node = node[part]
         elif isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                return _MISSING
+                return MISSING
             node = node[int(part)]
         else:
-            return _MISSING
+            return MISSING
     return node
 
 
 def _json(body: bytes | None) -> Any:
     if not body:
-        return _MISSING
+        return MISSING
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return _MISSING
+        return MISSING
 
 
 def failed_check(checks: Checks, status: int, body: bytes | None, latency_s: float) -> str | None:
@@ -62,7 +62,7 @@ def failed_check(checks: Checks, status: int, body: bytes | None, latency_s: flo
     if checks.json_equals:
         doc = _json(body)
         for pointer, expected in checks.json_equals:
-            if doc is _MISSING or resolve_pointer(doc, pointer) != expected:
+            if doc is MISSING or resolve_pointer(doc, pointer) != expected:
                 return f"check: json {pointer}"
     return None
 
@@ -84,17 +84,17 @@ def extract(
     into: dict[str, Any],
 ) -> str | None:
     """Store extracted values in `into`; the failing variable's error kind, if any."""
-    doc: Any = _MISSING
+    doc: Any = MISSING
     for rule in rules:
         if rule.header is not None:
             value: Any = header(headers, rule.header)
             if value is None:
                 return f"extract: {rule.var}"
         else:
-            if doc is _MISSING:
+            if doc is MISSING:
                 doc = _json(body)
-            value = resolve_pointer(doc, rule.json or "") if doc is not _MISSING else _MISSING
-            if value is _MISSING:
+            value = resolve_pointer(doc, rule.json or "") if doc is not MISSING else MISSING
+            if value is MISSING:
                 return f"extract: {rule.var}"
         into[rule.var] = value
     return None

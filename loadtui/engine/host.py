@@ -67,6 +67,9 @@ class EngineHost:
     def set_rate(self, rate: float) -> None:
         self.call(self.engine.set_rate, rate)
 
+    def set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
+        self.call(self.engine.set_streams, streams, spawn_rate)
+
     def pause(self) -> None:
         self.call(self.engine.pause)
 

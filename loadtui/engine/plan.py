@@ -19,6 +19,7 @@ from loadtui.engine.calls import Call, HttpCall, HttpxCall
 from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.http.transport import PoolTransport
 from loadtui.engine.pycalls import PyCall, TimedTransport, load_function
+from loadtui.engine.websocket import StreamPlan
 from loadtui.metrics.recorder import Recorder
 from loadtui.scenario.model import HttpTask, PythonTask, Target, Task, UserClass, Wait
 
@@ -29,6 +30,7 @@ class ClassPlan:
     calls: list[Call]
     cum_weights: list[float]
     on_start: list[Call]
+    stream: StreamPlan | None = None
 
     @property
     def wait(self) -> Wait:
@@ -129,7 +131,15 @@ class Binder:
     def plan(self, cls: UserClass) -> ClassPlan:
         calls = [self.bind(t) for t in cls.tasks]
         weights = list(itertools.accumulate(t.weight for t in cls.tasks))
-        plan = ClassPlan(cls, calls, weights, [self.bind(t) for t in cls.on_start])
+        stream = None
+        if cls.websocket is not None:
+            stream = StreamPlan(
+                cls.websocket,
+                self.target,
+                self.recorder.stream(cls.websocket.name),
+                self.pools.ssl_context(self.target.verify_tls),
+            )
+        plan = ClassPlan(cls, calls, weights, [self.bind(t) for t in cls.on_start], stream)
         if cls.wait.kind == "pacing" and math.isfinite(cls.wait.a):
             interval_us = int(cls.wait.a * 1_000_000)
             for t in cls.tasks:

@@ -24,7 +24,16 @@ from loadtui.engine.runner import Engine, RunConfig
 from loadtui.metrics.snapshot import Snapshot
 
 COMMANDS = frozenset(
-    {"set_users", "set_rate", "pause", "resume", "next_stage", "follow_profile", "stop"}
+    {
+        "set_users",
+        "set_rate",
+        "set_streams",
+        "pause",
+        "resume",
+        "next_stage",
+        "follow_profile",
+        "stop",
+    }
 )
 
 
@@ -128,6 +137,9 @@ class EngineProcess:
 
     def set_rate(self, rate: float) -> None:
         self._send("set_rate", rate)
+
+    def set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
+        self._send("set_streams", streams, spawn_rate)
 
     def pause(self) -> None:
         self._send("pause")

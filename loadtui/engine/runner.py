@@ -19,9 +19,17 @@ from time import perf_counter
 from loadtui.engine.arrivals import OpenArrivals
 from loadtui.engine.gate import Gate
 from loadtui.engine.http.poolset import PoolSet
+from loadtui.engine.limits import socket_budget
 from loadtui.engine.plan import Binder
 from loadtui.engine.saturation import SaturationWatch
-from loadtui.engine.schedule import describe_stage, in_burst, rate_at, stage_at, users_at
+from loadtui.engine.schedule import (
+    describe_stage,
+    in_burst,
+    rate_at,
+    stage_at,
+    streams_at,
+    users_at,
+)
 from loadtui.engine.users import ClosedUsers
 from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
@@ -75,6 +83,9 @@ class Engine:
         self.binder = Binder(cfg.target, self.pools, self.recorder)
         plans = [self.binder.plan(c) for c in cfg.scenario.users]
         self.users = ClosedUsers(plans, self.gate, self.rng)
+        self.streams = ClosedUsers(plans, self.gate, self.rng, stream_only=True)
+        self.budget = socket_budget()
+        self._clamped: tuple[int, int] | None = None
         self.arrivals = OpenArrivals(
             plans, self.gate, self.rng, self.current_rate, self.profile.max_inflight
         )
@@ -102,9 +113,34 @@ class Engine:
 
     def set_users(self, users: int, spawn_rate: float | None = None) -> None:
         self.following = False
-        self.users.want(users, spawn_rate)
+        self._want(users, self.streams.wanted, spawn_rate, None)
         rate = spawn_rate or self.users.spawn_rate
         self._event("operator", f"set users to {users} at {rate:g}/s", users=users, rate=rate)
+
+    def set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
+        """Open or close stream-only sessions (classes with a websocket) to `streams`."""
+        self.following = False
+        self._want(self.users.wanted, streams, None, spawn_rate or max(float(streams), 1.0))
+        self._event("operator", f"set streams to {streams}", streams=streams)
+
+    def _want(self, users: int, streams: int, u_rate: float | None, s_rate: float | None) -> None:
+        """Ask both populations for their counts, within the sockets this process may hold."""
+        users, streams = max(0, users), max(0, streams)
+        if users + streams > self.budget:
+            over = users + streams - self.budget
+            cut = min(streams, over)
+            clamped = (users - (over - cut), streams - cut)
+            if clamped != self._clamped:
+                self._event(
+                    "warning",
+                    f"cannot hold {users} users + {streams} streams: the file-descriptor limit "
+                    f"allows {self.budget} connections (ulimit -n); holding "
+                    f"{clamped[0]} users + {clamped[1]} streams",
+                )
+            self._clamped = clamped
+            users, streams = clamped
+        self.users.want(users, u_rate)
+        self.streams.want(streams, s_rate)
 
     def set_rate(self, rate: float) -> None:
         self.following = False
@@ -154,6 +190,7 @@ class Engine:
         self._event("info", f"run started: profile {self.profile.name} against {cfg.target.url}")
         loops = [
             asyncio.create_task(self.users.run()),
+            asyncio.create_task(self.streams.run()),
             asyncio.create_task(self.arrivals.run()),
             asyncio.create_task(self._follow()),
             asyncio.create_task(self._ticks()),
@@ -174,7 +211,7 @@ class Engine:
 
     async def _drain(self) -> None:
         """Let in-flight calls finish for up to the grace period, then cancel them."""
-        pending = self.users.stop_all() + self.arrivals.pending()
+        pending = self.users.stop_all() + self.streams.stop_all() + self.arrivals.pending()
         if not pending:
             return
         _done, left = await asyncio.wait(pending, timeout=max(0.0, self._grace))
@@ -205,9 +242,12 @@ class Engine:
             if burst != self._burst:
                 self._burst = burst
                 self._event("stage", "burst started" if burst else "burst ended")
-            if self.following and point is not None and prof.model == "closed":
-                users, spawn = users_at(prof, min(t, length - 1e-9))
-                self.users.want(users, spawn)
+            if self.following and point is not None:
+                at = min(t, length - 1e-9)
+                users, spawn = users_at(prof, at) if prof.model == "closed" else (0, None)
+                streams = streams_at(prof, at)
+                if (users, streams) != (self.users.wanted, self.streams.wanted):
+                    self._want(users, streams, spawn, max(float(streams), spawn or 1.0))
             await asyncio.sleep(FOLLOW_STEP_S)
 
     async def _ticks(self) -> None:
@@ -247,6 +287,8 @@ class Engine:
             stages=point.count if point else len(self.profile.stages),
             stage_left_s=max(0.0, point.end - self.profile_time()) if point else max(0.0, left),
             following_profile=self.following,
+            streams=self.streams.count,
+            streams_target=self.streams.wanted,
         )
 
     def saturation_periods(self) -> list[tuple[float, float]]:

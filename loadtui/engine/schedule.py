@@ -94,8 +94,15 @@ def users_at(profile: Profile, t: float) -> tuple[int, float]:
     return users, spawn
 
 
+def streams_at(profile: Profile, t: float) -> int:
+    """Extra stream-only sessions wanted at profile time t (0 after the end)."""
+    point = stage_at(profile, t)
+    return (point.stage.streams or 0) if point is not None else 0
+
+
 def describe_stage(profile: Profile, stage: Stage) -> str:
+    streams = f" + {stage.streams} streams" if stage.streams else ""
     if profile.model == "open":
-        return f"{stage.rate:g}/s for {stage.duration:g}s"
+        return f"{stage.rate:g}/s{streams} for {stage.duration:g}s"
     spawn = f" at {stage.spawn_rate:g}/s" if stage.spawn_rate else ""
-    return f"{stage.users} users{spawn} for {stage.duration:g}s"
+    return f"{stage.users or 0} users{spawn}{streams} for {stage.duration:g}s"

@@ -15,11 +15,21 @@ from loadtui.engine.gate import Gate
 from loadtui.engine.plan import ClassPlan, WeightedPicker, think_time
 
 SPAWN_STEP_S = 0.05
+IDLE_POLL_S = 0.25
 
 
 class ClosedUsers:
-    def __init__(self, plans: list[ClassPlan], gate: Gate, rng: random.Random) -> None:
-        self.plans = [p for p in plans if p.calls or p.on_start]
+    """A population of virtual users. `stream_only`: the operator's extra streaming
+    sessions, drawn from classes with a websocket, which only log in and stream."""
+
+    def __init__(
+        self, plans: list[ClassPlan], gate: Gate, rng: random.Random, *, stream_only: bool = False
+    ) -> None:
+        self.stream_only = stream_only
+        if stream_only:
+            self.plans = [p for p in plans if p.stream is not None]
+        else:
+            self.plans = [p for p in plans if p.calls or p.on_start or p.stream is not None]
         self.gate = gate
         self.rng = rng
         self.picker = WeightedPicker([p.cls.weight for p in self.plans])
@@ -81,29 +91,33 @@ class ClosedUsers:
         if entry is not None:
             self.picker.release(entry[2])
 
+    def _lingers(self, user: UserState, idx: int) -> bool:
+        """Busy users finish their call; streaming users close their session properly."""
+        return user.busy or self.plans[idx].stream is not None
+
     def _retire(self, n: int) -> None:
-        """Stop the newest n users: idle ones at once, busy ones after their call."""
+        """Stop the newest n users: idle ones at once, the others after their call."""
         for uid in list(self.live)[-n:]:
             task, user, idx = self.live.pop(uid)
             self.picker.release(idx)
             user.stopping = True
-            if not user.busy:
+            if not self._lingers(user, idx):
                 task.cancel()
 
     def stop_all(self) -> list[asyncio.Task[None]]:
-        """Ask every user to stop; returns the tasks still finishing a call."""
-        busy = []
-        for task, user, _ in self.live.values():
+        """Ask every user to stop; returns the tasks still finishing a call or stream."""
+        lingering = []
+        for task, user, idx in self.live.values():
             user.stopping = True
-            if user.busy:
-                busy.append(task)
+            if self._lingers(user, idx):
+                lingering.append(task)
             else:
                 task.cancel()
         self.wanted = 0
-        return busy
+        return lingering
 
     async def _user(self, plan: ClassPlan, user: UserState) -> None:
-        gate, rng = self.gate, self.rng
+        gate = self.gate
         for call in plan.on_start:
             await gate.wait()
             if user.stopping:
@@ -113,8 +127,28 @@ class ClosedUsers:
             user.busy = False
             if wait:
                 await sleep_honoured(wait, call, user)
+        stream = plan.stream
+        if stream is not None and (self.stream_only or not plan.calls):
+            await stream.run(user, gate)
+            while not user.stopping:  # reconnects ran out: stay, streamless, until stopped
+                await asyncio.sleep(IDLE_POLL_S)  # (a respawn would retry at spawn rate)
+            return
         if not plan.calls:
             return
+        streaming = (
+            asyncio.get_running_loop().create_task(stream.run(user, gate)) if stream else None
+        )
+        try:
+            await self._tasks(plan, user)
+            if streaming is not None:
+                await streaming  # the user is stopping: let the session close properly
+        finally:
+            if streaming is not None and not streaming.done():
+                streaming.cancel()
+
+    async def _tasks(self, plan: ClassPlan, user: UserState) -> None:
+        """The task loop: pick, call, think, until the user is asked to stop."""
+        gate, rng = self.gate, self.rng
         kind = plan.wait.kind
         pacing = plan.wait.a if kind == "pacing" else 0.0
         next_start = perf_counter()

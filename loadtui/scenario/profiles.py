@@ -7,13 +7,13 @@ from typing import Any
 
 from loadtui.scenario.errors import Collector, FieldPath, did_you_mean
 from loadtui.scenario.fields import Section, sections, type_name
-from loadtui.scenario.model import Burst, Model, Profile, Stage, Threshold
+from loadtui.scenario.model import Burst, Model, Profile, Stage, Threshold, UserClass
 from loadtui.scenario.units import METRICS, parse_threshold
 
 PROFILE_KEYS = (
     "description", "model", "stages", "repeat", "start_rate", "max_inflight", "burst",
 )  # fmt: skip
-STAGE_KEYS = ("duration", "users", "spawn_rate", "rate")
+STAGE_KEYS = ("duration", "users", "spawn_rate", "rate", "streams")
 BURST_KEYS = ("every", "length", "rate", "users", "offset")
 
 
@@ -62,6 +62,22 @@ def _profile(sec: Section, name: str) -> Profile:
     )
 
 
+def check_streams(
+    out: Collector, profiles: Iterable[Profile], users: Iterable[UserClass], path: FieldPath
+) -> None:
+    """Stream-only sessions are drawn from classes with a websocket: there must be one."""
+    if any(u.websocket is not None for u in users):
+        return
+    for profile in profiles:
+        for i, stage in enumerate(profile.stages):
+            if stage.streams is not None:
+                out.add(
+                    (*path, profile.name, "stages", i, "streams"),
+                    "no user class has a [users.websocket] to stream",
+                    "Add [users.websocket] to a user class, or remove streams",
+                )
+
+
 def _guess_model(stages: Any) -> Model:
     """Open when every stage gives a rate and none gives users; closed otherwise."""
     ok = isinstance(stages, list) and stages and all(isinstance(s, dict) for s in stages)
@@ -74,6 +90,7 @@ def _stage(sec: Section, model: Model, previous_users: int) -> Stage:
     duration = 0.0
     if sec.require("duration", "duration", 'Like duration = "1m"'):
         duration = sec.duration("duration", 0.0)
+    streams = sec.number("streams", None, minimum=0, integer=True)
     if model == "open":
         for key in ("users", "spawn_rate"):
             if sec.has(key):
@@ -83,15 +100,17 @@ def _stage(sec: Section, model: Model, previous_users: int) -> Stage:
         rate = None
         if sec.require("rate", "rate (arrivals per second) for an open-model stage"):
             rate = sec.number("rate", None, minimum=0)
-        return Stage(duration=duration, rate=rate)
+        return Stage(duration=duration, rate=rate, streams=streams)
     if sec.has("rate"):
         sec.error("rate", "closed-model stages take users", 'Or set model = "open" on the profile')
     users = None
-    if sec.require("users", "users for a closed-model stage", "Add users = N"):
+    if sec.has("streams") and not sec.has("users"):
+        users = 0  # a stream-only stage
+    elif sec.require("users", "users for a closed-model stage", "Add users = N (or streams = N)"):
         users = sec.number("users", None, minimum=0, integer=True)
     default_rate = float(users or previous_users or 1)  # all of them in about 1 s
     spawn_rate = sec.number("spawn_rate", default_rate, above=0)
-    return Stage(duration=duration, users=users, spawn_rate=spawn_rate)
+    return Stage(duration=duration, users=users, spawn_rate=spawn_rate, streams=streams)
 
 
 def _burst(profile: Section, model: Model) -> Burst | None:

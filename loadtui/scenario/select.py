@@ -51,11 +51,18 @@ def pick_profile(
     spawn_rate: float | None = None,
     rate: float | None = None,
     duration: float | None = None,
+    streams: int | None = None,
 ) -> Profile:
-    """The named (or first) profile, or one built from -u/-r/--rate when given."""
+    """The named (or first) profile, or one built from -u/-r/--rate/--streams when given."""
     if users is not None and rate is not None:
         raise SelectionError("give either --users (closed model) or --rate (open model), not both")
-    for flag, value in (("--users", users), ("--spawn-rate", spawn_rate), ("--rate", rate)):
+    flags = (
+        ("--users", users),
+        ("--spawn-rate", spawn_rate),
+        ("--rate", rate),
+        ("--streams", streams),
+    )
+    for flag, value in flags:
         if value is not None and (value < 0 or not math.isfinite(value)):
             raise SelectionError(f"{flag} must be a non-negative number, got {value}")
     if duration is not None and (duration <= 0 or not math.isfinite(duration)):
@@ -63,11 +70,14 @@ def pick_profile(
     if spawn_rate is not None and users is None:
         raise SelectionError("--spawn-rate needs --users")
     length = duration if duration is not None else FOREVER
-    if users is not None:
-        stage = Stage(duration=length, users=users, spawn_rate=spawn_rate or float(max(users, 1)))
-        return Profile(name=f"{users} users", model="closed", stages=(stage,))
+    extra = f" + {streams} streams" if streams else ""
+    if users is not None or (streams is not None and rate is None):
+        n = users or 0
+        stage = Stage(length, users=n, spawn_rate=spawn_rate or float(max(n, 1)), streams=streams)
+        return Profile(name=f"{n} users{extra}", model="closed", stages=(stage,))
     if rate is not None:
-        return Profile(name=f"{rate:g}/s", model="open", stages=(Stage(length, rate=rate),))
+        stage = Stage(length, rate=rate, streams=streams)
+        return Profile(name=f"{rate:g}/s{extra}", model="open", stages=(stage,))
     if wanted:
         found = scenario.profile(wanted)
         if found is None:

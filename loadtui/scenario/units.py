@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import re
 
-from loadtui.scenario.model import Op, Wait
+from loadtui.scenario.model import Backoff, Op, Wait
 
 # unit -> (multiplier, divisor) to seconds; dividing keeps "250ms" exactly 250 / 1000.
 _UNITS = {
@@ -121,6 +121,73 @@ def parse_wait(value: object) -> Wait:
     if kind in ("exponential", "pacing") and values[0] <= 0:
         raise ValueError(f"{kind} needs a positive duration, like {kind}(1s)")
     return Wait(kind, values[0])  # type: ignore[arg-type]
+
+
+BACKOFF_FORM = "exponential(0.5s, 10s) or constant(1s)"
+
+
+def parse_backoff(value: object) -> Backoff:
+    """A reconnect backoff: "exponential(base, cap)" doubles from base up to cap,
+    "constant(d)" waits d every time; a bare duration means constant."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = parse_duration(value)
+        return Backoff("constant", seconds, seconds)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a backoff: {BACKOFF_FORM}")
+    m = _WAIT.fullmatch(value)
+    if not m or m.group(2) is None:
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            raise ValueError(
+                f"cannot read {value!r} as a backoff; expected {BACKOFF_FORM}"
+            ) from None
+        return Backoff("constant", seconds, seconds)
+    kind, args = m.group(1).lower(), m.group(2).split(",")
+    if kind not in ("constant", "exponential"):
+        raise ValueError(f"unknown backoff kind {kind!r}; expected {BACKOFF_FORM}")
+    want = 1 if kind == "constant" else 2
+    if len(args) != want:
+        example = "constant(1s)" if kind == "constant" else "exponential(0.5s, 10s)"
+        raise ValueError(f"{kind} takes {want} argument(s), like {example}")
+    values = [parse_duration(a) for a in args]
+    if kind == "constant":
+        return Backoff("constant", values[0], values[0])
+    base, cap = values
+    if base <= 0:
+        raise ValueError("exponential backoff needs a positive base, like exponential(0.5s, 10s)")
+    if cap < base:
+        raise ValueError(f"exponential({base:g}s, {cap:g}s): the cap is below the base")
+    return Backoff("exponential", base, cap)
+
+
+SIZE_FORM = 'a size in bytes like 65536, "64KiB", "1MiB" or "2MB"'
+_SIZE = re.compile(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*([KMG]i?B|B)?\s*", re.IGNORECASE)
+_SIZE_UNITS = {
+    "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
+}  # fmt: skip
+_SIZE_LIMIT = 1e15  # bytes; beyond this a size is a typo
+
+
+def parse_size(value: object) -> int:
+    """Bytes from an integer or "512B", "64KiB", "1MiB", "2MB" (KB/MB/GB are decimal)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    elif isinstance(value, str):
+        m = _SIZE.fullmatch(value)
+        if not m:
+            raise ValueError(f"cannot read {value!r} as a size; expected {SIZE_FORM}")
+        number = float(m.group(1)) * _SIZE_UNITS[(m.group(2) or "b").lower()]
+        if number > _SIZE_LIMIT:
+            raise ValueError(f"{value!r} is too large")
+        if number != int(number):
+            raise ValueError(f"{value!r} is not a whole number of bytes")
+        size = int(number)
+    else:
+        raise ValueError(f"expected {SIZE_FORM}")
+    if size < 0:
+        raise ValueError("a size must not be negative")
+    return size
 
 
 LATENCY_METRICS = ("p50", "p75", "p90", "p95", "p99", "p99.9", "max", "mean")

@@ -10,6 +10,7 @@ from loadtui.scenario.fields import Section, sections, type_name
 from loadtui.scenario.model import Target, Timeouts, UserClass, Wait
 from loadtui.scenario.tasks import IDENT, read_headers, read_pairs, read_tasks
 from loadtui.scenario.units import parse_wait
+from loadtui.scenario.websocket import read_websocket
 
 TARGET_KEYS = ("url", "headers", "timeout", "verify_tls", "http2", "max_connections")
 USER_KEYS = ("name", "weight", "wait", "variables", "tasks", "on_start", "websocket")
@@ -88,6 +89,7 @@ def _timeouts(sec: Section) -> Timeouts:
 def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[UserClass]:
     users: list[UserClass] = []
     seen: dict[str, int] = {}
+    streams: dict[str, int] = {}
     for i, sec in sections(out, data, path, USER_KEYS, "user"):
         name = sec.string("name", f"user{i + 1}", nonempty=True)
         if name in seen:
@@ -101,7 +103,11 @@ def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[
             if sec.has("on_start")
             else []
         )
-        websocket = sec.table("websocket")
+        table = sec.table("websocket")
+        websocket = None
+        if table is not None:
+            websocket = read_websocket(out, table, sec.at("websocket"), name)
+            _duplicate_stream(sec, websocket.name, streams, i)
         if not sec.has("tasks") and not sec.has("websocket"):
             out.add(
                 sec.path,
@@ -119,12 +125,23 @@ def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[
                 tasks=tuple(tasks),
                 on_start=tuple(on_start),
                 variables=_variables(sec),
-                websocket=None if websocket is None else tuple(websocket.items()),
+                websocket=websocket,
             )
         )
     if isinstance(data, list) and not data:
         out.add(path, "no user classes", "Add a [[users]] table with tasks")
     return users
+
+
+def _duplicate_stream(sec: Section, name: str, seen: dict[str, int], index: int) -> None:
+    """Figures are kept per stream name: two classes sharing one would mix them."""
+    if name in seen:
+        sec.out.add(
+            (*sec.at("websocket"), "name"),
+            f"duplicate stream name {name!r} (also users[{seen[name]}])",
+            "Give each stream its own name",
+        )
+    seen.setdefault(name, index)
 
 
 def _duplicate_tasks(sec: Section, tasks: list[Any], on_start: list[Any]) -> None:

@@ -265,7 +265,9 @@ query = { ms = "400" }
 
 async def test_counted_429s_still_read_retry_after(demo_url: str) -> None:
     # on_429 = "count" asks the pool for no headers; a refusal's Retry-After is kept anyway.
-    text = BASE + """
+    text = (
+        BASE
+        + """
 [[users]]
 name = "u"
 wait = "none"
@@ -274,6 +276,7 @@ name = "limited"
 path = "/api/limited"
 query = { rate = "20" }
 """
+    )
     final, _, _ = await run(text, demo_url, users=4, spawn_rate=100, duration=0.5)
     lane = final.rate_limit
     assert lane.responses > 0

@@ -11,7 +11,7 @@ from loadtui.scenario import load_scenario
 SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
 EXPECTED = {
     "baseline", "day-in-the-life", "demo", "heavy", "light", "production-incident",
-    "soak", "spike", "stress", "write-heavy",
+    "soak", "spike", "stress", "streaming", "write-heavy",
 }  # fmt: skip
 
 

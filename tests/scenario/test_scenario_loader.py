@@ -20,6 +20,8 @@ from loadtui.scenario.model import (
     Threshold,
     Timeouts,
     Wait,
+    WebSocketSpec,
+    WsMessage,
 )
 from loadtui.scenario.template import render, render_value
 
@@ -184,14 +186,17 @@ def test_user_classes() -> None:
         'variables = { id = "7", n = 2 }\n'
         '[[users.on_start]]\nname = "login"\npath = "/login"\n'
         '[[users.tasks]]\nname = "one"\npath = "/1"\nweight = 0.5\n'
-        '[[users]]\nname = "ws"\n[users.websocket]\npath = "/ws/echo"\nsend = { every = "1s" }\n'
+        '[[users]]\nname = "ws"\n[users.websocket]\npath = "/ws/echo"\n'
+        'send = { every = "1s", text = "ping" }\n'
         '[[users]]\nname = "b"\n[[users.tasks]]\nname = "one"\npath = "/1"\n'  # shared name ok
     )
     a, ws, b = s.users
     assert a.weight == 3.0 and a.wait == Wait("uniform", 1.0, 2.0)
     assert a.variables == (("id", "7"), ("n", "2"))
     assert [t.name for t in a.on_start] == ["login"] and a.tasks[0].weight == 0.5
-    assert ws.tasks == () and ws.websocket == (("path", "/ws/echo"), ("send", {"every": "1s"}))
+    assert ws.tasks == () and ws.websocket == WebSocketSpec(
+        name="ws", path="/ws/echo", send=WsMessage("text", "ping"), every=1.0
+    )
     assert b.tasks[0].name == "one"
 
 
@@ -276,7 +281,7 @@ def test_missing_variables_are_all_named() -> None:
 
 def test_websocket_only_user_is_valid_and_bare_user_is_not() -> None:
     s = load(HEAD + '[users.websocket]\npath = "/ws/echo"\n')
-    assert s.users[0].websocket == (("path", "/ws/echo"),)
+    assert s.users[0].websocket == WebSocketSpec(name="u", path="/ws/echo")
     with pytest.raises(ScenarioError, match="has no tasks"):
         load(HEAD)
 

@@ -1,0 +1,309 @@
+"""WebSocket streaming sessions: one per user that carries a `[users.websocket]`.
+
+A session connects (timing the handshake), sends its `on_connect` messages, then sends
+on a schedule and times what comes back: echoes (FIFO per connection), correlated
+replies (by a JSON field) or the gaps of a pushed stream. It ends after `duration`, or
+when the user stops, with a close frame; then the next session opens. Faults (refused
+or non-WebSocket handshakes, close codes, dropped connections, oversized messages) are
+counted by name and follow the reconnect policy: they never crash a user or hang it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import ssl
+from collections import deque
+from time import perf_counter
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import msgpack
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+    NegotiationError,
+    PayloadTooBig,
+)
+
+from loadtui import __version__
+from loadtui.engine.calls import UserState
+from loadtui.engine.checks import MISSING, resolve_pointer
+from loadtui.engine.gate import Gate
+from loadtui.metrics.streams import StreamRecorder
+from loadtui.scenario.model import Target, WebSocketSpec, WsMessage
+from loadtui.scenario.template import render, render_value
+
+POLL_S = 0.25  # how often an idle session looks at its user's stop flag
+CLOSE_TIMEOUT_S = 2.0
+NORMAL_CLOSES = frozenset({1000, 1001})
+
+
+def ws_url(target_url: str, path: str) -> str:
+    """The session's URL: absolute ws(s):// as given, else under the target's URL."""
+    if path.startswith(("ws://", "wss://")):
+        return path
+    parts = urlsplit(target_url)
+    scheme = {"http": "ws", "https": "wss"}.get(parts.scheme, parts.scheme)
+    full = parts.path.rstrip("/") + (path if path.startswith("/") else "/" + path)
+    tail, _, query = full.partition("?")
+    return urlunsplit((scheme, parts.netloc, tail or "/", query, ""))
+
+
+def failure_reason(exc: BaseException) -> str:
+    """A short, stable name for why a handshake failed."""
+    if isinstance(exc, InvalidStatus):
+        return str(exc.response.status_code)
+    if isinstance(exc, NegotiationError):
+        return "subprotocol"
+    if isinstance(exc, InvalidURI):
+        return "bad url"
+    if isinstance(exc, InvalidHandshake):
+        return "not websocket"
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, socket.gaierror):
+        return "dns"
+    if isinstance(exc, ssl.SSLError | ssl.CertificateError):
+        return "tls"
+    if isinstance(exc, ConnectionError | EOFError | ConnectionClosed):
+        return "reset"
+    if isinstance(exc, OSError):
+        return f"connect: {exc.strerror or type(exc).__name__}"
+    return type(exc).__name__
+
+
+class _Session:
+    """Per-connection state, kept small: thousands of these live at once."""
+
+    __slots__ = ("first", "last_rx", "n", "opened", "pending", "seq", "unanswered")
+
+    def __init__(self, n: int, opened: float, reply: bool) -> None:
+        self.n = n
+        self.opened = opened
+        self.seq = 0
+        self.first = True
+        self.last_rx = 0.0
+        self.pending: deque[float] | dict[str, float] = {} if reply else deque()
+        self.unanswered = 0
+
+
+class StreamPlan:
+    """A WebSocketSpec bound to a target, a recorder and the run's shared SSLContext."""
+
+    def __init__(
+        self,
+        spec: WebSocketSpec,
+        target: Target,
+        rec: StreamRecorder,
+        ssl_context: ssl.SSLContext | None,
+    ) -> None:
+        self.spec = spec
+        self.rec = rec
+        self.url = ws_url(target.url, spec.path)
+        self.ssl = ssl_context if self.url.startswith("wss://") else None
+        self.headers = tuple((*target.headers, *spec.headers))
+        self.open_timeout = target.timeouts.connect + target.timeouts.read
+        self.expect = spec.expect
+        self.reply_field = spec.reply_field or ""
+        self.gate: Gate | None = None
+
+    async def run(self, user: UserState, gate: Gate | None = None) -> None:
+        """Sessions one after another until the user stops or reconnects run out.
+        While `gate` is paused, sessions stay open but send nothing."""
+        self.gate = gate
+        failures = 0
+        n = 0
+        while not user.stopping:
+            n += 1
+            if await self.session(user, n):
+                failures = 0
+                continue
+            failures += 1
+            if user.stopping or failures > self.spec.reconnect.max:
+                return
+            self.rec.reconnect()
+            delay = self.spec.reconnect.backoff.delay(failures)
+            end = perf_counter() + delay
+            while not user.stopping and perf_counter() < end:
+                await asyncio.sleep(min(POLL_S, end - perf_counter()))
+
+    async def session(self, user: UserState, n: int) -> bool:
+        """One session; True when it ended as planned (duration reached or user stop)."""
+        spec, rec = self.spec, self.rec
+        try:
+            headers = [(k, render(v, user.vars)) for k, v in self.headers]
+        except KeyError as exc:
+            rec.connect_started()
+            rec.connect_failed(f"missing variable: {exc.args[0]}")
+            return False
+        rec.connect_started()
+        started = perf_counter()
+        try:
+            ws = await connect(
+                self.url,
+                subprotocols=list(spec.subprotocols) or None,  # type: ignore[arg-type]
+                additional_headers=headers or None,
+                user_agent_header=f"loadtui/{__version__}",
+                compression="deflate" if spec.compression else None,
+                open_timeout=self.open_timeout,
+                ping_interval=spec.ping,
+                ping_timeout=spec.ping,
+                close_timeout=CLOSE_TIMEOUT_S,
+                max_size=spec.max_message_size,
+                proxy=None,
+                ssl=self.ssl,
+            )
+        except asyncio.CancelledError:
+            rec.connect_failed("cancelled")
+            raise
+        except Exception as exc:  # every handshake failure is a named, counted one
+            rec.connect_failed(failure_reason(exc))
+            return False
+        opened = perf_counter()
+        rec.connected(int((opened - started) * 1e6))
+        state = _Session(n, opened, self.expect == "reply")
+        receiver = asyncio.get_running_loop().create_task(self._receive(ws, state))
+        planned = False
+        try:
+            planned = await self._drive(ws, user, state, receiver)
+        except ConnectionClosed:
+            pass
+        finally:
+            if not receiver.done():
+                if planned:
+                    await ws.close(1000 if not user.stopping else 1001)
+                else:
+                    await ws.close(1011)
+            await asyncio.wait({receiver}, timeout=CLOSE_TIMEOUT_S)
+            receiver.cancel()
+            pending = len(state.pending) if self.expect in ("echo", "reply") else 0
+            if pending:
+                rec.error(f"no reply ({pending} at close)")
+            code = close_code(ws)
+            abnormal = not planned or code not in NORMAL_CLOSES
+            rec.closed(code, abnormal)
+        return planned and code in NORMAL_CLOSES
+
+    async def _drive(
+        self, ws: ClientConnection, user: UserState, st: _Session, receiver: asyncio.Task[None]
+    ) -> bool:
+        """Send on schedule; True when the session reached its end as planned."""
+        spec = self.spec
+        for msg in spec.on_connect:
+            await self._send(ws, msg, user, st)
+        end = st.opened + spec.duration if spec.duration else float("inf")
+        every = spec.every if spec.send is not None and spec.every > 0 else 0.0
+        next_send = st.opened + every if every else end
+        while not user.stopping:
+            now = perf_counter()
+            if now >= end:
+                return True
+            wake = min(next_send, end, now + POLL_S)
+            if self.gate is not None and self.gate.paused:
+                wake = now + POLL_S  # paused: keep the session, send nothing
+                next_send = max(next_send, wake)
+            if wake > now:
+                done, _ = await asyncio.wait({receiver}, timeout=wake - now)
+                if done:  # the peer closed or the connection dropped
+                    return False
+                continue
+            assert spec.send is not None
+            await self._send(ws, spec.send, user, st)
+            next_send = max(next_send + every, perf_counter() - every)
+        return True
+
+    async def _send(
+        self, ws: ClientConnection, msg: WsMessage, user: UserState, st: _Session
+    ) -> None:
+        st.seq += 1
+        data = encode_message(msg, user, st.seq, st.n)
+        now = perf_counter()
+        if self.expect == "echo":
+            st.pending.append(now)  # type: ignore[union-attr]
+        elif self.expect == "reply" and msg is self.spec.send:
+            key = reply_key(msg, data, self.reply_field)
+            if key is not None:
+                st.pending[key] = now  # type: ignore[index]
+        await ws.send(data)
+        self.rec.sent(len(data))
+
+    async def _receive(self, ws: ClientConnection, st: _Session) -> None:
+        rec, expect = self.rec, self.expect
+        try:
+            async for data in ws:
+                now = perf_counter()
+                rec.received(len(data))
+                if st.first:
+                    st.first = False
+                    rec.first_message(int((now - st.opened) * 1e6))
+                if expect == "echo":
+                    if st.pending:
+                        rec.rtt(int((now - st.pending.popleft()) * 1e6))  # type: ignore[union-attr]
+                    else:
+                        rec.error("unexpected message")
+                elif expect == "reply":
+                    key = field_of(data, self.reply_field)
+                    sent = st.pending.pop(key, None) if key is not None else None  # type: ignore[call-arg]
+                    if sent is None:
+                        rec.error("unmatched reply")
+                    else:
+                        rec.rtt(int((now - sent) * 1e6))
+                elif expect == "stream":
+                    if st.last_rx:
+                        rec.gap(int((now - st.last_rx) * 1e6))
+                    st.last_rx = now
+        except PayloadTooBig:
+            rec.error("message too big")
+        except ConnectionClosed as exc:
+            codes = {frame.code for frame in (exc.sent, exc.rcvd) if frame is not None}
+            if 1009 in codes:  # either side refused a message over its size limit
+                rec.error("message too big")
+
+
+def close_code(ws: ClientConnection) -> int:
+    """The code that ended the session: the peer's close frame, else ours (e.g. 1009
+    when we refused an oversized message), else 1006 (the connection just dropped)."""
+    protocol = ws.protocol
+    frame = protocol.close_rcvd or protocol.close_sent
+    return int(frame.code) if frame is not None else 1006
+
+
+def encode_message(msg: WsMessage, user: UserState, seq: int, session: int) -> str | bytes:
+    value: Any = msg.value
+    if msg.templated:
+        variables = {**user.vars, "seq": seq, "session": session}
+        value = render(value, variables) if msg.kind == "text" else render_value(value, variables)
+    if msg.kind == "text":
+        return str(value)
+    if msg.kind == "json":
+        return json.dumps(value, separators=(",", ":"))
+    if msg.kind == "msgpack":
+        return msgpack.packb(value)
+    return bytes(value)
+
+
+def field_of(data: str | bytes, field: str) -> str | None:
+    """The reply field's value (as text) of a JSON message, or None."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if field.startswith("/"):
+        value = resolve_pointer(doc, field)
+    elif isinstance(doc, dict):
+        value = doc.get(field, MISSING)
+    else:
+        return None
+    return None if value is MISSING or isinstance(value, dict | list) else str(value)
+
+
+def reply_key(msg: WsMessage, data: str | bytes, field: str) -> str | None:
+    """The value a reply must carry: the sent message's own reply field."""
+    return field_of(data, field) if msg.kind == "json" else None

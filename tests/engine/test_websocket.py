@@ -1,0 +1,214 @@
+"""WebSocket streams end to end: the demo target's echo and push endpoints, and small
+fault servers started here (refusals, close codes, drops, oversized messages).
+Loopback only; every run is bounded to a second or two."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from support.runs import BASE, run
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.http11 import Response
+
+from loadtui.engine.websocket import ws_url
+
+Handler = Callable[[ServerConnection], Awaitable[None]]
+
+
+def streamer(
+    path: str,
+    extra: str = "",
+    send: str = 'send = { every = "50ms", text = "ping" }',
+    expect: str = '"echo"',
+) -> str:
+    return (
+        BASE
+        + f"""
+[[users]]
+name = "streamer"
+[users.websocket]
+path = "{path}"
+{send}
+expect = {expect}
+{extra}
+"""
+    )
+
+
+@asynccontextmanager
+async def ws_server(handler: Handler, **kwargs: object) -> AsyncIterator[str]:
+    async with serve(handler, "127.0.0.1", 0, **kwargs) as server:  # type: ignore[arg-type]
+        port = next(iter(server.sockets)).getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_ws_url_follows_the_target() -> None:
+    assert ws_url("http://127.0.0.1:8080/base", "/ws/echo?x=1") == (
+        "ws://127.0.0.1:8080/base/ws/echo?x=1"
+    )
+    assert ws_url("https://127.0.0.1", "chat") == "wss://127.0.0.1/chat"
+    assert ws_url("http://127.0.0.1", "ws://127.0.0.1:9/x") == "ws://127.0.0.1:9/x"
+
+
+async def test_echo_round_trips(demo_url: str) -> None:
+    final, _, _ = await run(
+        streamer("/ws/echo", 'duration = "10s"'), demo_url, users=5, spawn_rate=100, duration=1.5
+    )
+    s = final.stream("streamer")
+    assert s is not None
+    assert s.opened == 5 and s.failed == 0
+    assert s.messages_sent >= 5 * 15  # ~20 per second each for ~1.4 s
+    assert s.rtt.count >= s.messages_sent - 5 * 2  # all but the last in flight
+    assert 0 < s.rtt.p50 < 50 and s.handshake.count == 5
+    assert s.close_codes.get(1001, 0) + s.close_codes.get(1000, 0) == 5  # closed by us, properly
+    assert s.disconnects == 0
+
+
+async def test_correlated_replies(demo_url: str) -> None:
+    text = streamer(
+        "/ws/echo",
+        send='send = { every = "40ms", json = { seq = "{seq}", who = "u{user_id}" } }',
+        expect='{ reply_field = "seq" }',
+    )
+    final, _, _ = await run(text, demo_url, users=3, spawn_rate=100, duration=1.0)
+    s = final.stream("streamer")
+    assert s is not None and s.rtt.count > 30
+    assert "unmatched reply" not in s.errors
+
+
+async def test_push_stream_gaps_and_first_message(demo_url: str) -> None:
+    text = streamer("/ws/push?rate=20&size=16", send="", expect='"stream"')
+    final, _, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=1.5)
+    s = final.stream("streamer")
+    assert s is not None and s.messages_received >= 2 * 20
+    assert 35 <= s.gap.p50 <= 70  # 20 messages a second: 50 ms apart
+    assert s.first_message.count == 2
+
+
+async def test_sessions_end_after_duration_and_reopen(demo_url: str) -> None:
+    final, _, _ = await run(
+        streamer("/ws/echo", 'duration = "300ms"'), demo_url, users=2, spawn_rate=100, duration=1.2
+    )
+    s = final.stream("streamer")
+    assert s is not None and s.opened >= 6  # ~4 sessions each, one after another
+    assert s.close_codes.get(1000, 0) >= 4 and s.disconnects == 0 and s.reconnects == 0
+
+
+async def test_refused_handshakes_by_status_and_reason(demo_url: str) -> None:
+    def deny(conn: ServerConnection, request: object) -> Response:
+        return conn.respond(401, "no token\n")
+
+    async def never(ws: ServerConnection) -> None:
+        await ws.wait_closed()
+
+    async with ws_server(never, process_request=deny) as url:
+        final, _, _ = await run(streamer("/"), url, users=2, spawn_rate=100, duration=0.5)
+    s = final.stream("streamer")
+    assert s is not None and s.opened == 0 and s.failed == 2
+    assert s.handshake_failures == {"401": 2}
+
+    final, _, _ = await run(streamer("/api/fast"), demo_url, users=1, spawn_rate=10, duration=0.5)
+    s = final.stream("streamer")
+    assert s is not None and s.failed == 1 and set(s.handshake_failures) == {"200"}
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    final, _, _ = await run(streamer("/"), dead, users=1, spawn_rate=10, duration=0.5)
+    s = final.stream("streamer")
+    assert s is not None and s.handshake_failures == {"refused": 1}
+
+
+async def test_not_a_websocket_server_at_all() -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read(1024)
+        writer.write(b"SSH-2.0-OpenSSH_9.0\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        final, _, _ = await run(streamer("/"), url, users=1, spawn_rate=10, duration=0.5)
+    s = final.stream("streamer")
+    assert s is not None and s.handshake_failures == {"not websocket": 1}
+
+
+async def test_wrong_subprotocol(demo_url: str) -> None:
+    async def echo(ws: ServerConnection) -> None:
+        async for msg in ws:
+            await ws.send(msg)
+
+    async with ws_server(echo, subprotocols=["v2.chat"]) as url:
+        text = streamer("/", 'subprotocols = ["v1.chat"]')
+        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.5)
+    s = final.stream("streamer")
+    # The server accepts none of ours: the handshake is refused with a clear reason.
+    assert s is not None and s.opened == 0 and s.failed >= 1
+    assert set(s.handshake_failures) <= {"subprotocol", "400"}
+
+
+async def test_server_close_code_counts_disconnects_and_reconnects() -> None:
+    async def kick(ws: ServerConnection) -> None:
+        await ws.recv()
+        await ws.close(4001, "kicked")
+
+    async with ws_server(kick) as url:
+        text = streamer("/", 'reconnect = { max = 2, backoff = "constant(0.05s)" }')
+        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=1.0)
+    s = final.stream("streamer")
+    assert s is not None and s.close_codes == {4001: 3}  # first session + 2 reconnects
+    assert s.disconnects == 3 and s.reconnects == 2 and s.opened == 3
+
+
+async def test_dropped_tcp_connection_mid_stream() -> None:
+    async def drop(ws: ServerConnection) -> None:
+        await ws.recv()
+        ws.transport.abort()  # no close frame: the connection just dies
+
+    async with ws_server(drop) as url:
+        text = streamer("/", 'reconnect = { max = 1, backoff = "constant(0.05s)" }')
+        final, _, _ = await run(text, url, users=2, spawn_rate=100, duration=1.0)
+    s = final.stream("streamer")
+    assert s is not None and s.close_codes == {1006: 4} and s.disconnects == 4
+    assert s.reconnects == 2
+
+
+async def test_oversized_message_is_a_named_error() -> None:
+    async def flood(ws: ServerConnection) -> None:
+        await ws.send("x" * 5000)
+        await ws.wait_closed()
+
+    async with ws_server(flood) as url:
+        text = streamer("/", "max_message_size = 1024", send="", expect='"stream"')
+        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.6)
+    s = final.stream("streamer")
+    assert s is not None and s.errors.get("message too big", 0) >= 1
+    assert 1009 in s.close_codes
+
+
+async def test_stream_only_sessions_on_top_of_users(demo_url: str) -> None:
+    text = (
+        streamer("/ws/echo")
+        + """
+[[users]]
+name = "poller"
+wait = "constant(0.05s)"
+[[users.tasks]]
+name = "fast"
+path = "/api/fast"
+[profiles.mixed]
+stages = [{ duration = "1.2s", users = 2, spawn_rate = 100, streams = 6 }]
+"""
+    )
+    seen: list[tuple[int, int]] = []
+    final, _, _ = await run(
+        text, demo_url, on_snapshot=lambda e, s: seen.append((s.load.streams, s.load.users))
+    )
+    s = final.stream("streamer")
+    assert s is not None and s.opened >= 6 + 1  # 6 stream-only + the streaming user(s)
+    assert any(st == 6 for st, _ in seen)
+    assert final.endpoint("fast") is not None
