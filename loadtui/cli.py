@@ -150,6 +150,9 @@ def run(
         float | None, typer.Option("-r", "--spawn-rate", help="Users started per second")
     ] = None,
     rate: Annotated[float | None, typer.Option("--rate", help="Open model: requests/s")] = None,
+    streams: Annotated[
+        int | None, typer.Option("--streams", help="Extra WebSocket stream-only sessions")
+    ] = None,
     duration: Annotated[
         str | None, typer.Option("-t", "--duration", help="Run length, e.g. 30s, 5m")
     ] = None,
@@ -186,7 +189,13 @@ def run(
         try:
             chosen = pick_target(plan, target)
             prof = pick_profile(
-                plan, profile, users=users, spawn_rate=spawn_rate, rate=rate, duration=seconds
+                plan,
+                profile,
+                users=users,
+                spawn_rate=spawn_rate,
+                rate=rate,
+                duration=seconds,
+                streams=streams,
             )
         except SelectionError as exc:
             raise Failure(str(exc)) from None
