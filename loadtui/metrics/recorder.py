@@ -3,8 +3,8 @@
 The engine calls `EndpointRecorder` methods once per request from its event loop, so
 they only bump counters and write one histogram slot (see `histogram.record`). Every
 tick, `Recorder.tick` folds the interval into the cumulative figures and hands out an
-immutable Snapshot that shares no mutable state with the recorder. Single-threaded by
-design: no locks.
+immutable Snapshot that shares no mutable state with the recorder. WebSocket streams
+record through `Recorder.stream` (see streams.py). Single-threaded by design: no locks.
 """
 
 from __future__ import annotations
@@ -32,8 +32,10 @@ from loadtui.metrics.snapshot import (
     PoolGauges,
     RateLimit,
     Snapshot,
+    StreamStats,
     SystemGauges,
 )
+from loadtui.metrics.streams import StreamRecorder, StreamTotals
 
 TOTAL_NAME = "Aggregated"  # name of Snapshot.total, as Locust names its sum row
 
@@ -189,6 +191,8 @@ class Recorder:
         self._last = self._t0
         self._seq = 0
         self._endpoints: dict[str, EndpointRecorder] = {}
+        self._streams: dict[str, StreamRecorder] = {}
+        self._stream_totals = StreamTotals()
         self._events: list[Event] = []
         self._total_interval = new_histogram()
         self._total_cum = new_histogram()
@@ -209,6 +213,14 @@ class Recorder:
         elif method and not ep.method:
             ep.method = method
         return ep
+
+    def stream(self, name: str) -> StreamRecorder:
+        """Get or create a WebSocket stream's recorder; snapshots list streams in order
+        of first use."""
+        st = self._streams.get(name)
+        if st is None:
+            st = self._streams[name] = StreamRecorder(name)
+        return st
 
     def add_event(self, kind: EventKind, message: str, **data: Any) -> Event:
         """Buffer an event for the next snapshot's `events`."""
@@ -268,6 +280,7 @@ class Recorder:
             honoured=sum(ep.honoured_count for ep in eps),
             waited_s=float(sum(ep.rl_waited_s for ep in eps)),
         )
+        streams, stream_total = self._stream_stats(interval_s)
         events, self._events = tuple(self._events), []
         snap = Snapshot(
             seq=self._seq,
@@ -277,6 +290,8 @@ class Recorder:
             load=load,
             total=total,
             endpoints=tuple(stats),
+            streams=streams,
+            stream_total=stream_total,
             pool=pool or PoolGauges(),
             system=system or SystemGauges(),
             rate_limit=rate_limit,
@@ -285,6 +300,19 @@ class Recorder:
         )
         self._seq += 1
         return snap
+
+    def _stream_stats(
+        self, interval_s: float
+    ) -> tuple[tuple[StreamStats, ...], StreamStats | None]:
+        """Each stream's figures, and their exact total (None when no stream ran)."""
+        recs = list(self._streams.values())
+        if not recs:
+            return (), None
+        stats = tuple(rec._stats(interval_s) for rec in recs)
+        total = self._stream_totals.stats(TOTAL_NAME, recs, stats)
+        for rec in recs:
+            rec._reset_interval()
+        return stats, total
 
 
 def _rate(count: int, seconds: float) -> float:

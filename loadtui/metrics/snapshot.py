@@ -175,6 +175,9 @@ class Snapshot:
     total: EndpointStats
     endpoints: tuple[EndpointStats, ...] = ()
     streams: tuple[StreamStats, ...] = ()
+    # All streams together (name "Aggregated"), merged exactly from the histograms;
+    # None when no stream ran. Carries no `histograms`: the streams' own hold every sample.
+    stream_total: StreamStats | None = None
     pool: PoolGauges = field(default_factory=PoolGauges)
     system: SystemGauges = field(default_factory=SystemGauges)
     rate_limit: RateLimit = field(default_factory=RateLimit)

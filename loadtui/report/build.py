@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot
+from loadtui.metrics.recorder import TOTAL_NAME
+from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot, StreamStats
+from loadtui.metrics.streams import combine
 from loadtui.report.thresholds import ThresholdResult
 
 LATENCY_KEYS: tuple[tuple[str, str], ...] = (
@@ -66,9 +68,49 @@ def figures(stats: EndpointStats) -> dict[str, Any]:
         "rps": round(stats.mean_rps, 3),
         "latency_ms": latency_ms(stats.latency),
         "status_codes": {str(code): n for code, n in sorted(stats.status_codes.items())},
-        "errors": dict(sorted(stats.errors.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "errors": _by_count(stats.errors),
         "bytes_in": stats.bytes_in,
         "bytes_out": stats.bytes_out,
+    }
+
+
+def stream_figures(st: StreamStats, duration_s: float) -> dict[str, Any]:
+    """The figures of one WebSocket stream, or of all streams together; message rates
+    are means over the run."""
+    return {
+        "sessions_opened": st.opened,
+        "sessions_failed": st.failed,
+        "sessions_closed": st.closed,
+        "sessions_open": st.open,
+        "disconnects": st.disconnects,
+        "reconnects": st.reconnects,
+        "messages_sent": st.messages_sent,
+        "messages_received": st.messages_received,
+        "sent_per_s": round(st.messages_sent / duration_s, 3) if duration_s > 0 else 0.0,
+        "received_per_s": round(st.messages_received / duration_s, 3) if duration_s > 0 else 0.0,
+        "bytes_sent": st.bytes_sent,
+        "bytes_received": st.bytes_received,
+        "round_trips": st.rtt.count,
+        "rtt_ms": latency_ms(st.rtt),
+        "handshake_ms": latency_ms(st.handshake),
+        "first_message_ms": latency_ms(st.first_message),
+        "gap_ms": latency_ms(st.gap),
+        "close_codes": {str(code): n for code, n in sorted(st.close_codes.items())},
+        "handshake_failures": _by_count(st.handshake_failures),
+        "errors": _by_count(st.errors),
+    }
+
+
+def websocket_section(final: Snapshot) -> dict[str, Any] | None:
+    """The report's `websocket`: totals over all streams (the recorder's exact merge,
+    `Snapshot.stream_total`) plus `streams`, one entry per stream; None when no stream
+    ran."""
+    if not final.streams:
+        return None
+    total = final.stream_total or combine(TOTAL_NAME, final.streams)
+    return {
+        **stream_figures(total, final.t),
+        "streams": [{"name": st.name, **stream_figures(st, final.t)} for st in final.streams],
     }
 
 
@@ -89,10 +131,10 @@ def build_report(
 ) -> dict[str, Any]:
     """The report of a run that ended with `final`.
 
-    `info` supplies `scenario`, `target`, `profile`, `started` (ISO text, epoch seconds
-    or datetime; default: the run start derived from `final`) and optionally `websocket`
-    (a dict of stream figures, once streams exist). Other `info` keys are passed through
-    unless they would shadow a report key.
+    `info` supplies `scenario`, `target`, `profile` and `started` (ISO text, epoch
+    seconds or datetime; default: the run start derived from `final`). Other `info` keys
+    are passed through unless they would shadow a report key. `websocket` comes from
+    the snapshot's streams (null when none ran).
     """
     rl = final.rate_limit
     report: dict[str, Any] = {
@@ -103,7 +145,7 @@ def build_report(
         "duration_s": round(final.t, 3),
         **figures(final.total),
         "endpoints": [{"name": e.name, "method": e.method, **figures(e)} for e in final.endpoints],
-        "websocket": info.get("websocket") or None,
+        "websocket": websocket_section(final),
         "rate_limited": {
             "responses": rl.responses,
             "with_retry_after": rl.with_retry_after,
@@ -118,6 +160,11 @@ def build_report(
         if key not in _OWN_KEYS:
             report[key] = value
     return json_safe(report)
+
+
+def _by_count(counts: Mapping[str, int]) -> dict[str, int]:
+    """Most frequent first, then by name."""
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def json_safe(value: Any) -> Any:

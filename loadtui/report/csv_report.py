@@ -1,8 +1,10 @@
-"""Locust-style CSV files: `{prefix}_stats.csv`, `{prefix}_history.csv`, `{prefix}_failures.csv`.
+"""Locust-style CSV files: `{prefix}_stats.csv`, `{prefix}_history.csv`, `{prefix}_failures.csv`,
+and `{prefix}_streams.csv` (WebSocket streams, one row each plus an Aggregated row).
 
 History is appended and flushed one row per tick, so a long soak never holds its history
-in memory and a killed run leaves the rows up to its last tick. Stats and failures are
-written at `close()` from the report dict (or the final snapshot). Latencies in ms, rates
+in memory and a killed run leaves the rows up to its last tick; its last columns are the
+streams' live figures (zero when none run). Stats, failures and streams are written at
+`close()` from the report dict (or the final snapshot). Latencies in ms, rates
 per second.
 """
 
@@ -17,7 +19,8 @@ from types import TracebackType
 from typing import IO, Any
 
 from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot
-from loadtui.report.build import figures
+from loadtui.metrics.streams import combine
+from loadtui.report.build import figures, websocket_section
 
 STATS_HEADER = [
     "Type",
@@ -64,8 +67,44 @@ HISTORY_HEADER = [
     "CPU %",
     "RSS (bytes)",
     "Loop Lag (ms)",
+    "Streams Open",
+    "Stream Messages Sent/s",
+    "Stream Messages Received/s",
+    "Stream RTT 95%",
 ]
 FAILURES_HEADER = ["Name", "Error", "Occurrences"]
+STREAMS_HEADER = [
+    "Name",
+    "Sessions Opened",
+    "Sessions Failed",
+    "Sessions Closed",
+    "Disconnects",
+    "Reconnects",
+    "Messages Sent",
+    "Messages Received",
+    "Sent/s",
+    "Received/s",
+    "Bytes Sent",
+    "Bytes Received",
+    "RTT 50%",
+    "RTT 90%",
+    "RTT 95%",
+    "RTT 99%",
+    "RTT Max",
+    "Handshake 50%",
+    "Handshake 95%",
+    "Handshake 99%",
+    "Handshake Max",
+    "First Message 50%",
+    "First Message 95%",
+    "Gap 50%",
+    "Gap 95%",
+    "Gap 99%",
+    "Gap Max",
+    "Close Codes",
+    "Handshake Failures",
+    "Errors",
+]
 AGGREGATED = "Aggregated"
 
 
@@ -79,14 +118,53 @@ def _lat(lat: Latency, *attrs: str) -> list[str]:
 
 
 def _as_report(snap: Snapshot | None) -> Mapping[str, Any]:
-    """The parts of a report dict the stats and failures files need."""
+    """The parts of a report dict the stats, failures and streams files need."""
     if snap is None:
         return {"duration_s": 0.0, **figures(EndpointStats(name=AGGREGATED)), "endpoints": []}
     return {
         "duration_s": snap.t,
         **figures(snap.total),
         "endpoints": [{"name": e.name, "method": e.method, **figures(e)} for e in snap.endpoints],
+        "websocket": websocket_section(snap),
     }
+
+
+def _counts(counts: Mapping[Any, int]) -> str:
+    """`1000:950 1006:3`: one cell, no commas to quote."""
+    return " ".join(f"{key}:{n}" for key, n in counts.items())
+
+
+def _stream_row(name: str, fig: Mapping[str, Any]) -> list[str]:
+    def lat(figure: str, *keys: str) -> list[str]:
+        values = fig.get(figure) or {}
+        return [_n(values.get(k, 0.0)) for k in keys]
+
+    return [
+        name,
+        *(
+            str(fig.get(k, 0))
+            for k in (
+                "sessions_opened",
+                "sessions_failed",
+                "sessions_closed",
+                "disconnects",
+                "reconnects",
+                "messages_sent",
+                "messages_received",
+            )
+        ),
+        _n(fig.get("sent_per_s", 0.0)),
+        _n(fig.get("received_per_s", 0.0)),
+        str(fig.get("bytes_sent", 0)),
+        str(fig.get("bytes_received", 0)),
+        *lat("rtt_ms", "p50", "p90", "p95", "p99", "max"),
+        *lat("handshake_ms", "p50", "p95", "p99", "max"),
+        *lat("first_message_ms", "p50", "p95"),
+        *lat("gap_ms", "p50", "p95", "p99", "max"),
+        _counts(fig.get("close_codes") or {}),
+        _counts(fig.get("handshake_failures") or {}),
+        _counts(fig.get("errors") or {}),
+    ]
 
 
 def _stats_row(kind: str, name: str, fig: Mapping[str, Any], duration: float) -> list[str]:
@@ -113,6 +191,7 @@ class CsvWriter:
         self.stats_path = Path(f"{base}_stats.csv")
         self.history_path = Path(f"{base}_history.csv")
         self.failures_path = Path(f"{base}_failures.csv")
+        self.streams_path = Path(f"{base}_streams.csv")
         self.full_history = full_history  # also one row per endpoint per tick
         self.history_path.parent.mkdir(parents=True, exist_ok=True)
         self._history: IO[str] | None = open(  # noqa: SIM115 - held open for the run
@@ -153,11 +232,22 @@ class CsvWriter:
             _n(snap.system.cpu_percent),
             str(snap.system.rss_bytes),
             _n(snap.system.loop_lag_ms),
+            *(self._stream_cells(snap) if is_total else ["", "", "", ""]),
         ]
 
+    @staticmethod
+    def _stream_cells(snap: Snapshot) -> list[str]:
+        ws = snap.stream_total or (combine(AGGREGATED, snap.streams) if snap.streams else None)
+        if ws is None:
+            return ["0", "0", "0", "0"]
+        rtt = ws.interval_rtt
+        return [str(ws.open), _n(ws.sent_per_s), _n(ws.received_per_s), _n(rtt.p95)]
+
     def close(self, final: Snapshot | Mapping[str, Any] | None = None) -> None:
-        """Write stats and failures from `final`: the report dict of `build_report`, a
-        final Snapshot, or by default the last snapshot seen. Closing twice is a no-op."""
+        """Write stats, failures and streams from `final`: the report dict of
+        `build_report`, a final Snapshot, or by default the last snapshot seen. The
+        streams file always exists (a header alone when no stream ran). Closing twice is
+        a no-op."""
         if self._history is None:
             return
         self._history.close()
@@ -178,6 +268,14 @@ class CsvWriter:
                 errors = (e.get("errors") or {}).items()
                 for kind, n in sorted(errors, key=lambda kv: (-kv[1], kv[0])):
                     w.writerow([e["name"], kind, str(n)])
+        ws = report.get("websocket") or {}
+        with open(self.streams_path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(STREAMS_HEADER)
+            if ws:
+                for st in ws.get("streams") or []:
+                    w.writerow(_stream_row(str(st["name"]), st))
+                w.writerow(_stream_row(AGGREGATED, ws))
 
     def __enter__(self) -> CsvWriter:
         return self

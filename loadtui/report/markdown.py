@@ -49,6 +49,81 @@ def _counts(title: str, head: str, counts: Mapping[str, int]) -> list[str]:
     return ["", f"### {title}", "", _row([head, "Count"]), "|---|---:|", *rows]
 
 
+_WS_HEAD = (
+    "Stream",
+    "Opened",
+    "Failed",
+    "Sent",
+    "Received",
+    "msg/s in",
+    "RTT p50 (ms)",
+    "RTT p95 (ms)",
+    "RTT p99 (ms)",
+    "RTT max (ms)",
+    "Handshake p95 (ms)",
+    "Gap p95 (ms)",
+    "Close codes",
+)
+
+
+def _stream_row(name: str, r: Mapping[str, Any]) -> str:
+    codes = ", ".join(f"{code}×{fmt.count(n)}" for code, n in r["close_codes"].items())
+    return _row(
+        [
+            name,
+            fmt.count(r["sessions_opened"]),
+            fmt.count(r["sessions_failed"]),
+            fmt.count(r["messages_sent"]),
+            fmt.count(r["messages_received"]),
+            fmt.rate(r["received_per_s"]),
+            *(fmt.latency(r["rtt_ms"], k) for k in ("p50", "p95", "p99", "max")),
+            fmt.latency(r["handshake_ms"], "p95"),
+            fmt.latency(r["gap_ms"], "p95"),
+            _cell(codes or "-"),
+        ]
+    )
+
+
+def _websocket(ws: Mapping[str, Any]) -> list[str]:
+    streams = ws.get("streams") or []
+    lines = [
+        "",
+        "### WebSocket",
+        "",
+        f"{fmt.count(ws['sessions_opened'])} sessions opened,"
+        f" {fmt.count(ws['sessions_failed'])} failed,"
+        f" {fmt.count(ws['disconnects'])} disconnects, {fmt.count(ws['reconnects'])} reconnects.",
+        "",
+        _row(list(_WS_HEAD)),
+        "|---|" + "---:|" * (len(_WS_HEAD) - 2) + "---|",
+    ]
+    for st in streams:
+        lines.append(_stream_row(_cell(st["name"]), st))
+    if len(streams) != 1:
+        lines.append(_stream_row("**Total**", ws))
+    lines += _counts("Handshake failures", "Reason", ws.get("handshake_failures") or {})
+    lines += _counts("Stream errors", "Error", ws.get("errors") or {})
+    return lines
+
+
+def _http(report: Mapping[str, Any]) -> list[str]:
+    """The headline figures and the endpoints table."""
+    lat = report["latency_ms"]
+    lines = [
+        f"**{fmt.count(report['requests'])} requests** in {fmt.duration(report['duration_s'])}"
+        f" ({fmt.rate(report['rps'])} req/s), {fmt.pct(report.get('error_rate', 0.0))} failed"
+        f" · p50 {fmt.latency(lat, 'p50')} ms · p95 {fmt.latency(lat, 'p95')} ms"
+        f" · p99 {fmt.latency(lat, 'p99')} ms",
+        "",
+        _row(["Endpoint", "Requests", "Failures", "req/s", *(f"{k} (ms)" for k in _LAT)]),
+        "|---|" + "---:|" * (3 + len(_LAT)),
+    ]
+    for e in report["endpoints"]:
+        lines.append(_figures_row(_cell(fmt.endpoint_label(e)), e))
+    lines.append(_figures_row("**Total**", report))
+    return lines
+
+
 def render_markdown(report: Mapping[str, Any]) -> str:
     thresholds = report.get("thresholds") or []
     failed = [t for t in thresholds if not t["ok"]]
@@ -61,21 +136,11 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     where = ", ".join(
         f"{k} {_code(report[k])}" for k in ("scenario", "target", "profile") if report.get(k)
     )
-    lat = report["latency_ms"]
-    lines = [
-        f"{verdict}" + (f" — {where}" if where else ""),
-        "",
-        f"**{fmt.count(report['requests'])} requests** in {fmt.duration(report['duration_s'])}"
-        f" ({fmt.rate(report['rps'])} req/s), {fmt.pct(report.get('error_rate', 0.0))} failed"
-        f" · p50 {fmt.latency(lat, 'p50')} ms · p95 {fmt.latency(lat, 'p95')} ms"
-        f" · p99 {fmt.latency(lat, 'p99')} ms",
-        "",
-        _row(["Endpoint", "Requests", "Failures", "req/s", *(f"{k} (ms)" for k in _LAT)]),
-        "|---|" + "---:|" * (3 + len(_LAT)),
-    ]
-    for e in report["endpoints"]:
-        lines.append(_figures_row(_cell(fmt.endpoint_label(e)), e))
-    lines.append(_figures_row("**Total**", report))
+    lines = [f"{verdict}" + (f" — {where}" if where else ""), ""]
+    if report["endpoints"] or report["requests"] or not report.get("websocket"):
+        lines += _http(report)
+    else:  # streams only: the WebSocket section says it all
+        lines.append(f"**No HTTP requests** in {fmt.duration(report['duration_s'])}.")
 
     if thresholds:
         lines += ["", "### Thresholds", "", _row(["", "Threshold", "Observed", "Limit"])]
@@ -93,6 +158,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             )
     lines += _counts("Status codes", "Status", report["status_codes"])
     lines += _counts("Errors", "Error", report["errors"])
+    if report.get("websocket"):
+        lines += _websocket(report["websocket"])
     rl = report.get("rate_limited") or {}
     if rl.get("responses"):
         lines += [

@@ -10,12 +10,15 @@ import textwrap
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from loadtui.metrics.recorder import TOTAL_NAME
 from loadtui.metrics.snapshot import Snapshot
+from loadtui.metrics.streams import combine
 from loadtui.report import fmt
 
 _Row = Mapping[str, Any]
+_Column = tuple[str, int, Callable[[_Row], str]]
 # (header, width, cell); columns named in _DROP_ORDER go, in that order, while too wide
-_COLUMNS: list[tuple[str, int, Callable[[_Row], str]]] = [
+_COLUMNS: list[_Column] = [
     ("Requests", 10, lambda r: fmt.count(r["requests"])),
     ("Fail", 8, lambda r: fmt.count(r["failures"])),
     ("req/s", 9, lambda r: fmt.rate(r["rps"])),
@@ -28,20 +31,43 @@ _COLUMNS: list[tuple[str, int, Callable[[_Row], str]]] = [
 ]
 _DROP_ORDER = ("p90", "p99.9", "p50", "p95", "Fail")
 _NAME_MIN = 12
+_WS_COLUMNS: list[_Column] = [
+    ("Opened", 8, lambda r: fmt.count(r["sessions_opened"])),
+    ("Failed", 7, lambda r: fmt.count(r["sessions_failed"])),
+    ("Sent", 10, lambda r: fmt.count(r["messages_sent"])),
+    ("Recv", 10, lambda r: fmt.count(r["messages_received"])),
+    ("out/s", 8, lambda r: fmt.rate(r["sent_per_s"])),
+    ("in/s", 8, lambda r: fmt.rate(r["received_per_s"])),
+    ("RTT p50", 7, lambda r: _lat(r, "p50", "rtt_ms")),
+    ("p95", 7, lambda r: _lat(r, "p95", "rtt_ms")),
+    ("p99", 7, lambda r: _lat(r, "p99", "rtt_ms")),
+    ("max", 8, lambda r: _lat(r, "max", "rtt_ms")),
+    ("HS p95", 7, lambda r: _lat(r, "p95", "handshake_ms")),
+    ("gap p95", 7, lambda r: _lat(r, "p95", "gap_ms")),
+]
+_WS_DROP_ORDER = ("out/s", "Sent", "max", "gap p95", "Failed", "HS p95", "Recv")
 
 
-def _lat(row: _Row, key: str) -> str:
-    return fmt.latency(row["latency_ms"], key)
+def _lat(row: _Row, key: str, figure: str = "latency_ms") -> str:
+    return fmt.latency(row[figure], key)
 
 
-def _endpoint_table(report: _Row, width: int) -> list[str]:
-    columns = list(_COLUMNS)
-    for header in _DROP_ORDER:
+def _table(
+    head: str,
+    rows: list[tuple[str, _Row]],
+    total: _Row | None,
+    all_columns: list[_Column],
+    drop_order: tuple[str, ...],
+    width: int,
+) -> list[str]:
+    """A name column then figure columns, dropping columns (in `drop_order`) while
+    too wide; `total` (if any) becomes a last row under a rule."""
+    columns = list(all_columns)
+    for header in drop_order:
         if _NAME_MIN + sum(w + 1 for _, w, _c in columns) <= width:
             break
         columns = [c for c in columns if c[0] != header]
-    rows = [(fmt.endpoint_label(e), e) for e in report["endpoints"]]
-    longest = max([len("Endpoint"), *(len(name) for name, _ in rows)])
+    longest = max([len(head), *(len(name) for name, _ in rows)])
     room = width - sum(w + 1 for _, w, _c in columns)
     name_w = max(_NAME_MIN, min(room, longest))
 
@@ -53,14 +79,43 @@ def _endpoint_table(report: _Row, width: int) -> list[str]:
             + "".join(" " + c.rjust(w) for c, (_, w, _f) in zip(cells, columns, strict=True))
         ).rstrip()
 
-    out = [line("Endpoint", [h for h, _w, _c in columns])]
+    out = [line(head, [h for h, _w, _c in columns])]
     out.append("-" * (name_w + sum(w + 1 for _, w, _c in columns)))
     for name, row in rows:
         out.append(line(name, [cell(row) for _h, _w, cell in columns]))
-    if len(rows) != 1:
+    if total is not None:
         out.append(out[1])
-        out.append(line("Total", [cell(report) for _h, _w, cell in columns]))
+        out.append(line("Total", [cell(total) for _h, _w, cell in columns]))
     return out
+
+
+def _endpoint_table(report: _Row, width: int) -> list[str]:
+    rows = [(fmt.endpoint_label(e), e) for e in report["endpoints"]]
+    total = report if len(rows) != 1 else None
+    return _table("Endpoint", rows, total, _COLUMNS, _DROP_ORDER, width)
+
+
+def _websocket_lines(ws: _Row, width: int) -> list[str]:
+    """One row per stream (a total under several), then close codes and faults."""
+    streams = ws.get("streams") or []
+    rows = [(str(st["name"]), st) for st in streams]
+    total = ws if len(rows) != 1 else None
+    lines = [
+        "",
+        f"WebSocket: {fmt.count(ws['sessions_opened'])} sessions opened,"
+        f" {fmt.count(ws['sessions_failed'])} failed;"
+        f" {fmt.count(ws['disconnects'])} disconnects, {fmt.count(ws['reconnects'])} reconnects",
+        "Per stream (latency in ms):",
+    ]
+    lines += _table("Stream", rows, total, _WS_COLUMNS, _WS_DROP_ORDER, width)
+    lines.append("")
+    scopes = [("", ws)] if len(rows) == 1 else [(f" ({name})", st) for name, st in rows]
+    for suffix, st in scopes:
+        lines += _counts_line(f"Close codes{suffix}", st["close_codes"], width)
+    for label, key in (("Handshake failures", "handshake_failures"), ("Stream errors", "errors")):
+        if ws.get(key):
+            lines += _counts_line(label, ws[key], width)
+    return lines
 
 
 def _counts_line(label: str, counts: Mapping[str, int], width: int) -> list[str]:
@@ -77,17 +132,23 @@ def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
         f"{k} {report[k]}" for k in ("scenario", "target", "profile") if report.get(k)
     )
     lines = [head] if head else []
-    lines.append(
-        f"{fmt.count(report['requests'])} requests in {fmt.duration(report['duration_s'])}"
-        f" ({fmt.rate(report['rps'])} req/s), {fmt.count(report['failures'])} failed"
-        f" ({fmt.pct(report.get('error_rate', 0.0))})"
-    )
-    lines.append("")
-    lines.append("Per endpoint (latency in ms):")
-    lines += _endpoint_table(report, width)
-    lines.append("")
-    lines += _counts_line("Status codes", report["status_codes"], width)
-    lines += _counts_line("Errors", report["errors"], width)
+    ws = report.get("websocket")
+    if report["endpoints"] or report["requests"] or not ws:
+        lines.append(
+            f"{fmt.count(report['requests'])} requests in {fmt.duration(report['duration_s'])}"
+            f" ({fmt.rate(report['rps'])} req/s), {fmt.count(report['failures'])} failed"
+            f" ({fmt.pct(report.get('error_rate', 0.0))})"
+        )
+        lines.append("")
+        lines.append("Per endpoint (latency in ms):")
+        lines += _endpoint_table(report, width)
+        lines.append("")
+        lines += _counts_line("Status codes", report["status_codes"], width)
+        lines += _counts_line("Errors", report["errors"], width)
+    else:  # streams only: no HTTP figures to speak of
+        lines.append(f"No HTTP requests in {fmt.duration(report['duration_s'])}")
+    if ws:
+        lines += _websocket_lines(ws, width)
     rl = report.get("rate_limited") or {}
     if rl.get("responses"):
         lines.append(
@@ -132,6 +193,10 @@ def progress_line(snap: Snapshot) -> str:
         parts.append("p50 - p95 - p99 - ms")
     err = tot.interval_failures / tot.interval_requests if tot.interval_requests else 0.0
     parts.append(f"err {fmt.pct(err)}")
+    ws = snap.stream_total or (combine(TOTAL_NAME, snap.streams) if snap.streams else None)
+    if ws is not None:
+        rtt = fmt.ms(ws.interval_rtt.p95) if ws.interval_rtt.count else "-"
+        parts.append(f"ws open {ws.open} in {fmt.rate(ws.received_per_s)}/s rtt p95 {rtt} ms")
     if load.stage < 0:
         parts.append("manual")
     elif load.stages:

@@ -22,6 +22,8 @@ def jsonable(value: Any, redact: frozenset[str] = REDACT) -> Any:
             item = getattr(value, f.name)
             if f.name == "histogram" and isinstance(item, bytes):
                 out[f.name] = item.decode("ascii")  # HdrHistogram's base64 form, kept as is
+            elif f.name == "histograms" and isinstance(item, dict):
+                out[f.name] = {k: v.decode("ascii") for k, v in item.items()}
             else:
                 out[f.name] = jsonable(item, redact)
         return out

@@ -21,6 +21,9 @@ class RecordingControl:
     def set_rate(self, rate: float) -> None:
         self.calls.append(("set_rate", rate))
 
+    def set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
+        self.calls.append(("set_streams", streams, spawn_rate))
+
     def pause(self) -> None:
         self.calls.append(("pause",))
 

@@ -19,6 +19,7 @@ from loadtui.metrics.snapshot import (
     RateLimit,
     RunState,
     Snapshot,
+    StreamStats,
     SystemGauges,
 )
 
@@ -104,6 +105,58 @@ def total_of(endpoints: Sequence[EndpointStats]) -> EndpointStats:
     )
 
 
+def stream(
+    name: str = "chat",
+    *,
+    sessions_open: int = 950,
+    connecting: int = 50,
+    opened: int = 1_010,
+    failed: int = 3,
+    closed: int = 60,
+    disconnects: int = 4,
+    reconnects: int = 2,
+    sent: int = 120_000,
+    received: int = 119_000,
+    sent_per_s: float = 9_500.0,
+    received_per_s: float = 9_480.0,
+    rtt_p50: float = 1.2,
+    interval_rtt_p50: float = 1.5,
+    handshake_p50: float = 3.0,
+    gap_p50: float = 0.0,
+    handshake_failures: dict[str, int] | None = None,
+    close_codes: dict[int, int] | None = None,
+    errors: dict[str, int] | None = None,
+) -> StreamStats:
+    """One stream's figures; window RTT differs from the whole run's, as for endpoints.
+    `gap_p50` 0 means an echo stream (no gaps timed)."""
+    return StreamStats(
+        name=name,
+        open=sessions_open,
+        connecting=connecting,
+        opened=opened,
+        failed=failed,
+        closed=closed,
+        disconnects=disconnects,
+        reconnects=reconnects,
+        messages_sent=sent,
+        messages_received=received,
+        bytes_sent=sent * 16,
+        bytes_received=received * 16,
+        sent_per_s=sent_per_s,
+        received_per_s=received_per_s,
+        handshake=latency(handshake_p50, opened),
+        first_message=latency(handshake_p50 * 2, opened),
+        rtt=latency(rtt_p50, received if rtt_p50 else 0),
+        gap=latency(gap_p50, received if gap_p50 else 0),
+        interval_rtt=latency(interval_rtt_p50, 4_000 if interval_rtt_p50 else 0),
+        handshake_failures={"401": 2, "refused": 1}
+        if handshake_failures is None
+        else handshake_failures,
+        close_codes={1000: 56, 1006: 4} if close_codes is None else close_codes,
+        errors=dict(errors or {}),
+    )
+
+
 def default_endpoints() -> tuple[EndpointStats, ...]:
     return (
         endpoint("/api/items", requests=12_000, interval_requests=600, rps=1200.0, p50=3.1),
@@ -146,6 +199,9 @@ def snapshot(
     rate_limit: RateLimit | None = None,
     events: Iterable[Event] = (),
     warnings: Iterable[str] = (),
+    streams: Sequence[StreamStats] = (),
+    streams_now: int = 0,
+    streams_target: int = 0,
 ) -> Snapshot:
     eps = default_endpoints() if endpoints is None else tuple(endpoints)
     when = seq * interval_s if t is None else t
@@ -166,9 +222,12 @@ def snapshot(
             stages=stages,
             stage_left_s=stage_left_s,
             following_profile=following,
+            streams=streams_now,
+            streams_target=streams_target,
         ),
         total=total_of(eps),
         endpoints=eps,
+        streams=tuple(streams),
         pool=pool
         if pool is not None
         else PoolGauges(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.snapshots import MiB, snapshot
+from support.snapshots import MiB, snapshot, stream
 from tui.dashboard_host import OPEN, THRESHOLDS, DashboardHost, story
 
 from loadtui.metrics.snapshot import RateLimit, SystemGauges
@@ -41,6 +41,26 @@ def open_run_saturated() -> DashboardHost:
     return DashboardHost(profile=OPEN, snapshots=[*story(40, **load), last])
 
 
+def streaming_run() -> DashboardHost:
+    """A closed-model run with an echo stream and a push stream, 40 of 50 stream-only
+    sessions open, a few handshakes refused."""
+    feed = stream(
+        "feed",
+        sessions_open=40,
+        connecting=0,
+        failed=0,
+        sent=0,
+        sent_per_s=0.0,
+        rtt_p50=0.0,
+        interval_rtt_p50=0.0,
+        gap_p50=100.0,
+        close_codes={4001: 3},
+        handshake_failures={},
+    )
+    last = snapshot(41, streams=(stream("chat"), feed), streams_now=40, streams_target=50)
+    return DashboardHost(snapshots=[*story(40), last])
+
+
 def test_overview_80x24(snap_compare: Any) -> None:
     assert snap_compare(closed_run(), terminal_size=(80, 24))
 
@@ -55,3 +75,11 @@ def test_wide_120x40(snap_compare: Any) -> None:
 
 def test_open_model_saturated_120x40(snap_compare: Any) -> None:
     assert snap_compare(open_run_saturated(), terminal_size=(120, 40))
+
+
+def test_streams_wide_120x40(snap_compare: Any) -> None:
+    assert snap_compare(streaming_run(), terminal_size=(120, 40))
+
+
+def test_streams_system_tab_80x24(snap_compare: Any) -> None:
+    assert snap_compare(streaming_run(), terminal_size=(80, 24), press=["4"])

@@ -71,6 +71,7 @@ class DashboardScreen(ControlActions, Screen[None]):
         profile: Profile,
         control: Control,
         users_step: int = 5,
+        streams_step: int = 10,
         name: str | None = None,
         id: str | None = None,
     ) -> None:
@@ -80,6 +81,7 @@ class DashboardScreen(ControlActions, Screen[None]):
         self.profile = profile
         self.control = control
         self.users_step = max(1, users_step)
+        self.streams_step = max(1, streams_step)
         self.history = History()
         self.latest: Snapshot | None = None
         self.breach_watch: BreachWatch | None = None
@@ -88,6 +90,7 @@ class DashboardScreen(ControlActions, Screen[None]):
         self._state_key: tuple[str, bool] | None = None
         self._pending_users: tuple[int, int] | None = None  # (value, seq when asked)
         self._pending_rate: tuple[float, int] | None = None
+        self._pending_streams: tuple[int, int] | None = None
         self.header = RunHeader(scenario, target, profile, id="header")
         # `.pane`: shown or hidden as a whole by tab; `.box`: drawn with a border.
         self.vitals = VitalsStrip(id="vitals", classes="pane in-overview")

@@ -28,12 +28,15 @@ def stage_text(profile: Profile, load: LoadState) -> str:
 
 
 def load_text(load: LoadState) -> str:
-    """Users now/wanted (closed model), arrival rate (open model, or when set by hand)."""
+    """Users now/wanted (closed model), arrival rate (open model, or when set by hand),
+    stream-only sessions now/wanted (when any are asked for)."""
     parts = []
     if load.model == "closed" or load.users or load.users_target:
         parts.append(f"users {load.users}/{load.users_target}")
     if load.model == "open" or load.rate > 0:
         parts.append(f"rate {fmt.rate(load.rate)}/s")
+    if load.streams or load.streams_target:
+        parts.append(f"streams {load.streams}/{load.streams_target}")
     return SEP.join(parts)
 
 

@@ -1,6 +1,7 @@
 """Two lines for narrow terminals: the generator's health, the pool, the top status
-codes and the error rate, so the Overview tab at 80x24 answers "is it healthy?" next
-to the live percentiles without switching tabs."""
+codes and the error rate (and, while streams run, open sessions and their RTT), so the
+Overview tab at 80x24 answers "is it healthy?" next to the live percentiles without
+switching tabs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.text import Text
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.report import fmt
 from loadtui.tui.widgets.common import Pane, saturation
+from loadtui.tui.widgets.streams import stream_vitals, streams_total
 
 TOP_CODES = 3
 
@@ -36,6 +38,9 @@ def vitals_text(snap: Snapshot) -> Text:
     warn = saturation(snap)
     if warn:
         line2.append(f"  ⚠ {warn.upper()}", style="bold reverse red")
+    ws = streams_total(snap)
+    if ws is not None:  # last: the saturation warning must never be the part cut off
+        line2.append(f"  {stream_vitals(ws)}")
     return Text("\n").join([line1, line2])
 
 

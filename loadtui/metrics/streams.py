@@ -1,0 +1,291 @@
+"""Per-stream WebSocket accounting (one `StreamRecorder` per stream name).
+
+The engine calls these methods from its event loop once per handshake, message or
+close, so they only bump counters and write one histogram slot. Like the endpoint
+recorder, each figure keeps an interval histogram (folded into a cumulative one at
+every tick) and the gauges `open` / `connecting` follow from the calls themselves, so
+the engine never has to report them. Single-threaded: no locks.
+
+Totals over all streams (`Snapshot.stream_total`) are merged here from the histograms,
+not from percentiles, so they are exact (see `StreamTotals`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+from hdrh.histogram import HdrHistogram
+
+from loadtui.metrics.histogram import add_into, encode, latency_of, new_histogram, record, reset
+from loadtui.metrics.snapshot import Latency, StreamStats
+
+FIGURES: tuple[str, ...] = ("handshake", "first_message", "rtt", "gap")
+NO_CLOSE_FRAME = 1006  # RFC 6455: closed without a close frame (dropped connection)
+CLEAN_CLOSE_CODES = frozenset({1000, 1001})  # normal closure, going away
+K = TypeVar("K")
+
+
+class StreamRecorder:
+    """Counters and histograms of one stream. Hot path: keep it cheap."""
+
+    __slots__ = (
+        "_cum",
+        "_first",
+        "_gap",
+        "_handshake",
+        "_last_received",
+        "_last_sent",
+        "_rtt",
+        "bytes_received",
+        "bytes_sent",
+        "close_codes",
+        "closed_count",
+        "connecting",
+        "disconnects",
+        "errors",
+        "failed",
+        "handshake_failures",
+        "messages_received",
+        "messages_sent",
+        "name",
+        "open",
+        "opened",
+        "reconnects",
+    )
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        # interval histograms (µs), one attribute each so the hot path skips a dict lookup
+        self._handshake: HdrHistogram = new_histogram()
+        self._first: HdrHistogram = new_histogram()
+        self._rtt: HdrHistogram = new_histogram()
+        self._gap: HdrHistogram = new_histogram()
+        self._cum: dict[str, HdrHistogram] = {f: new_histogram() for f in FIGURES}
+        self.open = 0
+        self.connecting = 0
+        self.opened = 0
+        self.failed = 0
+        self.closed_count = 0
+        self.disconnects = 0
+        self.reconnects = 0
+        self.messages_sent = 0
+        self.messages_received = 0
+        self.bytes_sent = 0
+        self.bytes_received = 0
+        self._last_sent = 0  # messages counted at the previous tick, for the rates
+        self._last_received = 0
+        self.handshake_failures: dict[str, int] = {}
+        self.close_codes: dict[int, int] = {}
+        self.errors: dict[str, int] = {}
+
+    # ---- the engine's calls ---------------------------------------------------------
+
+    def connect_started(self) -> None:
+        self.connecting += 1
+
+    def connect_failed(self, reason: str) -> None:
+        """The handshake did not complete: `reason` is the refused upgrade's HTTP status
+        ("401", "503") or a kind ("refused", "timeout", "dns", "tls", "not websocket")."""
+        if self.connecting > 0:
+            self.connecting -= 1
+        self.failed += 1
+        fails = self.handshake_failures
+        fails[reason] = fails.get(reason, 0) + 1
+
+    def connected(self, handshake_us: int) -> None:
+        if self.connecting > 0:
+            self.connecting -= 1
+        self.open += 1
+        self.opened += 1
+        record(self._handshake, handshake_us)
+
+    def sent(self, nbytes: int) -> None:
+        self.messages_sent += 1
+        self.bytes_sent += nbytes
+
+    def received(self, nbytes: int) -> None:
+        self.messages_received += 1
+        self.bytes_received += nbytes
+
+    def first_message(self, us: int) -> None:
+        record(self._first, us)
+
+    def rtt(self, us: int) -> None:
+        record(self._rtt, us)
+
+    def gap(self, us: int) -> None:
+        record(self._gap, us)
+
+    def closed(self, code: int | None, abnormal: bool) -> None:
+        """A session ended. No close frame (`code` None) counts as 1006; it is a
+        disconnect when the engine says so or when the code is not 1000/1001."""
+        if self.open > 0:
+            self.open -= 1
+        self.closed_count += 1
+        if code is None:
+            code = NO_CLOSE_FRAME
+        codes = self.close_codes
+        codes[code] = codes.get(code, 0) + 1
+        if abnormal or code not in CLEAN_CLOSE_CODES:
+            self.disconnects += 1
+
+    def reconnect(self) -> None:
+        self.reconnects += 1
+
+    def error(self, kind: str) -> None:
+        """A named fault inside a session ("message too big", "unmatched reply")."""
+        errors = self.errors
+        errors[kind] = errors.get(kind, 0) + 1
+
+    # ---- the tick -------------------------------------------------------------------
+
+    def interval_histograms(self) -> dict[str, HdrHistogram]:
+        """The live interval histograms by figure (read-only for callers)."""
+        return {
+            "handshake": self._handshake,
+            "first_message": self._first,
+            "rtt": self._rtt,
+            "gap": self._gap,
+        }
+
+    def _stats(self, interval_s: float) -> StreamStats:
+        """Fold the interval into the cumulative figures and describe both."""
+        interval = self.interval_histograms()
+        cum = self._cum
+        for fig, h in interval.items():
+            add_into(cum[fig], h)
+        sent = self.messages_sent - self._last_sent
+        received = self.messages_received - self._last_received
+        self._last_sent = self.messages_sent
+        self._last_received = self.messages_received
+        return StreamStats(
+            name=self.name,
+            open=self.open,
+            connecting=self.connecting,
+            opened=self.opened,
+            failed=self.failed,
+            closed=self.closed_count,
+            disconnects=self.disconnects,
+            reconnects=self.reconnects,
+            messages_sent=self.messages_sent,
+            messages_received=self.messages_received,
+            bytes_sent=self.bytes_sent,
+            bytes_received=self.bytes_received,
+            sent_per_s=_rate(sent, interval_s),
+            received_per_s=_rate(received, interval_s),
+            handshake=latency_of(cum["handshake"]),
+            first_message=latency_of(cum["first_message"]),
+            rtt=latency_of(cum["rtt"]),
+            gap=latency_of(cum["gap"]),
+            interval_rtt=latency_of(self._rtt),
+            handshake_failures=dict(self.handshake_failures),
+            close_codes=dict(self.close_codes),
+            errors=dict(self.errors),
+            histograms={fig: encode(h) for fig, h in interval.items() if h.total_count},
+        )
+
+    def _reset_interval(self) -> None:
+        for h in (self._handshake, self._first, self._rtt, self._gap):
+            if h.total_count:  # an untouched histogram is already empty
+                reset(h)
+
+
+class StreamTotals:
+    """Exact figures over all streams: the streams' interval histograms are merged
+    into one interval and one cumulative histogram per figure at every tick."""
+
+    __slots__ = ("_cum", "_interval")
+
+    def __init__(self) -> None:
+        self._cum: dict[str, HdrHistogram] = {f: new_histogram() for f in FIGURES}
+        self._interval: dict[str, HdrHistogram] = {f: new_histogram() for f in FIGURES}
+
+    def stats(
+        self, name: str, recorders: Sequence[StreamRecorder], stats: Sequence[StreamStats]
+    ) -> StreamStats:
+        """Call after each recorder's `_stats` and before its `_reset_interval`."""
+        for h in self._interval.values():
+            if h.total_count:
+                reset(h)
+        for rec in recorders:
+            for fig, h in rec.interval_histograms().items():
+                add_into(self._interval[fig], h)
+        for fig, h in self._interval.items():
+            add_into(self._cum[fig], h)
+        cum = self._cum
+        return _summed(
+            name,
+            stats,
+            handshake=latency_of(cum["handshake"]),
+            first_message=latency_of(cum["first_message"]),
+            rtt=latency_of(cum["rtt"]),
+            gap=latency_of(cum["gap"]),
+            interval_rtt=latency_of(self._interval["rtt"]),
+        )
+
+
+def combine(name: str, streams: Sequence[StreamStats]) -> StreamStats:
+    """Totals of streams that came without `Snapshot.stream_total` (hand-built or older
+    snapshots): counters summed; latencies exact for one stream, otherwise each
+    percentile is the worst stream's (an upper bound, never a flattering figure)."""
+    if len(streams) == 1:
+        return replace(streams[0], name=name, histograms={})
+    return _summed(
+        name,
+        streams,
+        handshake=_worst(s.handshake for s in streams),
+        first_message=_worst(s.first_message for s in streams),
+        rtt=_worst(s.rtt for s in streams),
+        gap=_worst(s.gap for s in streams),
+        interval_rtt=_worst(s.interval_rtt for s in streams),
+    )
+
+
+def _summed(name: str, stats: Sequence[StreamStats], **latencies: Latency) -> StreamStats:
+    """Counters, gauges and rates summed; counts by key merged. No histograms: the
+    per-stream ones already carry every sample."""
+    return StreamStats(
+        name=name,
+        open=sum(s.open for s in stats),
+        connecting=sum(s.connecting for s in stats),
+        opened=sum(s.opened for s in stats),
+        failed=sum(s.failed for s in stats),
+        closed=sum(s.closed for s in stats),
+        disconnects=sum(s.disconnects for s in stats),
+        reconnects=sum(s.reconnects for s in stats),
+        messages_sent=sum(s.messages_sent for s in stats),
+        messages_received=sum(s.messages_received for s in stats),
+        bytes_sent=sum(s.bytes_sent for s in stats),
+        bytes_received=sum(s.bytes_received for s in stats),
+        sent_per_s=sum(s.sent_per_s for s in stats),
+        received_per_s=sum(s.received_per_s for s in stats),
+        handshake_failures=_merged(s.handshake_failures for s in stats),
+        close_codes=_merged(s.close_codes for s in stats),
+        errors=_merged(s.errors for s in stats),
+        **latencies,
+    )
+
+
+def _worst(lats: Iterable[Latency]) -> Latency:
+    seen = [lat for lat in lats if lat.count]
+    if not seen:
+        return Latency()
+    count = sum(lat.count for lat in seen)
+    mean = sum(lat.mean * lat.count for lat in seen) / count
+    fields = ("p50", "p75", "p90", "p95", "p99", "p999", "max")
+    worst = {f: max(getattr(lat, f) for lat in seen) for f in fields}
+    return Latency(count=count, min=min(lat.min for lat in seen), mean=mean, **worst)
+
+
+def _merged(counts: Iterable[dict[K, int]]) -> dict[K, int]:
+    out: dict[K, int] = {}
+    for c in counts:
+        for key, n in c.items():
+            out[key] = out.get(key, 0) + n
+    return out
+
+
+def _rate(count: int, seconds: float) -> float:
+    return count / seconds if seconds > 0 else 0.0
