@@ -2,9 +2,9 @@
 
     python bench/ws_bench.py [--sessions 10000] [--echo-sessions 200] [--duration 10]
 
-1. Sessions per process: `--sessions` mostly idle streams (one echo every 10 s each)
-   held by one `loadtui run` process; RSS per session = (RSS holding them - RSS before
-   the first one opened) / sessions.
+1. Sessions per process: one `loadtui run` process holds `--sessions / 5`, then
+   `--sessions` mostly idle streams (one echo every 10 s each); RSS per session is the
+   RSS growth between the two plateaus divided by the sessions added.
 2. Echo throughput: `--echo-sessions` streams sending every 10 ms (expect = "echo");
    round trips per second, and per CPU-second of the generator process (per core).
 Installs the `ws` package with npm into bench/node/ when missing. Results are saved
@@ -43,6 +43,16 @@ ping = "off"
 """
 
 
+PLATEAU_S = 15
+PLATEAUS = """
+[profiles.plateaus]
+stages = [
+  {{ duration = "{hold}s", users = {low}, spawn_rate = 2000 }},
+  {{ duration = "{hold}s", users = {high}, spawn_rate = 2000 }},
+]
+"""
+
+
 @contextmanager
 def node_echo_server() -> Iterator[str]:
     if not (NODE / "node_modules" / "ws").exists():
@@ -63,25 +73,18 @@ def node_echo_server() -> Iterator[str]:
 
 
 def run_loadtui(
-    scen: Path, users: int, spawn: int, seconds: int, report: Path, watch: bool = False
+    scen: Path,
+    users: int | None,
+    spawn: int | None,
+    seconds: int | None,
+    report: Path,
+    watch: bool = False,
 ) -> tuple[dict, float, list[tuple[float, int]]]:
-    """Run headless; return the report, CPU seconds used and (t, RSS) samples."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "loadtui",
-        "run",
-        str(scen),
-        "-u",
-        str(users),
-        "-r",
-        str(spawn),
-        "-t",
-        f"{seconds}s",
-        "-q",
-        "--report-json",
-        str(report),
-    ]
+    """Run headless (the scenario's own profile unless users are given); return the
+    report, CPU seconds used and (t, RSS) samples."""
+    cmd = [sys.executable, "-m", "loadtui", "run", str(scen), "-q", "--report-json", str(report)]
+    if users is not None:
+        cmd += ["-u", str(users), "-r", str(spawn), "-t", f"{seconds}s"]
     proc = subprocess.Popen(cmd)
     ps = psutil.Process(proc.pid)
     samples: list[tuple[float, int]] = []
@@ -108,31 +111,32 @@ def main() -> None:
     results: dict[str, object] = {}
     with node_echo_server() as url, tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
+        # Two plateaus in one process: RSS per session is the slope between them, so the
+        # interpreter's fixed cost is left out.
+        low, high = args.sessions // 5, args.sessions
         idle = tmp / "idle.toml"
-        idle.write_text(SCENARIO.format(url=url, every="10s"))
-        spawn = 2000
-        ramp = args.sessions / spawn
-        hold = int(ramp + 12)
-        report, _, samples = run_loadtui(
-            idle, args.sessions, spawn, hold, tmp / "idle.json", watch=True
+        idle.write_text(
+            SCENARIO.format(url=url, every="10s")
+            + PLATEAUS.format(low=low, high=high, hold=PLATEAU_S)
         )
+        report, _, samples = run_loadtui(idle, None, None, None, tmp / "idle.json", watch=True)
         ws = report["websocket"]
-        base = min(rss for t_, rss in samples if t_ < 1.5) if samples else 0
-        plateau = [rss for t_, rss in samples if ramp + 3 < t_ < hold - 1]
-        held = max(plateau) if plateau else max(r for _, r in samples)
-        per = (held - base) / max(1, ws["sessions_opened"])
+        rss_low = max(rss for t_, rss in samples if PLATEAU_S - 4 < t_ < PLATEAU_S - 0.5)
+        rss_high = max(rss for t_, rss in samples if 2 * PLATEAU_S - 4 < t_ < 2 * PLATEAU_S - 0.5)
+        per = (rss_high - rss_low) / (high - low)
         results["sessions"] = {
-            "asked": args.sessions,
+            "asked": high,
             "opened": ws["sessions_opened"],
             "failed": ws["sessions_failed"],
-            "rss_before_mib": base / 2**20,
-            "rss_holding_mib": held / 2**20,
+            f"rss_mib_at_{low}": rss_low / 2**20,
+            f"rss_mib_at_{high}": rss_high / 2**20,
             "kib_per_session": per / 1024,
         }
         print(
-            f"sessions: asked {args.sessions:,}, opened {ws['sessions_opened']:,}, failed "
-            f"{ws['sessions_failed']:,}; RSS {base / 2**20:.0f} MiB -> {held / 2**20:.0f} "
-            f"MiB: {per / 1024:.1f} KiB per session (goal <= 20)",
+            f"sessions: {high:,} held in one process (opened {ws['sessions_opened']:,}, failed "
+            f"{ws['sessions_failed']:,}); RSS {rss_low / 2**20:.0f} MiB at {low:,} -> "
+            f"{rss_high / 2**20:.0f} MiB at {high:,}: {per / 1024:.1f} KiB per session "
+            f"(goal <= 20)",
             flush=True,
         )
 

@@ -15,7 +15,7 @@ from loadtui.engine.gate import Gate
 from loadtui.engine.plan import ClassPlan, WeightedPicker, think_time
 
 SPAWN_STEP_S = 0.05
-IDLE_POLL_S = 0.25
+CLOSE_WAIT_S = 3.0  # a stopping user's stream may take this long to close
 
 
 class ClosedUsers:
@@ -91,28 +91,25 @@ class ClosedUsers:
         if entry is not None:
             self.picker.release(entry[2])
 
-    def _lingers(self, user: UserState, idx: int) -> bool:
-        """Busy users finish their call; streaming users close their session properly."""
-        return user.busy or self.plans[idx].stream is not None
+    def _stop(self, task: asyncio.Task[None], user: UserState, idx: int) -> bool:
+        """Ask one user to stop; True when it needs time to finish (a call in flight, or
+        a stream's close handshake, which a cancelled stream performs on its way out)."""
+        user.stopping = True
+        streaming = self.plans[idx].stream is not None
+        if streaming or not user.busy:
+            task.cancel()
+        return user.busy or streaming
 
     def _retire(self, n: int) -> None:
         """Stop the newest n users: idle ones at once, the others after their call."""
         for uid in list(self.live)[-n:]:
             task, user, idx = self.live.pop(uid)
             self.picker.release(idx)
-            user.stopping = True
-            if not self._lingers(user, idx):
-                task.cancel()
+            self._stop(task, user, idx)
 
     def stop_all(self) -> list[asyncio.Task[None]]:
         """Ask every user to stop; returns the tasks still finishing a call or stream."""
-        lingering = []
-        for task, user, idx in self.live.values():
-            user.stopping = True
-            if self._lingers(user, idx):
-                lingering.append(task)
-            else:
-                task.cancel()
+        lingering = [t for t, u, i in self.live.values() if self._stop(t, u, i)]
         self.wanted = 0
         return lingering
 
@@ -130,21 +127,19 @@ class ClosedUsers:
         stream = plan.stream
         if stream is not None and (self.stream_only or not plan.calls):
             await stream.run(user, gate)
-            while not user.stopping:  # reconnects ran out: stay, streamless, until stopped
-                await asyncio.sleep(IDLE_POLL_S)  # (a respawn would retry at spawn rate)
-            return
+            # Reconnects ran out: stay, streamless, until stopped (a user that ended here
+            # would be respawned at once and retry at the spawn rate).
+            await asyncio.get_running_loop().create_future()
         if not plan.calls:
             return
-        streaming = (
-            asyncio.get_running_loop().create_task(stream.run(user, gate)) if stream else None
-        )
+        loop = asyncio.get_running_loop()
+        streaming = loop.create_task(stream.run(user, gate)) if stream else None
         try:
             await self._tasks(plan, user)
-            if streaming is not None:
-                await streaming  # the user is stopping: let the session close properly
         finally:
             if streaming is not None and not streaming.done():
-                streaming.cancel()
+                streaming.cancel()  # the stream closes its session on the way out
+                await asyncio.wait({streaming}, timeout=CLOSE_WAIT_S)
 
     async def _tasks(self, plan: ClassPlan, user: UserState) -> None:
         """The task loop: pick, call, think, until the user is asked to stop."""
