@@ -96,6 +96,9 @@ async def main() -> None:
                 await shot(app, f"dashboard-{size[0]}x{size[1]}", size, 12.0)
             app = LoadtuiApp(config=config(errors, url, proc.pid), sessions_dir=work)
             await shot(app, "errors-160x48", (160, 48), 12.0)
+            streaming = ROOT / "scenarios" / "streaming.toml"
+            app = LoadtuiApp(config=config(streaming, url, proc.pid), sessions_dir=work)
+            await shot(app, "websocket-160x48", (160, 48), 12.0, keys=("w", "w"))
     finally:
         stop_subprocess(proc)
 
