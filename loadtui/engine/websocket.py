@@ -250,7 +250,9 @@ class StreamPlan:
                         rec.error("unexpected message")
                 elif expect == "reply":
                     key = field_of(data, self.reply_field)
-                    sent = st.pending.pop(key, None) if key is not None else None  # type: ignore[call-arg]
+                    if key is None:  # not a reply (a push, another user's message): fine
+                        continue
+                    sent = st.pending.pop(key, None)  # type: ignore[call-arg]
                     if sent is None:
                         rec.error("unmatched reply")
                     else:
