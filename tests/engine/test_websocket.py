@@ -215,3 +215,21 @@ stages = [{ duration = "1.2s", users = 2, spawn_rate = 100, streams = 6 }]
     assert s is not None and s.opened >= 6 + 1  # 6 stream-only + the streaming user(s)
     assert any(st == 6 for st, _ in seen)
     assert final.endpoint("fast") is not None
+
+
+async def test_more_sessions_than_descriptors_is_said_plainly(demo_url: str) -> None:
+    warnings: list[str] = []
+
+    def steer(engine, snap) -> None:
+        if snap.seq == 0:
+            engine.budget = 4  # as if `ulimit -n` allowed only four connections
+            engine.set_streams(10)
+        warnings.extend(e.message for e in snap.events if e.kind == "warning")
+
+    final, snaps, _ = await run(
+        streamer("/ws/echo"), demo_url, users=2, spawn_rate=100, duration=1.0, on_snapshot=steer
+    )
+    assert any("file-descriptor limit allows 4 connections" in w for w in warnings)
+    assert max(s.load.streams_target for s in snaps) == 2  # 2 users + 2 streams = 4
+    s = final.stream("streamer")
+    assert s is not None and s.failed == 0
