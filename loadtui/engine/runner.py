@@ -115,13 +115,26 @@ class Engine:
         self.following = False
         self._want(users, self.streams.wanted, spawn_rate, None)
         rate = spawn_rate or self.users.spawn_rate
-        self._event("operator", f"set users to {users} at {rate:g}/s", users=users, rate=rate)
+        self._event(
+            "operator",
+            f"set users to {users} at {rate:g}/s",
+            action="set_users",
+            args=[users, spawn_rate],
+            users=users,
+            rate=rate,
+        )
 
     def set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
         """Open or close stream-only sessions (classes with a websocket) to `streams`."""
         self.following = False
         self._want(self.users.wanted, streams, None, spawn_rate or max(float(streams), 1.0))
-        self._event("operator", f"set streams to {streams}", streams=streams)
+        self._event(
+            "operator",
+            f"set streams to {streams}",
+            action="set_streams",
+            args=[streams, spawn_rate],
+            streams=streams,
+        )
 
     def _want(self, users: int, streams: int, u_rate: float | None, s_rate: float | None) -> None:
         """Ask both populations for their counts, within the sockets this process may hold."""
@@ -145,28 +158,30 @@ class Engine:
     def set_rate(self, rate: float) -> None:
         self.following = False
         self.manual_rate = max(0.0, rate)
-        self._event("operator", f"set arrival rate to {rate:g}/s", rate=rate)
+        self._event(
+            "operator", f"set arrival rate to {rate:g}/s", action="set_rate", args=[rate], rate=rate
+        )
 
     def pause(self) -> None:
         if self.gate.pause():
             self.state = "paused"
-            self._event("operator", "paused")
+            self._event("operator", "paused", action="pause", args=[])
 
     def resume(self) -> None:
         if self.gate.resume():
             self.state = "running"
-            self._event("operator", "resumed")
+            self._event("operator", "resumed", action="resume", args=[])
 
     def follow_profile(self) -> None:
         self.following = True
-        self._event("operator", "following the profile again")
+        self._event("operator", "following the profile again", action="follow_profile", args=[])
 
     def next_stage(self) -> None:
         point = stage_at(self.profile, self.profile_time())
         if point is None:
             return
         self._skip += point.end - self.profile_time()
-        self._event("operator", f"skipped to stage {point.index + 2}")
+        self._event("operator", f"skipped to stage {point.index + 2}", action="next_stage", args=[])
 
     def stop(self, grace: float | None = None, reason: str = "stopped by operator") -> None:
         if self._stop.is_set():
@@ -174,7 +189,12 @@ class Engine:
         if grace is not None:
             self._grace = grace
         self.state = "stopping"
-        self._event("operator" if "operator" in reason else "info", reason)
+        by_operator = "operator" in reason
+        self._event(
+            "operator" if by_operator else "info",
+            reason,
+            **({"action": "stop", "args": [grace]} if by_operator else {}),
+        )
         self._stop.set()
 
     # ---- the run --------------------------------------------------------------------
