@@ -8,17 +8,26 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
 from loadtui import __version__
+from loadtui.cli_support import (
+    BUNDLED,
+    Failure,
+    check_python_tasks,
+    check_writable,
+    demo_target_if,
+    load_plan,
+    parse_duration_flag,
+    preflight,
+    scenario_path,
+    target_pid_for,
+)
 
-if TYPE_CHECKING:
-    from loadtui.scenario.model import Scenario, Target
+SUBCOMMANDS = {"run", "validate", "demo-target", "console", "replay", "report", "compare", "rerun"}
 
 app = typer.Typer(
     add_completion=False,
@@ -27,115 +36,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     help="loadtui: drive HTTP load live from the terminal, with honest latency.",
 )
-
-BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
-DEMO_SCENARIO = "demo.toml"
-SUBCOMMANDS = {"run", "validate", "demo-target", "console"}
-
-
-class Failure(Exception):
-    """A user-facing error: message and exit code, never a traceback."""
-
-    def __init__(self, message: str, code: int = 2) -> None:
-        super().__init__(message)
-        self.code = code
-
-
-def _duration(text: str | None, flag: str) -> float | None:
-    if text is None:
-        return None
-    from loadtui.scenario.units import parse_duration
-
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise Failure(f"{flag} {text!r}: {exc}") from None
-
-
-def _scenario_path(scenario: Path | None) -> tuple[Path, bool]:
-    """The scenario to load and whether it is the bundled demo (which needs the target)."""
-    if scenario is not None:
-        if not scenario.exists():
-            raise Failure(f"scenario file not found: {scenario}")
-        return scenario, False
-    path = BUNDLED / DEMO_SCENARIO
-    if not path.exists():
-        raise Failure(f"the bundled demo scenario is missing ({path}); give a scenario file")
-    return path, True
-
-
-def _check_writable(flag: str, path: Path | str | None) -> None:
-    """Fail before any load is sent if a report could not be written afterwards."""
-    if path is None or str(path) == "-":
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise Failure(f"{flag} {path}: is a directory")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Failure(f"{flag} {path}: cannot create its folder ({exc.strerror})") from None
-    if not os.access(target.parent, os.W_OK):
-        raise Failure(f"{flag} {path}: folder is not writable")
-
-
-@contextmanager
-def _demo_target_if(needed: bool, quiet: bool) -> Iterator[tuple[str, int] | None]:
-    """Start the embedded demo target in a child process; yields (url, pid)."""
-    if not needed:
-        yield None
-        return
-    from loadtui.demo.runner import start_subprocess, stop_subprocess
-
-    proc, port = start_subprocess("127.0.0.1", 0)
-    url = f"http://127.0.0.1:{port}"
-    if not quiet:
-        typer.echo(f"demo target listening on {url} (pid {proc.pid})", err=True)
-    try:
-        yield url, proc.pid
-    finally:
-        stop_subprocess(proc)
-
-
-def _load(path: Path, env_target: str | None) -> Scenario:
-    from loadtui.scenario import ScenarioError, load_scenario
-
-    env = dict(os.environ)
-    if env_target:
-        env["LOADTUI_TARGET"] = env_target
-    try:
-        return load_scenario(path, env=env)
-    except ScenarioError as exc:
-        raise Failure(f"{path} has problems:\n{exc.format()}") from None
-
-
-def _preflight(target: Target) -> None:
-    from loadtui.engine.preflight import unreachable_reason
-
-    reason = unreachable_reason(target.url, timeout=min(target.timeouts.connect, 3.0))
-    if reason:
-        raise Failure(f"target {target.url} unreachable: {reason}", code=3)
-
-
-def _target_pid(given: int | None, url: str, demo: tuple[str, int] | None) -> int | None:
-    """The target's pid to watch: given, the embedded demo's, or found by its port."""
-    from loadtui.metrics.target import listening_pid, pid_exists
-
-    if given is not None:
-        if not pid_exists(given):
-            raise Failure(f"--target-pid {given}: no such process")
-        return given
-    if demo is not None and url == demo[0]:
-        return demo[1]
-    return listening_pid(url)
-
-
-def _check_python_tasks(scenario: Scenario) -> None:
-    from loadtui.engine.pycalls import python_task_problems
-
-    problems = python_task_problems(scenario)
-    if problems:
-        raise Failure("\n".join(problems))
 
 
 @app.command()
@@ -172,7 +72,7 @@ def run(
     from loadtui.headless import Outputs, run_headless
     from loadtui.scenario.select import SelectionError, pick_profile, pick_target
 
-    seconds = _duration(duration, "--duration")
+    seconds = parse_duration_flag(duration, "--duration")
     if not 0.05 <= tick <= 10:
         raise Failure("--tick must be between 0.05 and 10 seconds")
     for flag, out in (
@@ -182,10 +82,10 @@ def run(
         ("--junit", junit),
         ("--csv", f"{csv}_stats.csv" if csv else None),
     ):
-        _check_writable(flag, out)
-    path, is_demo = _scenario_path(scenario)
-    with _demo_target_if(is_demo and target is None, quiet) as demo:
-        plan = _load(path, demo[0] if demo else None)
+        check_writable(flag, out)
+    path, is_demo = scenario_path(scenario)
+    with demo_target_if(is_demo and target is None, quiet) as demo:
+        plan = load_plan(path, demo[0] if demo else None)
         try:
             chosen = pick_target(plan, target)
             prof = pick_profile(
@@ -199,9 +99,9 @@ def run(
             )
         except SelectionError as exc:
             raise Failure(str(exc)) from None
-        _check_python_tasks(plan)
-        _preflight(chosen)
-        pid = _target_pid(target_pid, chosen.url, demo)
+        check_python_tasks(plan)
+        preflight(chosen)
+        pid = target_pid_for(target_pid, chosen.url, demo)
         config = RunConfig(plan, chosen, prof, tick_s=tick, duration=seconds, target_pid=pid)
         outputs = Outputs(session, report_json, report_md, csv, junit, quiet)
         info = {"scenario": plan.name, "target": chosen.url, "profile": prof.name}
@@ -214,8 +114,8 @@ def run(
 @app.command()
 def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML to check")]) -> None:
     """Check a scenario file and print every problem with its place."""
-    path, _ = _scenario_path(scenario)
-    plan = _load(path, None)  # Python tasks are checked with ast: validate runs no user code
+    path, _ = scenario_path(scenario)
+    plan = load_plan(path, None)  # Python tasks are checked with ast: validate runs no user code
     users = sum(len(c.tasks) for c in plan.users)
     typer.echo(
         f"{path}: ok ({len(plan.targets)} targets, {len(plan.users)} user classes, "
@@ -258,31 +158,31 @@ def console(
 
     if not 0.05 <= tick <= 10:
         raise Failure("--tick must be between 0.05 and 10 seconds")
-    _check_writable("--session", session)
+    check_writable("--session", session)
     if scenario is not None and not scenario.exists():
         raise Failure(f"scenario file not found: {scenario}")
     straight = scenario is None or (target is not None and profile is not None)
-    with _demo_target_if(target is None, quiet=True) as demo:
+    with demo_target_if(target is None, quiet=True) as demo:
         env = {**os.environ, **({"LOADTUI_TARGET": demo[0]} if demo else {})}
         config = launch = None
         if straight:
-            path, _ = _scenario_path(scenario)
-            plan = _load(path, demo[0] if demo else None)
+            path, _ = scenario_path(scenario)
+            plan = load_plan(path, demo[0] if demo else None)
             try:
                 chosen = pick_target(plan, target)
                 prof = pick_profile(plan, profile)
             except SelectionError as exc:
                 raise Failure(str(exc)) from None
-            _check_python_tasks(plan)
-            _preflight(chosen)
-            pid = _target_pid(target_pid, chosen.url, demo)
+            check_python_tasks(plan)
+            preflight(chosen)
+            pid = target_pid_for(target_pid, chosen.url, demo)
             config = RunConfig(plan, chosen, prof, tick_s=tick, target_pid=pid)
         else:
             launch = LaunchArgs(
                 BUNDLED, Path.cwd(), scenario, env, demo[0] if demo else None, target, profile
             )
         pids = (
-            (lambda url: _target_pid(None, url, demo))
+            (lambda url: target_pid_for(None, url, demo))
             if target_pid is None
             else (lambda url: target_pid)
         )

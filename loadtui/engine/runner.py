@@ -15,6 +15,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from time import perf_counter
+from typing import Any
 
 from loadtui.engine.arrivals import OpenArrivals
 from loadtui.engine.gate import Gate
@@ -37,6 +38,18 @@ from loadtui.metrics.system import LoopLagMonitor, SystemSampler
 from loadtui.scenario.model import Profile, Scenario, Target
 
 FOLLOW_STEP_S = 0.05
+SCRIPTABLE = frozenset(
+    {
+        "set_users",
+        "set_rate",
+        "set_streams",
+        "pause",
+        "resume",
+        "follow_profile",
+        "next_stage",
+        "stop",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,8 @@ class RunConfig:
     grace_s: float = 5.0  # how long in-flight requests may finish when stopping
     seed: int | None = None
     target_pid: int | None = None  # the target's process, when it runs on this machine
+    # Operator actions to replay at their offsets (seconds since start): a re-run.
+    script: tuple[tuple[float, str, tuple[Any, ...]], ...] = ()
 
 
 class Engine:
@@ -214,6 +229,7 @@ class Engine:
             asyncio.create_task(self.arrivals.run()),
             asyncio.create_task(self._follow()),
             asyncio.create_task(self._ticks()),
+            asyncio.create_task(self._script()),
         ]
         try:
             await self._stop.wait()
@@ -269,6 +285,16 @@ class Engine:
                 if (users, streams) != (self.users.wanted, self.streams.wanted):
                     self._want(users, streams, spawn, max(float(streams), spawn or 1.0))
             await asyncio.sleep(FOLLOW_STEP_S)
+
+    async def _script(self) -> None:
+        """Replay recorded operator actions at their recorded offsets."""
+        for at, action, args in self.config.script:
+            if action not in SCRIPTABLE:
+                continue
+            delay = at - self.elapsed()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            getattr(self, action)(*args)
 
     async def _ticks(self) -> None:
         step = self.config.tick_s

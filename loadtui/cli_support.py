@@ -1,0 +1,123 @@
+"""What the commands share: loading, target checks, the embedded demo target, and
+the user-facing Failure (message + exit code, never a traceback)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import typer
+
+if TYPE_CHECKING:
+    from loadtui.scenario.model import Scenario, Target
+
+BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
+DEMO_SCENARIO = "demo.toml"
+
+
+class Failure(Exception):
+    """A user-facing error: message and exit code, never a traceback."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def parse_duration_flag(text: str | None, flag: str) -> float | None:
+    if text is None:
+        return None
+    from loadtui.scenario.units import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise Failure(f"{flag} {text!r}: {exc}") from None
+
+
+def scenario_path(scenario: Path | None) -> tuple[Path, bool]:
+    """The scenario to load and whether it is the bundled demo (which needs the target)."""
+    if scenario is not None:
+        if not scenario.exists():
+            raise Failure(f"scenario file not found: {scenario}")
+        return scenario, False
+    path = BUNDLED / DEMO_SCENARIO
+    if not path.exists():
+        raise Failure(f"the bundled demo scenario is missing ({path}); give a scenario file")
+    return path, True
+
+
+def check_writable(flag: str, path: Path | str | None) -> None:
+    """Fail before any load is sent if a report could not be written afterwards."""
+    if path is None or str(path) == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise Failure(f"{flag} {path}: is a directory")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Failure(f"{flag} {path}: cannot create its folder ({exc.strerror})") from None
+    if not os.access(target.parent, os.W_OK):
+        raise Failure(f"{flag} {path}: folder is not writable")
+
+
+@contextmanager
+def demo_target_if(needed: bool, quiet: bool) -> Iterator[tuple[str, int] | None]:
+    """Start the embedded demo target in a child process; yields (url, pid)."""
+    if not needed:
+        yield None
+        return
+    from loadtui.demo.runner import start_subprocess, stop_subprocess
+
+    proc, port = start_subprocess("127.0.0.1", 0)
+    url = f"http://127.0.0.1:{port}"
+    if not quiet:
+        typer.echo(f"demo target listening on {url} (pid {proc.pid})", err=True)
+    try:
+        yield url, proc.pid
+    finally:
+        stop_subprocess(proc)
+
+
+def load_plan(path: Path, env_target: str | None) -> Scenario:
+    from loadtui.scenario import ScenarioError, load_scenario
+
+    env = dict(os.environ)
+    if env_target:
+        env["LOADTUI_TARGET"] = env_target
+    try:
+        return load_scenario(path, env=env)
+    except ScenarioError as exc:
+        raise Failure(f"{path} has problems:\n{exc.format()}") from None
+
+
+def preflight(target: Target) -> None:
+    from loadtui.engine.preflight import unreachable_reason
+
+    reason = unreachable_reason(target.url, timeout=min(target.timeouts.connect, 3.0))
+    if reason:
+        raise Failure(f"target {target.url} unreachable: {reason}", code=3)
+
+
+def target_pid_for(given: int | None, url: str, demo: tuple[str, int] | None) -> int | None:
+    """The target's pid to watch: given, the embedded demo's, or found by its port."""
+    from loadtui.metrics.target import listening_pid, pid_exists
+
+    if given is not None:
+        if not pid_exists(given):
+            raise Failure(f"--target-pid {given}: no such process")
+        return given
+    if demo is not None and url == demo[0]:
+        return demo[1]
+    return listening_pid(url)
+
+
+def check_python_tasks(scenario: Scenario) -> None:
+    from loadtui.engine.pycalls import python_task_problems
+
+    problems = python_task_problems(scenario)
+    if problems:
+        raise Failure("\n".join(problems))
