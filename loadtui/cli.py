@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from loadtui import __version__
+from loadtui.cli_sessions import register as register_session_commands
 from loadtui.cli_support import (
     BUNDLED,
     Failure,
@@ -201,6 +202,9 @@ def console(
         typer.echo(f"session saved to {saved}")
     if tui.report and not tui.report.get("passed", True):
         raise typer.Exit(1)
+
+
+register_session_commands(app)
 
 
 def main(argv: list[str] | None = None) -> None:

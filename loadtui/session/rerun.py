@@ -22,6 +22,7 @@ class RerunPlan:
     profile: Profile
     script: tuple[tuple[float, str, tuple[Any, ...]], ...]
     duration: float  # the recorded run's length: the re-run stops there too
+    tick_s: float  # the recorded tick, so both sessions line up tick for tick
 
 
 def rerun_plan(session: Session) -> RerunPlan:
@@ -41,4 +42,11 @@ def rerun_plan(session: Session) -> RerunPlan:
         profile=session.profile(),
         script=script,
         duration=max(session.duration, 0.1),
+        tick_s=recorded_tick(session),
     )
+
+
+def recorded_tick(session: Session) -> float:
+    """The run's tick interval (the median of the recorded ones; 0.5 s if none)."""
+    intervals = sorted(t.interval_s for t in session.ticks if t.interval_s > 0)
+    return intervals[len(intervals) // 2] if intervals else 0.5

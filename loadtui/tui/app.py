@@ -24,6 +24,8 @@ from loadtui.engine.process import EngineProcess
 from loadtui.engine.pycalls import python_task_problems
 from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
+from loadtui.session.reader import Session
+from loadtui.session.writer import default_session_path
 from loadtui.tui.screens.dashboard import DashboardScreen
 from loadtui.tui.screens.launch import LaunchChoice, LaunchScreen
 
@@ -42,11 +44,6 @@ class LaunchArgs:
     demo_url: str | None = None
     target: str | None = None
     profile: str | None = None
-
-
-def default_session_path(folder: Path, scenario: str) -> Path:
-    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in scenario) or "run"
-    return folder / "sessions" / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}.json"
 
 
 def _yield_cpu_to_engine() -> None:
@@ -77,6 +74,7 @@ class LoadtuiApp(App[Path | None]):
         *,
         config: RunConfig | None = None,
         launch: LaunchArgs | None = None,
+        replay: Session | None = None,
         session: Path | None = None,
         sessions_dir: Path | None = None,
         target_pid: Callable[[str], int | None] | None = None,
@@ -85,8 +83,9 @@ class LoadtuiApp(App[Path | None]):
     ) -> None:
         super().__init__()
         self._yield_cpu = yield_cpu  # renice the UI process (the CLI does; tests do not)
-        if config is None and launch is None:
-            raise ValueError("give a run config or launch arguments")
+        if config is None and launch is None and replay is None:
+            raise ValueError("give a run config, launch arguments or a session to replay")
+        self._replay = replay
         self._config = config
         self._launch = launch
         self._session = session
@@ -101,7 +100,11 @@ class LoadtuiApp(App[Path | None]):
         self._started_wall = ""
 
     def on_mount(self) -> None:
-        if self._config is not None:
+        if self._replay is not None:
+            from loadtui.tui.screens.replay import ReplayScreen
+
+            self.push_screen(ReplayScreen(self._replay))
+        elif self._config is not None:
             self.start_run(self._config)
         else:
             assert self._launch is not None
