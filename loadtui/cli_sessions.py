@@ -92,14 +92,9 @@ def compare(
     report_md: Annotated[Path | None, typer.Option("--report-md")] = None,
 ) -> None:
     """Side by side per endpoint and stream; exit 1 when NEW regressed beyond tolerance."""
-    from loadtui.report.compare import (
-        compare as compare_sessions,
-    )
-    from loadtui.report.compare import (
-        comparison_markdown,
-        comparison_text,
-        parse_tolerance,
-    )
+    from loadtui.report.compare import compare as compare_sessions
+    from loadtui.report.compare import parse_tolerance
+    from loadtui.report.compare_render import comparison_markdown, comparison_text
     from loadtui.report.writers import write_text
 
     try:
