@@ -1,7 +1,9 @@
 """Turning run objects (scenario, snapshots, events) into plain JSON values.
 
 Encoded histograms are already base64 text and are stored as such; other bytes are
-written as {"b64": ...}. Secrets named in REDACT are replaced before anything is stored.
+written as {"b64": ...}. Secrets named in REDACT are replaced in any (name, value) pairs;
+the session header goes through redact.Redaction, which knows which pairs are headers,
+query or variables and adds the names a user configured for each.
 """
 
 from __future__ import annotations

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import zlib
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from loadtui.metrics.histogram import add_into, decode, latency_of
 from loadtui.metrics.snapshot import (
@@ -39,10 +41,12 @@ class SessionError(Exception):
 class Session:
     path: Path
     header: dict[str, Any]
-    ticks: tuple[Snapshot, ...]
+    ticks: Sequence[Snapshot]  # rebuilt on access (see Ticks): long sessions open fast
     events: tuple[Event, ...]
     summary: dict[str, Any] | None
     truncated: bool
+    times: tuple[float, ...] = ()  # each tick's t, without rebuilding the ticks
+    event_ticks: tuple[int, ...] = ()  # index of the tick each event belongs to
 
     @property
     def final(self) -> Snapshot | None:
@@ -50,7 +54,7 @@ class Session:
 
     @property
     def duration(self) -> float:
-        return self.ticks[-1].t if self.ticks else 0.0
+        return self.times[-1] if self.times else 0.0
 
     def thresholds(self) -> list[Threshold]:
         raw = (self.header.get("scenario") or {}).get("thresholds") or []
@@ -159,6 +163,63 @@ def _lines(path: Path) -> Iterator[str]:
         yield pending.decode("utf-8", errors="replace")  # no newline: maybe cut off
 
 
+class Ticks(Sequence[Snapshot]):
+    """A session's ticks, rebuilt from their JSON lines when first asked for (and the
+    most recent few thousand kept): an hour at 4 ticks/s opens without parsing 14,400
+    records, and replay only ever needs the few around its playhead."""
+
+    CACHE = 4096
+
+    def __init__(self, lines: list[str], events: list[list[Event]], where: Path) -> None:
+        self._lines = lines
+        self._events = events
+        self._where = where
+        self._cache: OrderedDict[int, Snapshot] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    @overload
+    def __getitem__(self, index: int) -> Snapshot: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Snapshot]: ...
+    def __getitem__(self, index: int | slice) -> Snapshot | list[Snapshot]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        snap = self._cache.get(index)
+        if snap is None:
+            try:
+                snap = _snapshot(json.loads(self._lines[index]), self._events[index])
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise SessionError(f"{self._where}: malformed tick {index} ({exc})") from None
+            self._cache[index] = snap
+            if len(self._cache) > self.CACHE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(index)
+        return snap
+
+
+_TICK_T = re.compile(r'"t":\s*(-?[0-9][0-9.eE+-]*)')
+_IS_TICK = re.compile(r'\{\s*"type":\s*"tick"')
+
+
+def _looks_whole(line: str) -> bool:
+    """A cheap structural check: one complete JSON object on its own line."""
+    return line.endswith("}\n") and line.startswith("{")
+
+
 def read_session(path: str | Path) -> Session:
     """Read a session log (.json or .json.gz)."""
     p = Path(path)
@@ -167,8 +228,11 @@ def read_session(path: str | Path) -> Session:
     if p.is_dir():
         raise SessionError(f"{p}: is a folder, not a session file")
     header: dict[str, Any] | None = None
-    ticks: list[Snapshot] = []
+    tick_lines: list[str] = []
+    times: list[float] = []
+    tick_events: list[list[Event]] = []
     events: list[Event] = []
+    event_ticks: list[int] = []
     pending: list[Event] = []
     summary: dict[str, Any] | None = None
     truncated = False
@@ -179,42 +243,64 @@ def read_session(path: str | Path) -> Session:
                 raise SessionError(f"{p}:{damaged_at}: damaged line inside the session")
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-                kind = record["type"]
-            except (ValueError, KeyError, TypeError):
-                if header is None:
+            if header is None:
+                try:
+                    header = _check_header(p, json.loads(line))
+                except (ValueError, TypeError, AttributeError):
                     raise SessionError(
                         f"{p}: not a loadtui session (the first line is not a session header)"
                     ) from None
+                continue
+            if not _looks_whole(line):
                 damaged_at = number
                 continue
-            if header is None:
-                header = _check_header(p, record)
+            if _IS_TICK.match(line):
+                found = _TICK_T.search(line, 0, 200)
+                if found is None:
+                    damaged_at = number
+                    continue
+                tick_lines.append(line)
+                times.append(float(found.group(1)))
+                tick_events.append(pending)
+                pending = []
                 continue
             try:
+                record = json.loads(line)
+                kind = record["type"]
                 if kind == "event":
                     ev = _event(record)
                     pending.append(ev)
                     events.append(ev)
-                elif kind == "tick":
-                    ticks.append(_snapshot(record, pending))
-                    pending = []
+                    event_ticks.append(len(tick_lines))
                 elif kind == "summary":
                     summary = record
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                if not line.endswith("\n"):
-                    damaged_at = number
-                    continue
-                raise SessionError(f"{p}:{number}: malformed {kind} record ({exc})") from None
+            except (ValueError, KeyError, TypeError, AttributeError):
+                damaged_at = number
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         if header is None:
             raise SessionError(f"{p}: cannot read ({exc})") from None
         truncated = True
     if header is None:
         raise SessionError(f"{p}: empty file, not a session")
-    truncated = truncated or damaged_at is not None
-    return Session(p, header, tuple(ticks), tuple(events), summary, truncated)
+    ticks = Ticks(tick_lines, tick_events, p)
+    if ticks:
+        try:
+            ticks[-1]  # the final tick must rebuild: reports and compare start there
+        except SessionError:
+            ticks = Ticks(tick_lines[:-1], tick_events[:-1], p)
+            times.pop()
+            truncated = True
+    last = max(0, len(ticks) - 1)
+    return Session(
+        p,
+        header,
+        ticks,
+        tuple(events),
+        summary,
+        truncated or damaged_at is not None,
+        tuple(times),
+        tuple(min(i, last) for i in event_ticks),
+    )
 
 
 def _check_header(path: Path, record: dict[str, Any]) -> dict[str, Any]:

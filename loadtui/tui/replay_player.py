@@ -53,7 +53,8 @@ class ReplayPlayer:
             raise SessionError(f"{session.path}: no tick was recorded; nothing to replay")
         self.session = session
         self.ticks: tuple[Snapshot, ...] = session.ticks
-        self.times: list[float] = [s.t for s in self.ticks]
+        # Tick times come with the session (no tick is rebuilt to learn them).
+        self.times: list[float] = list(session.times) or [s.t for s in self.ticks]
         self.clock = clock
         self.history = history if history is not None else History()
         self.marks: tuple[Mark, ...] = _marks(session)
@@ -265,9 +266,14 @@ class ReplayPlayer:
 def _marks(session: Session) -> tuple[Mark, ...]:
     """Events by the tick that carries them; any recorded after the last tick (a run
     cut short) belong to the last one."""
-    marks: list[Mark] = []
+    last = len(session.ticks) - 1
+    if len(session.event_ticks) == len(session.events):
+        return tuple(
+            Mark(e.t, min(i, last), e)
+            for e, i in zip(session.events, session.event_ticks, strict=True)
+        )
+    marks: list[Mark] = []  # a Session built by hand, without event_ticks
     for i, tick in enumerate(session.ticks):
         marks.extend(Mark(e.t, i, e) for e in tick.events)
-    last = len(session.ticks) - 1
     marks.extend(Mark(e.t, last, e) for e in session.events[len(marks) :])
     return tuple(marks)

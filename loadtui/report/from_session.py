@@ -1,0 +1,104 @@
+"""Every report of `loadtui run`, rebuilt from a recorded session, no load sent.
+
+The live run builds its report from its final Snapshot, which is also the session's
+last tick record; that record round-trips exactly through JSON (floats print as their
+shortest repr), so the same `build_report` on the same thresholds gives the same figures,
+and `started` (derived from the final tick's wall clock and elapsed time) too. Only what
+the ticks cannot tell comes from elsewhere: scenario, target and profile names from the
+header; saturation periods, and any other pass-through `info`, from the summary (absent
+when the run was killed: then no saturation periods).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from loadtui.report.build import build_report
+from loadtui.report.csv_report import CsvWriter
+from loadtui.report.svg import render_svg
+from loadtui.report.thresholds import evaluate
+from loadtui.report.writers import write_json, write_junit, write_markdown, write_text
+from loadtui.session.reader import Session, SessionError
+
+PathLike = str | os.PathLike[str]
+
+
+def session_info(session: Session) -> dict[str, Any]:
+    """The `info` the live run passed to `build_report`, as far as the log holds it."""
+    hdr = session.header
+    info: dict[str, Any] = {
+        "scenario": (hdr.get("scenario") or {}).get("name", ""),
+        "target": (hdr.get("target") or {}).get("url", ""),
+        "profile": (hdr.get("profile") or {}).get("name", ""),
+    }
+    summary = (session.summary or {}).get("report")
+    info["saturation"] = (summary or {}).get("saturation", [])
+    return info
+
+
+def report_from_session(session: Session) -> dict[str, Any]:
+    """The report dict of the recorded run (see build.build_report).
+
+    Raises SessionError when the session holds no tick (killed before its first)."""
+    final = session.final
+    if final is None:
+        raise SessionError(f"{session.path}: no tick recorded, nothing to report")
+    results = evaluate(session.thresholds(), final)
+    info = session_info(session)
+    report = build_report(final, results, info=info)
+    summary = (session.summary or {}).get("report")
+    if isinstance(summary, Mapping):  # other pass-through info of the live run, in its order
+        extra = {k: v for k, v in summary.items() if k not in report}
+        if extra:
+            report = build_report(final, results, info={**info, **extra})
+    return report
+
+
+def write_outputs(
+    report: Mapping[str, Any],
+    *,
+    report_json: PathLike | None = None,
+    report_md: PathLike | None = None,
+    csv_prefix: PathLike | None = None,
+    junit: PathLike | None = None,
+    svg: PathLike | None = None,
+    session: Session | None = None,
+) -> list[str]:
+    """Write each output asked for; returns what could not be written, one line each
+    (a failing one, disk full say, does not stop the others).
+
+    CSV history and SVG come from `session`'s ticks (CSV without a session: stats and
+    failures only, an empty history)."""
+    failed: list[str] = []
+
+    def attempt(label: str, write: Callable[[], None]) -> None:
+        try:
+            write()
+        except OSError as exc:
+            failed.append(f"{label} ({exc.strerror or exc})")
+
+    if report_json is not None:
+        attempt(str(report_json), lambda: write_json(report, report_json))
+    if report_md is not None:
+        attempt(str(report_md), lambda: write_markdown(report, report_md))
+    if junit is not None:
+        attempt(str(junit), lambda: write_junit(report, junit))
+    if csv_prefix is not None:
+        attempt(f"{csv_prefix}_*.csv", lambda: _write_csv(report, csv_prefix, session))
+    if svg is not None:
+        if session is None:
+            failed.append(f"{svg} (an SVG chart needs the session's ticks)")
+        else:
+            attempt(str(svg), lambda: write_text(svg, render_svg(session)))
+    return failed
+
+
+def _write_csv(report: Mapping[str, Any], prefix: PathLike, session: Session | None) -> None:
+    csv = CsvWriter(prefix)
+    try:
+        for snap in session.ticks if session else ():
+            csv.on_snapshot(snap)
+    finally:
+        csv.close(report)
