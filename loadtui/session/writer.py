@@ -33,7 +33,7 @@ GZIP_LEVEL = 6  # level 9 saves ~2 % more for twice the CPU per tick
 
 
 def default_session_path(folder: Path, scenario: str) -> Path:
-    """sessions/<time>-<scenario>.json under `folder` (the current one, for the CLI)."""
+    """sessions/<time>-<scenario>.json.gz under `folder`: gzip keeps a 12-hour soak small."""
     safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in scenario) or "run"
     return folder / "sessions" / f"{time.strftime('%Y%m%d-%H%M%S')}-{safe}.json.gz"
 

@@ -3,6 +3,7 @@ controls reaching the engine, quit writing the session. Loopback only, bounded."
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import time
@@ -43,7 +44,8 @@ async def wait_for(pilot: Pilot, check: Callable[[], bool], timeout: float = 15.
 
 
 def records(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text().splitlines()]
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    return [json.loads(line) for line in raw.decode().splitlines()]
 
 
 async def test_live_run_steered_and_quit_writes_the_session(demo_url: str, tmp_path: Path) -> None:
