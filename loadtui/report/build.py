@@ -50,6 +50,8 @@ _OWN_KEYS = frozenset(
         "open_model",
         "thresholds",
         "passed",
+        "generator_saturated",
+        "saturation",
     }
 )
 
@@ -153,6 +155,9 @@ def build_report(
             "waited_s": round(rl.waited_s, 3),
         },
         "open_model": {"late_starts": final.load.late_starts, "dropped": final.load.dropped},
+        # Periods (start, end seconds) when the generator itself was the bottleneck.
+        "generator_saturated": bool(info.get("saturation")),
+        "saturation": [[round(a, 1), round(b, 1)] for a, b in info.get("saturation") or ()],
         "thresholds": [threshold_entry(r) for r in results],
         "passed": all(r.ok for r in results),
     }

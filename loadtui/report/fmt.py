@@ -87,3 +87,16 @@ def observed(metric: str, value: float | None) -> str:
     if metric.startswith("status_"):
         return count(int(value))
     return f"{ms(value)}ms"
+
+
+def saturation(report: Mapping[str, Any]) -> str | None:
+    """The generator-saturated warning of a report, or None when it never was."""
+    periods = report.get("saturation") or []
+    if not report.get("generator_saturated") or not periods:
+        return None
+    total = sum(b - a for a, b in periods)
+    spans = ", ".join(f"{duration(a)}-{duration(b)}" for a, b in periods[:5])
+    return (
+        f"generator saturated for {duration(total)} ({spans}): "
+        "the figures may understate what the target can do"
+    )

@@ -137,6 +137,9 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         f"{k} {_code(report[k])}" for k in ("scenario", "target", "profile") if report.get(k)
     )
     lines = [f"{verdict}" + (f" — {where}" if where else ""), ""]
+    warning = fmt.saturation(report)
+    if warning:
+        lines += [f"> ⚠️ {warning[0].upper()}{warning[1:]}", ""]
     if report["endpoints"] or report["requests"] or not report.get("websocket"):
         lines += _http(report)
     else:  # streams only: the WebSocket section says it all

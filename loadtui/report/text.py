@@ -162,6 +162,9 @@ def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
             f"Open model: {fmt.count(om['late_starts'])} late starts,"
             f" {fmt.count(om['dropped'])} dropped"
         )
+    warning = fmt.saturation(report)
+    if warning:
+        lines += ["", f"WARNING: {warning}"]
     results = report.get("thresholds") or []
     if results:
         lines.append("")

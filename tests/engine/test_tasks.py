@@ -282,3 +282,43 @@ query = { rate = "20" }
     assert lane.responses > 0
     assert lane.with_retry_after == lane.responses
     assert lane.honoured == 0
+
+
+async def test_503_with_retry_after_goes_to_the_rate_limit_lane() -> None:
+    import asyncio
+
+    async def busy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while await reader.readuntil(b"\r\n\r\n"):
+            writer.write(
+                b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0.3\r\nContent-Length: 0\r\n\r\n"
+            )
+            await writer.drain()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await busy(reader, writer)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    text = (
+        BASE
+        + """
+[[users]]
+name = "u"
+wait = "none"
+[[users.tasks]]
+name = "busy"
+path = "/"
+on_429 = "honor"
+"""
+    )
+    async with server:
+        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=1.0)
+    ep = final.endpoint("busy")
+    lane = final.rate_limit
+    assert ep is not None and ep.failures == 0 and ep.latency.count == 0
+    assert 2 <= lane.responses <= 5  # honouring 0.3 s waits: a few per second, not thousands
+    assert lane.with_retry_after == lane.responses and lane.honoured >= 2
+    assert lane.waited_s >= 0.5
