@@ -85,9 +85,9 @@ def run_loadtui(scenario: Path, connections: int, duration: int) -> dict[str, fl
     }
 
 
-def run_measured(cmd: list[str]) -> tuple[int, float, str]:
+def run_measured(cmd: list[str], stderr: int | None = None) -> tuple[int, float, str]:
     """Run a generator to completion: exit code, CPU seconds (user + system), stdout."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=stderr, text=True)
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
