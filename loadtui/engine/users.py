@@ -147,6 +147,7 @@ class ClosedUsers:
         kind = plan.wait.kind
         pacing = plan.wait.a if kind == "pacing" else 0.0
         next_start = perf_counter()
+        spins = 0
         while not user.stopping:
             if gate.paused:
                 await gate.wait()
@@ -166,5 +167,10 @@ class ClosedUsers:
                 await sleep_honoured(wait, call, user)
             if kind not in ("none", "pacing"):
                 await asyncio.sleep(think_time(plan.wait, rng))
-            elif kind == "none":
-                await asyncio.sleep(0)
+            else:
+                # HTTP calls always await the pool, so the loop gets its turn; a Python
+                # task that awaits nothing would not: yield every 64 calls regardless
+                # (a yield per call cost ~8 % of the native path's throughput).
+                spins += 1
+                if not spins & 63:
+                    await asyncio.sleep(0)

@@ -322,3 +322,30 @@ on_429 = "honor"
     assert 2 <= lane.responses <= 5  # honouring 0.3 s waits: a few per second, not thousands
     assert lane.with_retry_after == lane.responses and lane.honoured >= 2
     assert lane.waited_s >= 0.5
+
+
+async def test_a_python_task_that_never_awaits_cannot_starve_the_loop(tmp_path: Path) -> None:
+    (tmp_path / "idle.py").write_text("async def nothing(client, vars):\n    return None\n")
+    text = """
+name = "t"
+[targets.t]
+url = "http://127.0.0.1:9"
+[[users]]
+name = "u"
+wait = "none"
+[[users.tasks]]
+name = "nothing"
+call = "idle:nothing"
+"""
+    (tmp_path / "s.toml").write_text(text)
+    from loadtui.engine.runner import Engine, RunConfig
+    from loadtui.scenario import load_scenario
+    from loadtui.scenario.select import pick_profile, pick_target
+
+    plan = load_scenario(tmp_path / "s.toml")
+    prof = pick_profile(plan, None, users=2, duration=0.8)
+    snaps: list = []
+    final = await Engine(
+        RunConfig(plan, pick_target(plan, None), prof, tick_s=0.2, duration=0.8), snaps.append
+    ).run()
+    assert final.t < 2.0 and len(snaps) >= 4  # ticks kept coming: the loop was never held
