@@ -46,6 +46,16 @@ TABS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Shared with the replay screen: what to look at, as opposed to what to do to the run.
+VIEW_BINDINGS: tuple[BindingType, ...] = (
+    Binding("t", "toggle_view", "view"),
+    *(
+        Binding(str(i), f"tab('{key}')", label, show=False)
+        for i, (key, label) in enumerate(TABS, 1)
+    ),
+)
+
+
 class DashboardScreen(ControlActions, Screen[None]):
     CSS_PATH = "../dashboard.tcss"
     HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
@@ -54,14 +64,7 @@ class DashboardScreen(ControlActions, Screen[None]):
     ]
     AUTO_FOCUS = "#endpoints-table"
     COMMANDS: ClassVar[set[Any]] = {DashboardCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *CONTROL_BINDINGS,
-        Binding("t", "toggle_view", "view"),
-        *(
-            Binding(str(i), f"tab('{key}')", label, show=False)
-            for i, (key, label) in enumerate(TABS, 1)
-        ),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*CONTROL_BINDINGS, *VIEW_BINDINGS]
 
     def __init__(
         self,

@@ -30,7 +30,7 @@ from loadtui.report.breaches import BreachWatch
 from loadtui.scenario.model import Profile, Threshold
 from loadtui.session.reader import Session
 from loadtui.tui.replay_player import BREACH, ReplayPlayer
-from loadtui.tui.screens.dashboard import TABS, DashboardScreen
+from loadtui.tui.screens.dashboard import TABS, VIEW_BINDINGS, DashboardScreen
 from loadtui.tui.widgets.common import clock
 from loadtui.tui.widgets.recorded import ReplayEventsLog, ReplayHeader
 from loadtui.tui.widgets.timeline import Timeline, TimelineView
@@ -101,11 +101,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
         *Screen.BINDINGS,
         *REPLAY_BINDINGS,
-        Binding("t", "toggle_view", "view"),
-        *(
-            Binding(str(i), f"tab('{key}')", label, show=False)
-            for i, (key, label) in enumerate(TABS, 1)
-        ),
+        *VIEW_BINDINGS,
     ]
 
     def __init__(
