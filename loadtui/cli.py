@@ -67,6 +67,10 @@ def run(
         int | None, typer.Option("--target-pid", help="Watch this process's RSS/CPU")
     ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors and exit code")] = False,
+    redact: Annotated[
+        list[str] | None,
+        typer.Option("--redact", help="A header, query or variable name to hide in the session"),
+    ] = None,
 ) -> None:
     """Run a scenario headless: progress on stderr, summary and reports at the end."""
     from loadtui.engine.runner import RunConfig
@@ -104,7 +108,7 @@ def run(
         preflight(chosen)
         pid = target_pid_for(target_pid, chosen.url, demo)
         config = RunConfig(plan, chosen, prof, tick_s=tick, duration=seconds, target_pid=pid)
-        outputs = Outputs(session, report_json, report_md, csv, junit, quiet)
+        outputs = Outputs(session, report_json, report_md, csv, junit, quiet, tuple(redact or ()))
         info = {"scenario": plan.name, "target": chosen.url, "profile": prof.name}
         outcome = run_headless(config, outputs, info)
     if outcome.reason:
@@ -150,6 +154,10 @@ def console(
         int | None, typer.Option("--target-pid", help="Watch this process's RSS/CPU")
     ] = None,
     tick: Annotated[float, typer.Option("--tick", help="Seconds between snapshots")] = 0.25,
+    redact: Annotated[
+        list[str] | None,
+        typer.Option("--redact", help="A header, query or variable name to hide in the session"),
+    ] = None,
 ) -> None:
     """The live console. Bare: the demo scenario on the embedded demo target."""
     from loadtui.engine.runner import RunConfig
@@ -194,6 +202,7 @@ def console(
             target_pid=pids,
             tick_s=tick,
             yield_cpu=True,
+            redact=tuple(redact or ()),
         )
         saved = tui.run()
     if tui.report:

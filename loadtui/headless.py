@@ -36,6 +36,7 @@ class Outputs:
     csv_prefix: str | None = None
     junit: Path | None = None
     quiet: bool = False
+    redact: tuple[str, ...] = ()  # extra secret names kept out of the session log
 
 
 @dataclass
@@ -100,7 +101,13 @@ def run_headless(
     out = out or sys.stdout
     progress = Progress(err, outputs.quiet)
     host = EngineHost(config)
-    run = LiveRun(config, host, session=outputs.session, csv_prefix=outputs.csv_prefix)
+    run = LiveRun(
+        config,
+        host,
+        session=outputs.session,
+        csv_prefix=outputs.csv_prefix,
+        redact=outputs.redact,
+    )
     host.start()
     interrupted: list[str] = []
 

@@ -38,12 +38,22 @@ class LiveRun:
         *,
         session: Path | None = None,
         csv_prefix: str | None = None,
+        redact: tuple[str, ...] = (),
     ) -> None:
         self.config = config
         self.source = source
         self.session_path = session
         self.session = (
-            SessionWriter(session, config.scenario, config.target, config.profile)
+            SessionWriter(
+                session,
+                config.scenario,
+                config.target,
+                config.profile,
+                # Names hidden as headers, query parameters and user variables alike.
+                redact_headers=redact,
+                redact_query=redact,
+                redact_variables=redact,
+            )
             if session
             else None
         )

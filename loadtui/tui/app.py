@@ -80,9 +80,11 @@ class LoadtuiApp(App[Path | None]):
         target_pid: Callable[[str], int | None] | None = None,
         tick_s: float = 0.25,
         yield_cpu: bool = False,
+        redact: tuple[str, ...] = (),
     ) -> None:
         super().__init__()
         self._yield_cpu = yield_cpu  # renice the UI process (the CLI does; tests do not)
+        self._redact = redact  # extra secret names kept out of the session log
         if config is None and launch is None and replay is None:
             raise ValueError("give a run config, launch arguments or a session to replay")
         self._replay = replay
@@ -143,7 +145,7 @@ class LoadtuiApp(App[Path | None]):
     def start_run(self, config: RunConfig) -> None:
         path = self._session or default_session_path(self._sessions_dir, config.scenario.name)
         self.engine = EngineProcess(config)
-        self.live = LiveRun(config, self.engine, session=path)
+        self.live = LiveRun(config, self.engine, session=path, redact=self._redact)
         self.engine.start()
         if self._yield_cpu:
             _yield_cpu_to_engine()

@@ -221,3 +221,25 @@ def test_unwritable_report_path_exits_2_before_any_load(demo_url: str, tmp_path:
     assert "--report-json" in proc.stderr and "cannot create its folder" in proc.stderr
     assert "run started" not in proc.stderr
     no_traceback(proc)
+
+
+def test_redacted_names_never_reach_the_session(demo_url: str, tmp_path: Path) -> None:
+    text = MINIMAL.format(url=demo_url, p99="< 5s").replace(
+        'path = "/api/fast"', 'path = "/api/fast"\nheaders = { X-Token = "s3cr3t" }'
+    )
+    scen = write(tmp_path, text)
+    proc = loadtui(
+        "run",
+        str(scen),
+        "-t",
+        "1s",
+        "-q",
+        "--session",
+        "s.json",
+        "--redact",
+        "x-token",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    header = (tmp_path / "s.json").read_text().splitlines()[0]
+    assert "s3cr3t" not in header and '"X-Token":"***"' in header
