@@ -20,21 +20,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_bench import NATIVE
 from targets import demo_target, nginx, nginx_binary
 
-SCENARIO = """
-name = "console-bench"
-[targets.t]
-url = "{url}"
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "root"
-path = "{path}"
+# The http bench's native scenario plus a fixed-length profile (the console needs one).
+SCENARIO = (
+    NATIVE.replace('"bench-native"', '"console-bench"')
+    + """
 [profiles.flat]
 stages = [{{ duration = "{duration}s", users = {users}, spawn_rate = 10000 }}]
 """
+)
 
 
 def headless(scen: Path, out: Path) -> float:

@@ -1,4 +1,4 @@
-"""Tiny scripted HTTP servers on 127.0.0.1 for the pool tests.
+"""Tiny scripted HTTP servers on 127.0.0.1 for the pool tests, and pools aimed at them.
 
 A test passes a handler `async (srv, reader, writer)` that plays one connection; the
 server counts accepts and concurrently open connections so tests can assert reuse.
@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+
+from loadtui.engine.http.pool import Pool
 
 Handler = Callable[["Srv", asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -153,3 +155,19 @@ def free_port() -> int:
 def kit() -> SimpleNamespace:
     """The helpers above, for test modules (importlib mode cannot import conftest)."""
     return SimpleNamespace(response=response, serve_ok=serve_ok, hard_reset=hard_reset)
+
+
+@pytest.fixture
+async def pool_for() -> AsyncIterator[Callable[..., Pool]]:
+    made: list[Pool] = []
+
+    def make(port: int, **kw: object) -> Pool:
+        opts: dict = {"max_connections": 10, "connect_timeout": 2.0, "read_timeout": 2.0}
+        opts.update(kw)
+        pool = Pool("http", "127.0.0.1", port, ssl_context=None, **opts)
+        made.append(pool)
+        return pool
+
+    yield make
+    for pool in made:
+        await pool.close()

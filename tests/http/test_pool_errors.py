@@ -6,32 +6,15 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from loadtui.engine.http.errors import HttpError
-from loadtui.engine.http.pool import Pool
 from loadtui.engine.http.request import encode_request
 
 GET = encode_request("GET", "/x", "127.0.0.1", [], None)
 POST = encode_request("POST", "/x", "127.0.0.1", [], b"data")
-
-
-@pytest.fixture
-async def pool_for() -> AsyncIterator[Callable[..., Pool]]:
-    made: list[Pool] = []
-
-    def make(port: int, **kw: object) -> Pool:
-        opts: dict = {"max_connections": 10, "connect_timeout": 2.0, "read_timeout": 2.0}
-        opts.update(kw)
-        pool = Pool("http", "127.0.0.1", port, ssl_context=None, **opts)
-        made.append(pool)
-        return pool
-
-    yield make
-    for pool in made:
-        await pool.close()
 
 
 async def kind_of(coro: object) -> str:
