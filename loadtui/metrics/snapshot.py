@@ -61,6 +61,15 @@ class EndpointStats:
     bytes_in: int = 0
     bytes_out: int = 0
     histogram: bytes = b""  # encoded interval HdrHistogram (µs), for logs and merging
+    # Cumulative: latencies beyond the histogram's range (counted at the range's top).
+    clamped: int = 0
+    # Cumulative: responses judged against the task's checks (the implicit "status <
+    # 400" included) and those that failed one (or an extraction).
+    checks: int = 0
+    checks_failed: int = 0
+    # Cumulative: 429 / 503-with-Retry-After responses (also in status_codes; neither
+    # requests nor failures: see RateLimit).
+    rate_limited: int = 0
 
     @property
     def error_rate(self) -> float:
