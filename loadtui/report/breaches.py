@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from loadtui.metrics.snapshot import Event, Snapshot
+from loadtui.report.facts import RunFacts
 from loadtui.report.fmt import observed as fmt_observed
 from loadtui.report.thresholds import ThresholdResult, evaluate
 from loadtui.scenario.model import Threshold
@@ -18,15 +19,16 @@ class BreachWatch:
         self.results: list[ThresholdResult] = []
         self._breached: set[str] = set()
 
-    def check(self, snap: Snapshot) -> list[Event]:
+    def check(self, snap: Snapshot, facts: RunFacts | None = None) -> list[Event]:
         """Evaluate on this snapshot; events for thresholds that changed side.
 
         A threshold with no data yet is neither breached nor recovered (evaluate()
-        fails it closed, which is right at the end of a run but noise during one).
+        fails it closed, which is right at the end of a run but noise during one): so
+        target and generator_saturated thresholds stay silent until `facts` are given.
         """
         if not self.thresholds:
             return []
-        self.results = evaluate(self.thresholds, snap)
+        self.results = evaluate(self.thresholds, snap, facts)
         events = []
         for r in self.results:
             if r.observed is None:
@@ -55,7 +57,12 @@ class BreachWatch:
         return events
 
     def breached(self, endpoint: str | None = None) -> list[ThresholdResult]:
-        """Currently breached thresholds of one endpoint (None: the global ones)."""
+        """Currently breached run-scope thresholds of one endpoint (None: the whole
+        run's); WebSocket and target thresholds belong to no endpoint row."""
         return [
-            r for r in self.results if r.name in self._breached and r.threshold.endpoint == endpoint
+            r
+            for r in self.results
+            if r.name in self._breached
+            and r.threshold.scope == "run"
+            and r.threshold.endpoint == endpoint
         ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from loadtui.scenario.threshold_metrics import metric_unit
+
 
 def endpoint_label(row: Mapping[str, Any]) -> str:
     """The endpoint's name; a bare path gets its method in front (`GET /items`)."""
@@ -77,16 +79,26 @@ def duration(seconds: float) -> str:
 
 
 def observed(metric: str, value: float | None) -> str:
-    """A threshold's observed value in its unit ("no data" for None)."""
+    """A threshold's observed value in its metric's unit ("no data" for None): 1.23%,
+    2,057, 12.3ms, 45.2 MiB, 83.0% (of one core), 10.2/s, false."""
     if value is None:
         return "no data"
-    if metric == "error_rate":
+    unit = metric_unit(metric)
+    if unit == "fraction":
         return pct(value)
-    if metric == "rps":
+    if unit == "per_s":
         return f"{rate(value)}/s"
-    if metric.startswith("status_"):
+    if unit == "count":
         return count(int(value))
-    return f"{ms(value)}ms"
+    if unit == "bytes":
+        return size(value)
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "bool":
+        return "true" if value else "false"
+    if unit == "ms":
+        return f"{ms(value)}ms"
+    return f"{value:g}"
 
 
 def saturation(report: Mapping[str, Any]) -> str | None:

@@ -101,16 +101,25 @@ def render_junit(report: Mapping[str, Any]) -> str:
         case = ET.SubElement(
             suite,
             "testcase",
-            {"classname": "loadtui.thresholds", "name": _x(t["name"]), "time": "0"},
+            {"classname": _junit_class(t), "name": _x(t["name"]), "time": "0"},
         )
         if not t["ok"]:
             observed = fmt.observed(t.get("metric", ""), t["observed"])
+            if t["observed"] is None and t.get("reason"):
+                observed = f"{observed} ({t['reason']})"
             limit = f"{t.get('op', '')} {format_limit(t.get('metric', ''), t['limit'])}".strip()
             message = f"observed {observed}, limit {limit}"
             failure = ET.SubElement(case, "failure", {"message": _x(message), "type": "threshold"})
             failure.text = _x(f"{t['name']}: {message}")
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _junit_class(t: Mapping[str, Any]) -> str:
+    """loadtui.thresholds for the run's and endpoints' thresholds, then
+    loadtui.thresholds.websocket and loadtui.thresholds.target: CI groups them."""
+    scope = t.get("scope") or "run"
+    return "loadtui.thresholds" if scope == "run" else _x(f"loadtui.thresholds.{scope}")
 
 
 def write_junit(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:

@@ -14,7 +14,8 @@ from loadtui.scenario.errors import Collector, Problem, ScenarioError, format_pa
 from loadtui.scenario.fields import Section
 from loadtui.scenario.locate import Locator
 from loadtui.scenario.model import Scenario
-from loadtui.scenario.profiles import check_streams, read_profiles, read_thresholds
+from loadtui.scenario.profiles import check_streams, read_profiles
+from loadtui.scenario.thresholds import read_thresholds
 from loadtui.scenario.users import read_targets, read_users
 
 TOP_KEYS = ("name", "description", "targets", "users", "profiles", "thresholds")
@@ -66,8 +67,9 @@ def build_scenario(data: dict[str, Any], file: str, text: str, env: Mapping[str,
     profiles = read_profiles(out, data["profiles"], ("profiles",)) if sec.has("profiles") else []
     check_streams(out, profiles, users, ("profiles",))
     task_names = [t.name for u in users for t in (*u.on_start, *u.tasks)]
+    stream_names = [u.websocket.name for u in users if u.websocket is not None]
     thresholds = (
-        read_thresholds(out, data["thresholds"], ("thresholds",), task_names)
+        read_thresholds(out, data["thresholds"], ("thresholds",), task_names, stream_names)
         if sec.has("thresholds")
         else []
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from loadtui.scenario.threshold_metrics import RATE_LIMITED_COUNT, Scope
+
 WaitKind = Literal["none", "constant", "uniform", "exponential", "pacing"]
 Model = Literal["closed", "open"]
 Op = Literal["<", "<=", ">", ">=", "=="]
@@ -241,19 +243,41 @@ class Profile:
 
 @dataclass(frozen=True)
 class Threshold:
-    """`p95 = "< 2000ms"` → Threshold("p95", "<", 2000.0). Latency metrics are in ms,
-    error_rate a fraction (1 % → 0.01), status_5xx a count, rps per second."""
+    """`p95 = "< 2000ms"` → Threshold("p95", "<", 2000.0). Units follow the metric (see
+    threshold_metrics): latencies in ms, shares a fraction (1 % → 0.01), counts, rps
+    per second, sizes in bytes, CPU in percent of one core, `false` as 0.
 
-    metric: str  # p50 p75 p90 p95 p99 p99.9 max mean error_rate status_5xx rps
+    scope "run": the whole run, or one task when `endpoint` is set; "websocket": all
+    streams, or one when `stream` is set; "target": the watched target processes.
+    """
+
+    metric: str  # e.g. p95, error_rate, status_429, rtt_p99, rss_growth (threshold_metrics)
     op: Op
     value: float
     endpoint: str | None = None
     text: str = ""
+    scope: Scope = "run"
+    stream: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The metric as written in the scenario (`rate_limited` for its count form)."""
+        return "rate_limited" if self.metric == RATE_LIMITED_COUNT else self.metric
+
+    @property
+    def where(self) -> str:
+        """What the threshold is about, as a label's prefix: "", "GET /x", "websocket",
+        "websocket chat", "target"."""
+        if self.scope == "websocket":
+            return f"websocket {self.stream}" if self.stream else "websocket"
+        if self.scope == "target":
+            return "target"
+        return self.endpoint or ""
 
     @property
     def label(self) -> str:
-        where = f"{self.endpoint}: " if self.endpoint else ""
-        return f"{where}{self.metric} {self.text or f'{self.op} {self.value:g}'}"
+        where = f"{self.where}: " if self.where else ""
+        return f"{where}{self.key} {self.text or f'{self.op} {self.value:g}'}"
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,13 @@
-"""Load profiles (closed / open model stages, bursts) and thresholds."""
+"""Load profiles (closed / open model stages, bursts); thresholds are in thresholds.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from loadtui.scenario.errors import Collector, FieldPath, did_you_mean
+from loadtui.scenario.errors import Collector, FieldPath
 from loadtui.scenario.fields import Section, sections, type_name
-from loadtui.scenario.model import Burst, Model, Profile, Stage, Threshold, UserClass
-from loadtui.scenario.units import METRICS, parse_threshold
+from loadtui.scenario.model import Burst, Model, Profile, Stage, UserClass
 
 PROFILE_KEYS = (
     "description", "model", "stages", "repeat", "start_rate", "max_inflight", "burst",
@@ -145,49 +144,3 @@ def _burst(profile: Section, model: Model) -> Burst | None:
 
 def _a(model: str) -> str:
     return "an open" if model == "open" else "a closed"
-
-
-def read_thresholds(
-    out: Collector, data: Any, path: FieldPath, tasks: Iterable[str]
-) -> list[Threshold]:
-    if not isinstance(data, dict):
-        out.add(path, f"expected a table of thresholds, got {type_name(data)}")
-        return []
-    found = _threshold_table(out, {k: v for k, v in data.items() if k != "endpoints"}, path, None)
-    endpoints = data.get("endpoints", {})
-    if not isinstance(endpoints, dict):
-        out.add((*path, "endpoints"), f"expected a table of endpoints, got {type_name(endpoints)}")
-        return found
-    names = set(tasks)
-    for endpoint, table in endpoints.items():
-        where = (*path, "endpoints", endpoint)
-        if endpoint not in names:
-            out.add(where, f"no task is named {endpoint!r}", did_you_mean(endpoint, names))
-        elif not isinstance(table, dict):
-            out.add(where, f"expected a table of thresholds, got {type_name(table)}")
-        else:
-            found += _threshold_table(out, table, where, endpoint)
-    return found
-
-
-def _threshold_table(
-    out: Collector, data: dict[str, Any], path: FieldPath, endpoint: str | None
-) -> list[Threshold]:
-    found: list[Threshold] = []
-    for metric, value in data.items():
-        where = (*path, metric)
-        if metric not in METRICS:
-            hint = did_you_mean(metric, METRICS) or f"Known: {', '.join(METRICS)}"
-            out.add(where, "unknown threshold metric", hint)
-            continue
-        if metric == "p99" and isinstance(value, dict):
-            out.add(where, "expected a string", 'For p99.9 quote the key: "p99.9" = "< 1s"')
-            continue
-        try:
-            op, limit = parse_threshold(metric, value)
-        except ValueError as exc:
-            out.add(where, str(exc))
-            continue
-        text = " ".join(str(value).split())
-        found.append(Threshold(metric=metric, op=op, value=limit, endpoint=endpoint, text=text))
-    return found

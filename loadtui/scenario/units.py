@@ -8,6 +8,7 @@ import math
 import re
 
 from loadtui.scenario.model import Backoff, Op, Wait
+from loadtui.scenario.threshold_metrics import RATE_LIMITED_COUNT, Unit, metric_unit, scope_of
 
 # unit -> (multiplier, divisor) to seconds; dividing keeps "250ms" exactly 250 / 1000.
 _UNITS = {
@@ -190,31 +191,51 @@ def parse_size(value: object) -> int:
     return size
 
 
-LATENCY_METRICS = ("p50", "p75", "p90", "p95", "p99", "p99.9", "max", "mean")
-METRICS = (*LATENCY_METRICS, "error_rate", "status_5xx", "rps")
 _OPS: tuple[Op, ...] = ("<=", ">=", "==", "<", ">")
 _LAT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(us|µs|ms|s|m)?", re.IGNORECASE)
 _RATE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(%)?")
+_PERCENT = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*%")
 _RPS = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*(/s|rps)?", re.IGNORECASE)
 _COUNT = re.compile(r"\d+")
+_FORMS: dict[Unit, str] = {
+    "ms": '"< 2000ms" or "<= 2s" (a bare number is milliseconds)',
+    "fraction": '"< 1%" or "< 0.01" (a fraction)',
+    "count": '"== 0" or "< 10" (a count)',
+    "per_s": '"> 100" (requests per second)',
+    "bytes": '"< 50MiB" or "< 2GiB" (a size; a bare number is bytes)',
+    "percent": '"< 80%" (percent of one CPU core: 250% is two and a half cores)',
+    "bool": "false (a TOML boolean, without quotes)",
+}
 
 
 def threshold_form(metric: str) -> str:
-    if metric in LATENCY_METRICS:
-        return f'"< 2000ms" or "<= 2s" (a bare number is milliseconds) for {metric}'
-    if metric == "error_rate":
-        return '"< 1%" or "< 0.01" (a fraction) for error_rate'
-    if metric == "status_5xx":
-        return '"== 0" or "< 10" (a count) for status_5xx'
-    return '"> 100" (requests per second) for rps'
+    """How a value of `metric` is written, for error messages."""
+    if metric == "rate_limited":
+        return '"< 5%" (a share of responses) or "< 10" (a count) for rate_limited'
+    unit = metric_unit(metric)
+    return f"{_FORMS[unit]} for {metric}" if unit else f"a known metric, not {metric!r}"
 
 
 def parse_threshold(metric: str, value: object) -> tuple[Op, float]:
-    """(op, value) from "< 2000ms": latencies in ms, error_rate a fraction,
-    status_5xx a count, rps per second."""
-    if metric not in METRICS:
-        raise ValueError(f"unknown metric {metric!r}; known: {', '.join(METRICS)}")
+    """(op, value) from "< 2000ms": latencies in ms, shares a fraction (1 % → 0.01),
+    counts, rps per second, sizes in bytes, CPU in percent of one core; `false` is
+    ("==", 0.0). The metric's own table is the reader's business (see thresholds.py)."""
+    _, op, limit = resolve_threshold(metric, value)
+    return op, limit
+
+
+def resolve_threshold(metric: str, value: object) -> tuple[str, Op, float]:
+    """Like parse_threshold, plus the metric as stored: `rate_limited` written without
+    "%" is a count and becomes RATE_LIMITED_COUNT, so no reader confuses the two."""
+    if scope_of(metric) is None:
+        raise ValueError(f"unknown metric {metric!r}")
     form = threshold_form(metric)
+    if metric_unit(metric) == "bool":
+        if value is False:
+            return metric, "==", 0.0
+        if value is True:
+            raise ValueError(f"{metric} = true would fail every healthy run; write false")
+        raise ValueError(f"expected {form}")
     if not isinstance(value, str):
         raise ValueError(f"expected a string like {form}")
     text = value.strip()
@@ -223,28 +244,40 @@ def parse_threshold(metric: str, value: object) -> tuple[Op, float]:
         hint = ' (use "==" to compare for equality)' if text.startswith("=") else ""
         raise ValueError(f"expected a comparison (<, <=, >, >=, ==) like {form}{hint}")
     rest = text[len(op) :].strip()
-    return op, _threshold_value(metric, rest, form)
+    if metric == "rate_limited" and not rest.endswith("%"):
+        metric = RATE_LIMITED_COUNT
+    return metric, op, _threshold_value(metric, rest, form)
 
 
 def _threshold_value(metric: str, rest: str, form: str) -> float:
     bad = ValueError(f"cannot read {rest!r}; expected {form}")
-    if metric in LATENCY_METRICS:
+    unit = metric_unit(metric)
+    if unit == "ms":
         m = _LAT.fullmatch(rest)
         if not m:
             raise bad
-        number, unit = float(m.group(1)), (m.group(2) or "ms").lower()
-        out = number if unit == "ms" else _seconds(number, unit) * 1000.0
-    elif metric == "error_rate":
+        number, scale = float(m.group(1)), (m.group(2) or "ms").lower()
+        out = number if scale == "ms" else _seconds(number, scale) * 1000.0
+    elif unit == "fraction":
         m = _RATE.fullmatch(rest)
         if not m:
             raise bad
         out = float(m.group(1)) / (100.0 if m.group(2) else 1.0)
         if out > 1:
-            raise ValueError(f"error_rate {rest!r} is above 100 %; expected {form}")
-    elif metric == "status_5xx":
+            raise ValueError(f"{metric} {rest!r} is above 100 %; expected {form}")
+    elif unit == "count":
         if not _COUNT.fullmatch(rest):
             raise bad
         out = float(int(rest))
+    elif unit == "bytes":
+        if not _SIZE.fullmatch(rest):
+            raise bad
+        out = float(parse_size(rest))
+    elif unit == "percent":
+        m = _PERCENT.fullmatch(rest)
+        if not m:
+            raise bad
+        out = float(m.group(1))
     else:
         m = _RPS.fullmatch(rest)
         if not m:

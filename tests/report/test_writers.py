@@ -81,7 +81,7 @@ def test_markdown(final: Snapshot, tmp_path: Path) -> None:
     thresholds = _table_rows(md, "|  | Threshold")
     assert [r[0] for r in thresholds[2:]] == ["✅", "❌", "❌", "❌"]
     assert thresholds[3][1:] == ["error_rate < 1%", "2.94%", "< 1%"]
-    assert thresholds[5][2] == "no data"
+    assert thresholds[5][2] == "no data (no latency recorded)"
     assert _table_rows(md, "| Status")[2:] == [["200", "99"], ["429", "1"], ["500", "1"]]
     assert _table_rows(md, "| Error")[2:] == [["refused", "2"], ["HTTP 500", "1"]]
     assert "Rate-limited responses (kept out of latency): 1" in md
