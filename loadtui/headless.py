@@ -20,12 +20,13 @@ from loadtui.engine.host import EngineHost
 from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
 from loadtui.metrics.snapshot import Snapshot
+from loadtui.report.answered import never_answered
 from loadtui.report.csv_report import CsvWriter
-from loadtui.report.text import progress_line, summary_table
+from loadtui.report.progress import Progress
+from loadtui.report.text import summary_table
 from loadtui.report.writers import write_json, write_junit, write_markdown
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
-CONNECT_KINDS = frozenset({"refused", "dns", "connect_timeout", "tls", "unreachable"})
 
 
 @dataclass
@@ -47,46 +48,9 @@ class Outcome:
 
 
 def _unreachable_all_run(final: Snapshot) -> str | None:
-    """A run that never got one response and failed only on connecting: say why."""
-    total = final.total
-    if sum(total.status_codes.values()) or not total.errors:
-        return None
-    if set(total.errors) <= CONNECT_KINDS:
-        kinds = ", ".join(f"{k} x{n}" for k, n in total.errors.items())
-        return f"target unreachable for the whole run ({kinds})"
-    return None
-
-
-class Progress:
-    """A live line on a terminal; a plain line every `every` seconds otherwise."""
-
-    def __init__(self, stream: TextIO, quiet: bool, every: float = 5.0) -> None:
-        self.stream = stream
-        self.quiet = quiet
-        self.tty = stream.isatty()
-        self.every = every
-        self._last = 0.0
-
-    def show(self, snap: Snapshot) -> None:
-        if self.quiet:
-            return
-        for ev in snap.events:
-            self._line(f"[{ev.t:7.1f}s] {ev.kind}: {ev.message}")
-        if self.tty:
-            self.stream.write("\r\x1b[2K" + progress_line(snap))
-            self.stream.flush()
-        elif snap.t - self._last >= self.every:
-            self._last = snap.t
-            self.stream.write(progress_line(snap) + "\n")
-            self.stream.flush()
-
-    def _line(self, text: str) -> None:
-        self.stream.write(("\r\x1b[2K" if self.tty else "") + text + "\n")
-
-    def done(self) -> None:
-        if self.tty and not self.quiet:
-            self.stream.write("\n")
-            self.stream.flush()
+    """A run in which something was sent and nothing answered: the one line that says so
+    (unreachable, or never answered), whatever the thresholds."""
+    return never_answered(final)
 
 
 def run_headless(
@@ -136,13 +100,12 @@ def run_headless(
         out.write(summary_table(report) + "\n")
     final = run.source.final or run.last
     assert final is not None
+    # Exit 3 with one line: no verdict (nothing answered, or aborted), or reports missing.
+    why = _unreachable_all_run(final) or (f"aborted by {interrupted[0]}" if interrupted else "")
     if unwritten:
-        return Outcome(EXIT_USAGE, "could not write: " + "; ".join(unwritten), report)
-    reason = _unreachable_all_run(final)
-    if reason:
-        return Outcome(EXIT_ABORTED, reason, report)
-    if interrupted:
-        return Outcome(EXIT_ABORTED, f"aborted by {interrupted[0]}", report)
+        why = "; ".join(filter(None, (why, "could not write: " + "; ".join(unwritten))))
+    if why:
+        return Outcome(EXIT_ABORTED, why, report)
     if not report.get("passed", True):
         failed = [t["name"] for t in report.get("thresholds", []) if not t["ok"]]
         return Outcome(EXIT_THRESHOLD, "thresholds failed: " + "; ".join(failed), report)

@@ -1,12 +1,14 @@
 """Python tasks: `call = "module:function"`, given an httpx client on the engine's pool.
 
 Every request the function makes is timed and recorded under the task's name (or the
-name given with `extensions={"name": ...}`), exactly like a declarative request. The
-first request of an open-model arrival is timed from the arrival's intended start.
+name given with `extensions={"name": ...}`), exactly like a declarative request (one
+still in flight when the run cuts it off counts as "unfinished"). The first request of an
+open-model arrival is timed from the arrival's intended start.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import sys
@@ -17,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from loadtui.engine.calls import UserState, failure_latency, httpx_error_kind
+from loadtui.engine.calls import UNFINISHED, UserState, failure_latency, httpx_error_kind
 from loadtui.metrics.recorder import Recorder
 from loadtui.scenario.model import PythonTask, Scenario
 
@@ -84,6 +86,9 @@ class TimedTransport(httpx.AsyncBaseTransport):
         except httpx.HTTPError as exc:
             kind = httpx_error_kind(exc)
             rec.failure(kind, failure_latency(kind, started), None, 0, sent)
+            raise
+        except asyncio.CancelledError:  # cut off at stop: waited this long, at least
+            rec.failure(UNFINISHED, int((perf_counter() - started) * 1e6), None, 0, sent)
             raise
         us = int((perf_counter() - started) * 1e6)
         status = response.status_code

@@ -160,8 +160,8 @@ class StreamPlan:
                 proxy=None,
                 ssl=self.ssl,
             )
-        except asyncio.CancelledError:
-            rec.connect_failed("cancelled")
+        except asyncio.CancelledError:  # the run (or this user) stopped mid-handshake
+            rec.connect_failed("unfinished")
             raise
         except Exception as exc:  # every handshake failure is a named, counted one
             rec.connect_failed(failure_reason(exc))

@@ -1,14 +1,20 @@
-"""Latency histograms: HdrHistogram of microseconds, 1 µs .. 60 s, 3 significant digits.
+"""Latency histograms: HdrHistogram of microseconds, 1 µs .. 1 h, 3 significant digits.
 
 Histograms travel as the standard compressed base64 HdrHistogram form, so merging
-workers or recomputing a percentile over any window later is exact.
+workers or recomputing a percentile over any window later is exact. A value beyond the
+range is recorded at its top (never dropped) and the recorders count it (`is_clamped`,
+inlined on their hot path), so a report can say so instead of hiding it.
 
 `record` is the per-request hot path (~45k req/s in one process): hdrh's `record_value`
 costs ~1.1 µs, mostly in generic index arithmetic through method calls. `record` does the
 same arithmetic for our fixed layout inline and writes the counts array directly; the
 tests prove it yields exactly the histogram `record_value` would. Percentiles and means
 are read through prefix sums instead of hdrh's per-index Python loops (which walk all
-17k counters and cost milliseconds per call).
+23k counters and cost milliseconds per call).
+
+Sessions written before the range grew hold 60 s histograms (1 µs .. 60 s, 17k
+counters). Their counters sit at the same indexes as ours (same unit and sub-bucket
+layout, fewer buckets), so `add_into` merges them exactly.
 """
 
 from __future__ import annotations
@@ -22,16 +28,20 @@ from itertools import accumulate, islice
 from operator import mul
 
 from hdrh.histogram import HdrHistogram
+from pyhdrh import add_array
 
 from loadtui.metrics.snapshot import PERCENTILES, Latency
 
 LOWEST_US = 1
-HIGHEST_US = 60_000_000  # 60 s: larger latencies are clamped to this, never dropped
+HIGHEST_US = 3_600_000_000  # 1 h: larger latencies are recorded as 1 h and counted
 SIGNIFICANT_FIGURES = 3
+RANGE_LABEL = "1h"  # HIGHEST_US as people write it, for messages
 
-# Layout of HdrHistogram(1, 60_000_000, 3): unit_magnitude 0, sub_bucket_half_count_magnitude
-# 10, so sub_bucket_mask 2047 and counts index = (b << 10) + (v >> b) with
-# b = bit_length(v | 2047) - 11. Checked against a real histogram at import.
+# Layout of HdrHistogram(1, 3_600_000_000, 3): unit_magnitude 0,
+# sub_bucket_half_count_magnitude 10, 22 buckets (23,552 counters), so sub_bucket_mask
+# 2047 and counts index = (b << 10) + (v >> b) with b = bit_length(v | 2047) - 11.
+# Checked against a real histogram at import. The 60 s layout of older sessions differs
+# only in its bucket count (16, 17,408 counters).
 _MASK = 2047
 _SHIFT = 11
 _HALF_MAG = 10
@@ -56,19 +66,29 @@ _check_layout()
 
 
 def same_layout(a: HdrHistogram, b: HdrHistogram) -> bool:
+    return a.counts_len == b.counts_len and same_indexes(a, b)
+
+
+def same_indexes(a: HdrHistogram, b: HdrHistogram) -> bool:
+    """Each value lands at the same counts index in both (they may differ in range)."""
     return (
-        a.counts_len == b.counts_len
-        and a.unit_magnitude == b.unit_magnitude
+        a.unit_magnitude == b.unit_magnitude
         and a.sub_bucket_half_count_magnitude == b.sub_bucket_half_count_magnitude
-        and a.word_size == b.word_size
+        and a.word_size == b.word_size == 8  # hdrh's counters; decoded ones always are
     )
+
+
+def is_clamped(value: int) -> bool:
+    """True for a latency (µs) that `record` can only keep as HIGHEST_US."""
+    return value > HIGHEST_US
 
 
 def record(h: HdrHistogram, value: int) -> None:
     """Record one latency (µs, int); same result as `h.record_value(clamp(value))`.
 
-    Values above 60 s count as 60 s and negative ones as 0 (a clock step must not lose a
-    sample). Only for histograms made by `new_histogram` or decoded from one.
+    Values above 1 h count as 1 h (callers count them: `is_clamped`) and negative ones as
+    0 (a clock step must not lose a sample). Only for histograms made by `new_histogram`
+    or decoded from one of them.
     """
     if value > HIGHEST_US:
         value = HIGHEST_US
@@ -142,11 +162,13 @@ def decode(data: bytes | str) -> HdrHistogram:
 
 
 def add_into(dst: HdrHistogram, src: HdrHistogram) -> None:
-    """dst += src, exactly. hdrh's `add` sets min to 0 when either side is empty."""
+    """dst += src, exactly when `src` shares dst's indexes and fits in it (ours, or a 60 s
+    one from an older session). hdrh's `add` sets min to 0 when either side is empty."""
     if not src.total_count:
         return
-    if same_layout(dst, src):
-        dst.encoder.add(src.encoder)  # C loop over the counts arrays
+    if same_indexes(dst, src) and src.counts_len <= dst.counts_len:
+        # C loop over src's counters, which sit at the same indexes in dst
+        add_array(ctypes.addressof(dst.counts), ctypes.addressof(src.counts), src.counts_len, 8)
         dst.total_count += src.total_count
     else:  # a foreign layout: re-record every bucket at its lowest value
         for i in range(src.counts_len):
@@ -192,7 +214,7 @@ def _span(h: HdrHistogram) -> tuple[int, list[int]]:
     """(first index, counts from the lowest to the highest recorded index), as a list.
 
     Slicing only the recorded span keeps reads proportional to the latency spread, not to
-    the 17k slots of the full range.
+    the 23k slots of the full range.
     """
     hi = h.get_counts_array_index(h.max_value) + 1
     lo = h.get_counts_array_index(h.min_value) if h.min_value <= h.max_value else 0

@@ -16,6 +16,8 @@ from typing import Any
 from hdrh.histogram import HdrHistogram
 
 from loadtui.metrics.histogram import (
+    HIGHEST_US,
+    RANGE_LABEL,
     add_into,
     encode,
     latency_of,
@@ -49,6 +51,8 @@ class EndpointRecorder:
         "_hist",
         "bytes_in",
         "bytes_out",
+        "checks_failed",
+        "clamped",
         "errors",
         "failures",
         "honoured_count",
@@ -81,6 +85,10 @@ class EndpointRecorder:
         self.rl_with_retry_after = 0
         self.honoured_count = 0
         self.rl_waited_s = 0.0
+        self.clamped = 0  # latencies beyond the histograms' range (recorded at its top)
+        # Responses that failed a check or an extraction: every failure that came with a
+        # status. Every success was a judged response too, so checks = successes + these.
+        self.checks_failed = 0
 
     @property
     def expected_interval_us(self) -> int:
@@ -100,6 +108,8 @@ class EndpointRecorder:
             self.bytes_in += bytes_in
         if bytes_out:
             self.bytes_out += bytes_out
+        if latency_us > HIGHEST_US:  # histogram.is_clamped, inlined
+            self.clamped += 1
         if self._expected:
             record_corrected(self._hist, latency_us, self._expected)
         else:
@@ -113,8 +123,10 @@ class EndpointRecorder:
         bytes_in: int = 0,
         bytes_out: int = 0,
     ) -> None:
-        """A completed request that failed. `latency_us` None: not measurable (e.g.
-        connection refused), counted but kept out of the histogram."""
+        """A request that failed: a response that failed its checks (`status` given), an
+        error, or a request cut off at stop (kind "unfinished", with the time it had
+        waited). `latency_us` None: not measurable (e.g. connection refused), counted
+        but kept out of the histogram."""
         self.interval_requests += 1
         self.interval_failures += 1
         errors = self.errors
@@ -122,11 +134,14 @@ class EndpointRecorder:
         if status is not None:
             codes = self.status_codes
             codes[status] = codes.get(status, 0) + 1
+            self.checks_failed += 1
         if bytes_in:
             self.bytes_in += bytes_in
         if bytes_out:
             self.bytes_out += bytes_out
         if latency_us is not None:
+            if latency_us > HIGHEST_US:
+                self.clamped += 1
             if self._expected:
                 record_corrected(self._hist, latency_us, self._expected)
             else:
@@ -170,6 +185,10 @@ class EndpointRecorder:
             bytes_in=self.bytes_in,
             bytes_out=self.bytes_out,
             histogram=encode(self._hist),
+            clamped=self.clamped,
+            checks=self.requests - self.failures + self.checks_failed,
+            checks_failed=self.checks_failed,
+            rate_limited=self.rl_responses,
         )
 
     def _reset_interval(self) -> None:
@@ -196,6 +215,7 @@ class Recorder:
         self._events: list[Event] = []
         self._total_interval = new_histogram()
         self._total_cum = new_histogram()
+        self._warned_clamps: set[tuple[str, str]] = set()  # ("endpoint" | "stream", name)
 
     def start(self) -> None:
         """Mark t = 0 (and the start of the first interval)."""
@@ -249,6 +269,8 @@ class Recorder:
             stats.append(ep._stats(interval_s, t))
             add_into(total_int, ep._hist)
             ep._reset_interval()
+            if ep.clamped:
+                self._warn_clamped("endpoint", ep.name, _label(ep.method, ep.name))
         add_into(self._total_cum, total_int)
 
         codes: dict[int, int] = {}
@@ -273,6 +295,10 @@ class Recorder:
             bytes_in=sum(st.bytes_in for st in stats),
             bytes_out=sum(st.bytes_out for st in stats),
             histogram=encode(total_int),
+            clamped=sum(st.clamped for st in stats),
+            checks=sum(st.checks for st in stats),
+            checks_failed=sum(st.checks_failed for st in stats),
+            rate_limited=sum(st.rate_limited for st in stats),
         )
         rate_limit = RateLimit(
             responses=sum(ep.rl_responses for ep in eps),
@@ -281,6 +307,9 @@ class Recorder:
             waited_s=float(sum(ep.rl_waited_s for ep in eps)),
         )
         streams, stream_total = self._stream_stats(interval_s)
+        for st in streams:
+            if st.clamped:
+                self._warn_clamped("stream", st.name, f"stream {st.name}")
         events, self._events = tuple(self._events), []
         snap = Snapshot(
             seq=self._seq,
@@ -301,6 +330,19 @@ class Recorder:
         self._seq += 1
         return snap
 
+    def _warn_clamped(self, kind: str, name: str, where: str) -> None:
+        """Say once per endpoint or stream that some of its latencies hit the range's top."""
+        if (kind, name) not in self._warned_clamps:
+            self._warned_clamps.add((kind, name))
+            self.add_event(
+                "warning",
+                f"latencies beyond {RANGE_LABEL} on {where} are counted as {RANGE_LABEL}",
+            )
+
+    def count_errors(self, kind: str) -> int:
+        """Requests of all endpoints that failed with `kind`, so far (not yet ticked too)."""
+        return sum(ep.errors.get(kind, 0) for ep in self._endpoints.values())
+
     def _stream_stats(
         self, interval_s: float
     ) -> tuple[tuple[StreamStats, ...], StreamStats | None]:
@@ -313,6 +355,13 @@ class Recorder:
         for rec in recs:
             rec._reset_interval()
         return stats, total
+
+
+def _label(method: str, name: str) -> str:
+    """Labels like "GET /x" for messages; a name starting with its method keeps it once."""
+    if not method or name.startswith(method + " "):
+        return name
+    return f"{method} {name}"
 
 
 def _rate(count: int, seconds: float) -> float:

@@ -109,6 +109,8 @@ class StreamStats:
         default_factory=dict
     )  # e.g. "message too big", "unmatched reply"
     histograms: dict[str, bytes] = field(default_factory=dict)  # interval, encoded, by figure
+    # Cumulative: latencies (any figure) beyond the histograms' range, counted at its top.
+    clamped: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,8 @@ class LoadState:
     stage: int = 0  # 0-based index, -1 when manual control overrides the profile
     stages: int = 0
     stage_left_s: float = 0.0
+    # Until the run ends by itself (-t, else the profile's end); None when nothing ends it.
+    run_left_s: float | None = None
     following_profile: bool = True
     streams: int = 0  # extra stream-only sessions alive
     streams_target: int = 0

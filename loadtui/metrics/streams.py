@@ -18,7 +18,15 @@ from typing import TypeVar
 
 from hdrh.histogram import HdrHistogram
 
-from loadtui.metrics.histogram import add_into, encode, latency_of, new_histogram, record, reset
+from loadtui.metrics.histogram import (
+    HIGHEST_US,
+    add_into,
+    encode,
+    latency_of,
+    new_histogram,
+    record,
+    reset,
+)
 from loadtui.metrics.snapshot import Latency, StreamStats
 
 FIGURES: tuple[str, ...] = ("handshake", "first_message", "rtt", "gap")
@@ -40,6 +48,7 @@ class StreamRecorder:
         "_rtt",
         "bytes_received",
         "bytes_sent",
+        "clamped",
         "close_codes",
         "closed_count",
         "connecting",
@@ -79,6 +88,7 @@ class StreamRecorder:
         self.handshake_failures: dict[str, int] = {}
         self.close_codes: dict[int, int] = {}
         self.errors: dict[str, int] = {}
+        self.clamped = 0  # latencies beyond the histograms' range (recorded at its top)
 
     # ---- the engine's calls ---------------------------------------------------------
 
@@ -87,7 +97,8 @@ class StreamRecorder:
 
     def connect_failed(self, reason: str) -> None:
         """The handshake did not complete: `reason` is the refused upgrade's HTTP status
-        ("401", "503") or a kind ("refused", "timeout", "dns", "tls", "not websocket")."""
+        ("401", "503") or a kind ("refused", "timeout", "dns", "tls", "not websocket",
+        "unfinished": still in progress when the run stopped)."""
         if self.connecting > 0:
             self.connecting -= 1
         self.failed += 1
@@ -99,6 +110,8 @@ class StreamRecorder:
             self.connecting -= 1
         self.open += 1
         self.opened += 1
+        if handshake_us > HIGHEST_US:
+            self.clamped += 1
         record(self._handshake, handshake_us)
 
     def sent(self, nbytes: int) -> None:
@@ -110,12 +123,18 @@ class StreamRecorder:
         self.bytes_received += nbytes
 
     def first_message(self, us: int) -> None:
+        if us > HIGHEST_US:
+            self.clamped += 1
         record(self._first, us)
 
     def rtt(self, us: int) -> None:
+        if us > HIGHEST_US:
+            self.clamped += 1
         record(self._rtt, us)
 
     def gap(self, us: int) -> None:
+        if us > HIGHEST_US:
+            self.clamped += 1
         record(self._gap, us)
 
     def closed(self, code: int | None, abnormal: bool) -> None:
@@ -184,6 +203,7 @@ class StreamRecorder:
             close_codes=dict(self.close_codes),
             errors=dict(self.errors),
             histograms={fig: encode(h) for fig, h in interval.items() if h.total_count},
+            clamped=self.clamped,
         )
 
     def _reset_interval(self) -> None:
@@ -264,6 +284,7 @@ def _summed(name: str, stats: Sequence[StreamStats], **latencies: Latency) -> St
         handshake_failures=_merged(s.handshake_failures for s in stats),
         close_codes=_merged(s.close_codes for s in stats),
         errors=_merged(s.errors for s in stats),
+        clamped=sum(s.clamped for s in stats),
         **latencies,
     )
 

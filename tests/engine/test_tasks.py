@@ -63,6 +63,10 @@ extract = [{ var = "x", json = "/nope" }]
     assert missing is not None and missing.errors == {"HTTP 404": missing.failures}
     assert nofield is not None and nofield.errors == {"extract: x": nofield.failures}
     assert not set(final.total.errors) & {"refused", "reset", "timeout", "protocol"}
+    # Each judged response is one check; a failed check, status or extraction fails it.
+    for ep in (body, missing, nofield):
+        assert ep.checks == ep.requests and ep.checks_failed == ep.failures
+    assert final.total.checks_failed == final.total.failures
 
 
 async def test_429_lane_and_honoured_retry_after(demo_url: str) -> None:
@@ -91,6 +95,8 @@ on_429 = "honor"
     assert ep.status_codes.get(429) == lane.responses
     assert ep.failures == 0
     assert ep.latency.count == ep.requests
+    assert ep.rate_limited == lane.responses == final.total.rate_limited
+    assert ep.checks == ep.requests  # 429s are not judged: the server refused to answer
 
 
 async def test_python_task_requests_are_timed_and_named(demo_url: str, tmp_path: Path) -> None:

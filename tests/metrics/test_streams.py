@@ -204,10 +204,13 @@ def test_snapshots_share_no_mutable_state() -> None:
 def test_extreme_values_are_clamped_not_lost() -> None:
     s = StreamRecorder("x")
     s.rtt(-5)  # a clock step
-    s.rtt(10**12)  # far beyond 60 s
+    s.rtt(10**12)  # far beyond 1 h
+    s.gap(90_000_000)  # 90 s: within the range
     st = s._stats(0.0)
     assert st.rtt.count == 2
-    assert st.rtt.min == 0.0 and st.rtt.max == pytest.approx(60_000.0, rel=1e-3)
+    assert st.rtt.min == 0.0 and st.rtt.max == pytest.approx(3_600_000.0, rel=1e-3)
+    assert st.gap.max == pytest.approx(90_000.0, rel=1e-3)
+    assert st.clamped == 1  # counted, not hidden
     assert st.sent_per_s == 0.0  # no time passed: no division by zero
 
 

@@ -142,7 +142,10 @@ def run_snapshots(n: int) -> list[Snapshot]:
             a.success(1_000 + 397 * k * (i + 1), 200, bytes_in=120, bytes_out=40)
         b.failure("HTTP 503", 8_123, status=503)
         b.failure("refused")
+        b.failure("unfinished", 5_000_000 + i)
         b.rate_limited(429, 1.5)
+        if i == 2:
+            a.success(2 * 3600 * 1_000_000, 200)  # beyond the histograms' hour: clamped
         ws.connect_started()
         ws.connected(2_345 + i)
         ws.sent(10)
@@ -174,7 +177,11 @@ def test_snapshots_read_back_exactly(tmp_path: Path, name: str) -> None:
     w.close({"report": {"passed": True}})
     s = read_session(tmp_path / name)
     assert s.ticks == tuple(snaps)  # every figure, histogram and event, bit for bit
-    assert [e.data for e in s.events] == [{"action": "set_users", "args": [7]}, {"stage": 1}]
+    last = s.ticks[-1].endpoint("post b")
+    assert last is not None and (last.checks, last.checks_failed, last.rate_limited) == (4, 4, 4)
+    assert s.ticks[-1].total.clamped == 1 and last.errors["unfinished"] == 4
+    assert [e.data for e in s.events] == [{"action": "set_users", "args": [7]}, {"stage": 1}, {}]
+    assert s.events[-1].message == "latencies beyond 1h on GET /a are counted as 1h"
     assert s.summary == {"type": "summary", "report": {"passed": True}}
     assert not s.truncated
     assert w.compressed is False  # closed
