@@ -57,6 +57,9 @@ def run(
     duration: Annotated[
         str | None, typer.Option("-t", "--duration", help="Run length, e.g. 30s, 5m")
     ] = None,
+    grace: Annotated[
+        str, typer.Option("--grace", help="How long in-flight requests may finish at stop")
+    ] = "5s",
     session: Annotated[Path | None, typer.Option("--session", help="Session log path")] = None,
     report_json: Annotated[Path | None, typer.Option("--report-json")] = None,
     report_md: Annotated[Path | None, typer.Option("--report-md")] = None,
@@ -64,7 +67,10 @@ def run(
     junit: Annotated[Path | None, typer.Option("--junit")] = None,
     tick: Annotated[float, typer.Option("--tick", help="Seconds between snapshots")] = 0.5,
     target_pid: Annotated[
-        int | None, typer.Option("--target-pid", help="Watch this process's RSS/CPU")
+        list[int] | None,
+        typer.Option(
+            "--target-pid", help="Watch this process and its children (RSS/CPU); repeatable"
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors and exit code")] = False,
     redact: Annotated[
@@ -78,6 +84,7 @@ def run(
     from loadtui.scenario.select import SelectionError, pick_profile, pick_target
 
     seconds = parse_duration_flag(duration, "--duration")
+    grace_s = parse_duration_flag(grace, "--grace") or 0.0
     if not 0.05 <= tick <= 10:
         raise Failure("--tick must be between 0.05 and 10 seconds")
     for flag, out in (
@@ -106,8 +113,10 @@ def run(
             raise Failure(str(exc)) from None
         check_python_tasks(plan)
         preflight(chosen)
-        pid = target_pid_for(target_pid, chosen.url, demo)
-        config = RunConfig(plan, chosen, prof, tick_s=tick, duration=seconds, target_pid=pid)
+        pids = target_pid_for(target_pid or (), chosen.url, demo)
+        config = RunConfig(
+            plan, chosen, prof, tick_s=tick, duration=seconds, target_pids=pids, grace_s=grace_s
+        )
         outputs = Outputs(session, report_json, report_md, csv, junit, quiet, tuple(redact or ()))
         info = {"scenario": plan.name, "target": chosen.url, "profile": prof.name}
         outcome = run_headless(config, outputs, info)
@@ -151,7 +160,10 @@ def console(
     profile: Annotated[str | None, typer.Option("--profile", help="Profile name")] = None,
     session: Annotated[Path | None, typer.Option("--session", help="Session log path")] = None,
     target_pid: Annotated[
-        int | None, typer.Option("--target-pid", help="Watch this process's RSS/CPU")
+        list[int] | None,
+        typer.Option(
+            "--target-pid", help="Watch this process and its children (RSS/CPU); repeatable"
+        ),
     ] = None,
     tick: Annotated[float, typer.Option("--tick", help="Seconds between snapshots")] = 0.25,
     redact: Annotated[
@@ -170,6 +182,7 @@ def console(
     check_writable("--session", session)
     if scenario is not None and not scenario.exists():
         raise Failure(f"scenario file not found: {scenario}")
+    watched = target_pid_for(target_pid, "", None) if target_pid else ()  # checked up front
     straight = scenario is None or (target is not None and profile is not None)
     with demo_target_if(target is None, quiet=True) as demo:
         env = {**os.environ, **({"LOADTUI_TARGET": demo[0]} if demo else {})}
@@ -184,22 +197,17 @@ def console(
                 raise Failure(str(exc)) from None
             check_python_tasks(plan)
             preflight(chosen)
-            pid = target_pid_for(target_pid, chosen.url, demo)
-            config = RunConfig(plan, chosen, prof, tick_s=tick, target_pid=pid)
+            pids = watched or target_pid_for((), chosen.url, demo)
+            config = RunConfig(plan, chosen, prof, tick_s=tick, target_pids=pids)
         else:
             launch = LaunchArgs(
                 BUNDLED, Path.cwd(), scenario, env, demo[0] if demo else None, target, profile
             )
-        pids = (
-            (lambda url: target_pid_for(None, url, demo))
-            if target_pid is None
-            else (lambda url: target_pid)
-        )
         tui = LoadtuiApp(
             config=config,
             launch=launch,
             session=session,
-            target_pid=pids,
+            target_pids=lambda url: watched or target_pid_for((), url, demo),
             tick_s=tick,
             yield_cpu=True,
             redact=tuple(redact or ()),
@@ -209,6 +217,8 @@ def console(
         typer.echo(summary_table(tui.report))
     if saved is not None:
         typer.echo(f"session saved to {saved}")
+    if tui.no_answer:
+        raise typer.Exit(3)  # nothing answered: no verdict (the console said so on quitting)
     if tui.report and not tui.report.get("passed", True):
         raise typer.Exit(1)
 

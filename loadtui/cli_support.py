@@ -4,7 +4,7 @@ the user-facing Failure (message + exit code, never a traceback)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,17 +102,23 @@ def preflight(target: Target) -> None:
         raise Failure(f"target {target.url} unreachable: {reason}", code=3)
 
 
-def target_pid_for(given: int | None, url: str, demo: tuple[str, int] | None) -> int | None:
-    """The target's pid to watch: given, the embedded demo's, or found by its port."""
-    from loadtui.metrics.target import listening_pid, pid_exists
+def target_pid_for(given: Sequence[int], url: str, demo: tuple[str, int] | None) -> tuple[int, ...]:
+    """The target's processes to watch (each with its descendants, see
+    metrics.target): those given, else the embedded demo's, else whichever listens on
+    the URL's port on this machine (none: the target is not watched)."""
+    from loadtui.metrics.target import listening_pids, pid_exists
 
-    if given is not None:
-        if not pid_exists(given):
-            raise Failure(f"--target-pid {given}: no such process")
-        return given
+    if given:
+        for pid in given:
+            if not pid_exists(pid):
+                raise Failure(
+                    f"--target-pid {pid}: no such process (give the pid of the server"
+                    " running on this machine, or leave it out to find it by its port)"
+                )
+        return tuple(dict.fromkeys(given))
     if demo is not None and url == demo[0]:
-        return demo[1]
-    return listening_pid(url)
+        return (demo[1],)
+    return listening_pids(url)
 
 
 def check_python_tasks(scenario: Scenario) -> None:

@@ -14,11 +14,16 @@ from typing import Any, Protocol
 
 from loadtui.engine.runner import RunConfig
 from loadtui.metrics.snapshot import Snapshot
+from loadtui.metrics.target import process_tree
+from loadtui.metrics.target_process import TargetWatch
 from loadtui.report.breaches import BreachWatch
 from loadtui.report.build import build_report
 from loadtui.report.csv_report import CsvWriter
+from loadtui.report.facts import RunFacts
 from loadtui.report.thresholds import evaluate
 from loadtui.session.writer import SessionWriter
+
+SATURATED = "generator saturated"
 
 
 class Source(Protocol):
@@ -43,6 +48,11 @@ class LiveRun:
         self.config = config
         self.source = source
         self.session_path = session
+        # The target's processes as the run starts (the engine walks the tree again at
+        # every tick: this list only names them in the header and the report).
+        pids = process_tree(config.target_pids) if config.target_pids else ()
+        self.target = TargetWatch(pids)
+        self._saturated = False  # seen saturated so far (the report uses the periods)
         self.session = (
             SessionWriter(
                 session,
@@ -53,6 +63,7 @@ class LiveRun:
                 redact_headers=redact,
                 redact_query=redact,
                 redact_variables=redact,
+                target_pids=pids,
             )
             if session
             else None
@@ -78,7 +89,11 @@ class LiveRun:
         return out
 
     def _record(self, snap: Snapshot) -> Snapshot:
-        breaches = self.watch.check(snap)
+        self.target.add(snap)
+        # The engine's standing warning (engine/saturation.py) while it is saturated.
+        self._saturated = self._saturated or SATURATED in snap.warnings
+        facts = RunFacts(target_process=self.target.summary(), saturated=self._saturated)
+        breaches = self.watch.check(snap, facts)
         if breaches:
             snap = replace(snap, events=(*snap.events, *breaches))
         if self.session:
@@ -98,8 +113,11 @@ class LiveRun:
         final = self.source.final or self.last
         if final is None:
             raise RuntimeError("the run ended before its first snapshot")
-        results = evaluate(self.config.scenario.thresholds, final)
-        report = build_report(final, results, info=info)
+        facts = RunFacts(
+            target_process=self.target.summary(), saturated=bool(info.get("saturation"))
+        )
+        results = evaluate(self.config.scenario.thresholds, final, facts=facts)
+        report = build_report(final, results, info=info, target_process=facts.target_process)
         if self.session:
             self.session.close({"report": report})
         return report

@@ -75,7 +75,7 @@ async def shot(
 def config(path: Path, url: str, pid: int, profile: str | None = None) -> RunConfig:
     plan = load_scenario(path, env={**os.environ, "LOADTUI_TARGET": url})
     prof = pick_profile(plan, profile)
-    return RunConfig(plan, pick_target(plan, None), prof, tick_s=0.5, target_pid=pid)
+    return RunConfig(plan, pick_target(plan, None), prof, tick_s=0.5, target_pids=(pid,))
 
 
 async def main() -> None:

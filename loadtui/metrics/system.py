@@ -1,4 +1,4 @@
-"""Gauges of the load generator itself (and optionally the target process).
+"""Gauges of the load generator itself (and optionally the target's processes).
 
 A saturated generator lies about latency: when its CPU is pegged or its event loop runs
 late, the time measured includes our own queueing. These gauges let the UI and the
@@ -13,6 +13,7 @@ import os
 import psutil
 
 from loadtui.metrics.snapshot import SystemGauges
+from loadtui.metrics.target import TargetTree
 
 
 class LoopLagMonitor:
@@ -70,27 +71,26 @@ class LoopLagMonitor:
 
 
 class SystemSampler:
-    """psutil gauges of this process (or `pid`), plus the target's when `target_pid` is
-    given. CPU is percent of one core since the previous `sample()` (0 on the first)."""
+    """psutil gauges of this process (or `pid`), plus the target's when `target_pids`
+    are given: those processes and all their descendants, summed (see target.TargetTree).
+    CPU is percent of one core since the previous `sample()` (0 on the first)."""
 
     def __init__(
         self,
         pid: int | None = None,
         *,
-        target_pid: int | None = None,
+        target_pids: tuple[int, ...] = (),
         lag: LoopLagMonitor | None = None,
     ) -> None:
         self._proc = psutil.Process(pid if pid is not None else os.getpid())
         self._proc.cpu_percent(None)  # prime: the next call measures from here
-        self._target: psutil.Process | None = None
-        if target_pid is not None:
-            self._target = psutil.Process(target_pid)
-            self._target.cpu_percent(None)
+        self._target = TargetTree(target_pids) if target_pids else None
         self.lag = lag
         self.alive = True
 
     def sample(self) -> SystemGauges:
-        """Gauges now; zeros (and `alive` False) once the sampled process is gone."""
+        """Gauges now; zeros (and `alive` False) once the sampled process is gone; the
+        target's None once every target process is gone."""
         proc = self._proc
         try:
             with proc.oneshot():
@@ -100,22 +100,14 @@ class SystemSampler:
         except psutil.NoSuchProcess:
             self.alive = False
             cpu, rss, fds = 0.0, 0, 0
-        target_cpu: float | None = None
-        target_rss: int | None = None
-        if self._target is not None:
-            try:
-                with self._target.oneshot():
-                    target_cpu = self._target.cpu_percent(None)
-                    target_rss = self._target.memory_info().rss
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                self._target = None  # gone: report None from now on
+        target = self._target.sample() if self._target is not None else None
         return SystemGauges(
             cpu_percent=cpu,
             rss_bytes=rss,
             loop_lag_ms=self.lag.take_max_ms() if self.lag is not None else 0.0,
             fds=fds,
-            target_cpu_percent=target_cpu,
-            target_rss_bytes=target_rss,
+            target_cpu_percent=target[0] if target is not None else None,
+            target_rss_bytes=target[1] if target is not None else None,
         )
 
 

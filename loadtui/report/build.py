@@ -15,7 +15,9 @@ from typing import Any
 from loadtui.metrics.recorder import TOTAL_NAME
 from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot, StreamStats
 from loadtui.metrics.streams import combine
+from loadtui.metrics.target_process import TargetProcessSummary
 from loadtui.report.thresholds import ThresholdResult
+from loadtui.scenario.threshold_metrics import metric_unit
 
 LATENCY_KEYS: tuple[tuple[str, str], ...] = (
     ("p50", "p50"),
@@ -52,6 +54,7 @@ _OWN_KEYS = frozenset(
         "passed",
         "generator_saturated",
         "saturation",
+        "target_process",
     }
 )
 
@@ -62,7 +65,11 @@ def latency_ms(lat: Latency) -> dict[str, float]:
 
 
 def figures(stats: EndpointStats) -> dict[str, Any]:
-    """The figures every scope has: the whole run and each endpoint."""
+    """The figures every scope has: the whole run and each endpoint. `clamped`: latencies
+    beyond the histograms' 1 h, counted as 1 h; `checks`: responses judged (the implicit
+    status < 400 included), `checks_failed` those that failed a check or an extraction;
+    `rate_limited.responses`: 429 / 503-with-Retry-After (the run's own `rate_limited`
+    adds the Retry-After figures)."""
     return {
         "requests": stats.requests,
         "failures": stats.failures,
@@ -73,6 +80,10 @@ def figures(stats: EndpointStats) -> dict[str, Any]:
         "errors": _by_count(stats.errors),
         "bytes_in": stats.bytes_in,
         "bytes_out": stats.bytes_out,
+        "clamped": stats.clamped,
+        "checks": stats.checks,
+        "checks_failed": stats.checks_failed,
+        "rate_limited": {"responses": stats.rate_limited},
     }
 
 
@@ -117,26 +128,55 @@ def websocket_section(final: Snapshot) -> dict[str, Any] | None:
 
 
 def threshold_entry(r: ThresholdResult) -> dict[str, Any]:
+    """One threshold's verdict. `observed` and `limit` are in `unit` (ms, fraction,
+    count, per_s, bytes, percent of one core, bool as 0/1); `reason` says why `observed`
+    is null. `scope` is run (with `endpoint`), websocket (with `stream`) or target."""
+    t = r.threshold
     return {
         "name": r.name,
         "ok": r.ok,
         "observed": None if r.observed is None else round(r.observed, 6),
         "limit": r.limit,
-        "metric": r.threshold.metric,
-        "op": r.threshold.op,
-        "endpoint": r.threshold.endpoint,
+        "metric": t.metric,
+        "op": t.op,
+        "unit": metric_unit(t.metric),
+        "scope": t.scope,
+        "endpoint": t.endpoint,
+        "stream": t.stream,
+        "reason": r.reason or None,
+    }
+
+
+def target_process_section(tp: TargetProcessSummary | None) -> dict[str, Any] | None:
+    """The report's `target_process`: the target's processes (each with its descendants,
+    summed) over the run; None when none was watched or none could be read."""
+    if tp is None:
+        return None
+    return {
+        "pids": list(tp.pids),
+        "rss_start_bytes": tp.rss_start_bytes,
+        "rss_end_bytes": tp.rss_end_bytes,
+        "rss_max_bytes": tp.rss_max_bytes,
+        "rss_growth_bytes": tp.rss_growth_bytes,
+        "cpu_mean_percent": round(tp.cpu_mean_percent, 3),
+        "cpu_max_percent": round(tp.cpu_max_percent, 3),
     }
 
 
 def build_report(
-    final: Snapshot, results: list[ThresholdResult], *, info: Mapping[str, Any]
+    final: Snapshot,
+    results: list[ThresholdResult],
+    *,
+    info: Mapping[str, Any],
+    target_process: TargetProcessSummary | None = None,
 ) -> dict[str, Any]:
     """The report of a run that ended with `final`.
 
     `info` supplies `scenario`, `target`, `profile` and `started` (ISO text, epoch
     seconds or datetime; default: the run start derived from `final`). Other `info` keys
     are passed through unless they would shadow a report key. `websocket` comes from
-    the snapshot's streams (null when none ran).
+    the snapshot's streams (null when none ran), `target_process` from the run's
+    TargetWatch (null when the target was not watched).
     """
     rl = final.rate_limit
     report: dict[str, Any] = {
@@ -148,6 +188,7 @@ def build_report(
         **figures(final.total),
         "endpoints": [{"name": e.name, "method": e.method, **figures(e)} for e in final.endpoints],
         "websocket": websocket_section(final),
+        "target_process": target_process_section(target_process),
         "rate_limited": {
             "responses": rl.responses,
             "with_retry_after": rl.with_retry_after,

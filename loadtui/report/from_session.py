@@ -6,7 +6,9 @@ shortest repr), so the same `build_report` on the same thresholds gives the same
 and `started` (derived from the final tick's wall clock and elapsed time) too. Only what
 the ticks cannot tell comes from elsewhere: scenario, target and profile names from the
 header; saturation periods, and any other pass-through `info`, from the summary (absent
-when the run was killed: then no saturation periods).
+when the run was killed: then no saturation periods). The target's processes are folded
+from every tick's gauges through the same TargetWatch as live, named by the header's
+`target_pids`.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from loadtui.metrics.target_process import TargetProcessSummary, TargetWatch
 from loadtui.report.build import build_report
 from loadtui.report.csv_report import CsvWriter
+from loadtui.report.facts import RunFacts
 from loadtui.report.svg import render_svg
 from loadtui.report.thresholds import evaluate
 from loadtui.report.writers import write_json, write_junit, write_markdown, write_text
@@ -38,6 +42,19 @@ def session_info(session: Session) -> dict[str, Any]:
     return info
 
 
+def target_process(session: Session) -> TargetProcessSummary | None:
+    """What the live run's TargetWatch summed up; the ticks are only rebuilt when the
+    target was watched (pids in the header, or gauges in the last tick of an older log)."""
+    pids = tuple(p for p in session.header.get("target_pids") or () if isinstance(p, int))
+    final = session.final
+    if not pids and (final is None or final.system.target_rss_bytes is None):
+        return None
+    watch = TargetWatch(pids)
+    for snap in session.ticks:
+        watch.add(snap)
+    return watch.summary()
+
+
 def report_from_session(session: Session) -> dict[str, Any]:
     """The report dict of the recorded run (see build.build_report).
 
@@ -45,14 +62,16 @@ def report_from_session(session: Session) -> dict[str, Any]:
     final = session.final
     if final is None:
         raise SessionError(f"{session.path}: no tick recorded, nothing to report")
-    results = evaluate(session.thresholds(), final)
     info = session_info(session)
-    report = build_report(final, results, info=info)
+    facts = RunFacts(target_process=target_process(session), saturated=bool(info["saturation"]))
+    results = evaluate(session.thresholds(), final, facts=facts)
+    tp = facts.target_process
+    report = build_report(final, results, info=info, target_process=tp)
     summary = (session.summary or {}).get("report")
     if isinstance(summary, Mapping):  # other pass-through info of the live run, in its order
         extra = {k: v for k, v in summary.items() if k not in report}
         if extra:
-            report = build_report(final, results, info={**info, **extra})
+            report = build_report(final, results, info={**info, **extra}, target_process=tp)
     return report
 
 

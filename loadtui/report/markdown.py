@@ -25,6 +25,12 @@ def _limit(t: Mapping[str, Any]) -> str:
     return f"{t.get('op', '')} {format_limit(t.get('metric', ''), t['limit'])}".strip()
 
 
+def _observed(t: Mapping[str, Any]) -> str:
+    """The observed value; with no data, why (no target process watched, ...)."""
+    text = fmt.observed(t.get("metric", ""), t["observed"])
+    return f"{text} ({t['reason']})" if t["observed"] is None and t.get("reason") else text
+
+
 def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
@@ -106,6 +112,34 @@ def _websocket(ws: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _mib(n: int, sign: bool = False) -> str:
+    return f"{n / 2**20:{'+' if sign else ''}.1f} MiB"
+
+
+def _target_process(tp: Mapping[str, Any]) -> list[str]:
+    """RSS and CPU of the target's processes, children included, summed."""
+    pids = ", ".join(str(p) for p in tp["pids"]) or "-"
+    return [
+        "",
+        "### Target process",
+        "",
+        f"Summed over processes {pids} and any children started during the run.",
+        "",
+        _row(["RSS start", "RSS end", "RSS max", "RSS growth", "CPU mean", "CPU max"]),
+        "|" + "---:|" * 6,
+        _row(
+            [
+                _mib(tp["rss_start_bytes"]),
+                _mib(tp["rss_end_bytes"]),
+                _mib(tp["rss_max_bytes"]),
+                _mib(tp["rss_growth_bytes"], sign=True),
+                f"{tp['cpu_mean_percent']:.1f}%",
+                f"{tp['cpu_max_percent']:.1f}%",
+            ]
+        ),
+    ]
+
+
 def _http(report: Mapping[str, Any]) -> list[str]:
     """The headline figures and the endpoints table."""
     lat = report["latency_ms"]
@@ -154,7 +188,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
                     [
                         "✅" if t["ok"] else "❌",
                         _cell(t["name"]),
-                        fmt.observed(t.get("metric", ""), t["observed"]),
+                        _cell(_observed(t)),
                         _limit(t),
                     ]
                 )
@@ -178,4 +212,6 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             f"Open model: {fmt.count(om['late_starts'])} late starts,"
             f" {fmt.count(om['dropped'])} dropped starts.",
         ]
+    if report.get("target_process"):
+        lines += _target_process(report["target_process"])
     return "\n".join(lines) + "\n"

@@ -100,6 +100,7 @@ class SessionWriter:
         redact_headers: Iterable[str] = (),
         redact_query: Iterable[str] = (),
         redact_variables: Iterable[str] = (),
+        target_pids: Iterable[int] = (),
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +117,9 @@ class SessionWriter:
                 "profile": jsonable(profile),
                 "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 "host": host_facts(),
+                # The target's processes watched at the start (given or found, with
+                # their descendants then): the report's target_process.pids.
+                "target_pids": list(target_pids),
             }
         )
         self._sink.sync()  # a run killed before its first tick still names what it was

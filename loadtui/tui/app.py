@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -24,6 +25,7 @@ from loadtui.engine.process import EngineProcess
 from loadtui.engine.pycalls import python_task_problems
 from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
+from loadtui.report.answered import never_answered
 from loadtui.session.reader import Session
 from loadtui.session.writer import default_session_path
 from loadtui.tui.screens.dashboard import DashboardScreen
@@ -77,7 +79,7 @@ class LoadtuiApp(App[Path | None]):
         replay: Session | None = None,
         session: Path | None = None,
         sessions_dir: Path | None = None,
-        target_pid: Callable[[str], int | None] | None = None,
+        target_pids: Callable[[str], tuple[int, ...]] | None = None,
         tick_s: float = 0.25,
         yield_cpu: bool = False,
         redact: tuple[str, ...] = (),
@@ -92,13 +94,14 @@ class LoadtuiApp(App[Path | None]):
         self._launch = launch
         self._session = session
         self._sessions_dir = sessions_dir or Path.cwd()
-        self._target_pid = target_pid
+        self._target_pids = target_pids  # the target's processes to watch, from its URL
         self._tick_s = tick_s
         self.live: LiveRun | None = None
         self.engine: EngineProcess | None = None
         self.dashboard: DashboardScreen | None = None
         self.report: dict[str, Any] | None = None
         self._quitting = False
+        self.no_answer: str | None = None  # set when a run ends that nothing answered
         self._started_wall = ""
 
     def on_mount(self) -> None:
@@ -136,9 +139,9 @@ class LoadtuiApp(App[Path | None]):
             self.notify("\n".join(problems), severity="error", timeout=10)
             self.on_mount()  # back to the launch screen
             return
-        pid = self._target_pid(choice.target.url) if self._target_pid else None
+        pids = self._target_pids(choice.target.url) if self._target_pids else ()
         config = RunConfig(
-            choice.scenario, choice.target, choice.profile, tick_s=self._tick_s, target_pid=pid
+            choice.scenario, choice.target, choice.profile, tick_s=self._tick_s, target_pids=pids
         )
         self.start_run(config)
 
@@ -184,12 +187,25 @@ class LoadtuiApp(App[Path | None]):
         except RuntimeError as exc:  # the engine died before its first tick
             self.report = {}
             self.notify(f"run failed: {exc}", severity="error", timeout=10)
+        final = self.live.source.final or self.live.last
+        self.no_answer = never_answered(final) if final is not None else None
         if self.engine.error:
             self.notify(f"engine error: {self.engine.error}", severity="error", timeout=10)
         elif not self._quitting:
             verdict = "passed" if self.report.get("passed", True) else "FAILED thresholds"
+            verdict = self.no_answer or verdict
             self.notify(f"run finished: {verdict}. Session: {self.live.session_path}. q quits.")
         if self._quitting:
+            self._exit_after_run()
+
+    def _exit_after_run(self) -> None:
+        """Exit with the session's path; a run nothing answered says so on the way out
+        (the same line as `loadtui run`) and sets the return code to 3."""
+        assert self.live is not None
+        if self.no_answer:
+            line = Text(f"loadtui: {self.no_answer}")
+            self.exit(self.live.session_path, return_code=3, message=line)
+        else:
             self.exit(self.live.session_path)
 
     def action_quit_run(self) -> None:
@@ -198,7 +214,7 @@ class LoadtuiApp(App[Path | None]):
             self.exit(None)
             return
         if self.report is not None:
-            self.exit(self.live.session_path)
+            self._exit_after_run()
             return
         if self._quitting:  # a second press: do not wait for in-flight requests
             self.engine.stop(grace=0.0, reason="quit by operator (again)")

@@ -31,7 +31,7 @@ def test_sample_own_process(tmp_path) -> None:
 def test_target_process_then_gone() -> None:
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(20)"])
     try:
-        sampler = SystemSampler(target_pid=child.pid)
+        sampler = SystemSampler(target_pids=(child.pid,))
         g = sampler.sample()
         assert g.target_rss_bytes is not None and g.target_rss_bytes > 0
         assert g.target_cpu_percent is not None
