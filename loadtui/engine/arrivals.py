@@ -49,26 +49,42 @@ class OpenArrivals:
         if not self.plans:
             return
         last = perf_counter()
+        current = 0.0  # the rate the schedule since `last` runs at
         while True:
             if self.gate.paused:
                 await self.gate.wait()
                 last = perf_counter()
             rate = self.rate()
+            now = perf_counter()
+            if rate != current and current > 0:
+                # A new rate (a burst's edge, a ramp, the operator) applies from now: what
+                # was due before keeps the old pace, the interval under way carries over,
+                # and no arrival is backdated to before the change.
+                last = self._fire(last, 1.0 / current, now)
+                if rate > 0:
+                    last = now - (now - last) * current / rate
+            current = rate
             if rate <= 0:
                 await asyncio.sleep(MAX_SLEEP_S)
                 last = perf_counter()
                 continue
             interval = 1.0 / rate
             due = last + interval
-            now = perf_counter()
             if due > now:
                 await asyncio.sleep(min(due - now, MAX_SLEEP_S))
                 continue
-            while due <= now:
-                self._start(due, now)
-                last = due
-                due += interval
+            last = self._fire(last, interval, now)
             await asyncio.sleep(0)
+
+    def _fire(self, last: float, interval: float, now: float) -> float:
+        """Start every arrival due by `now`, `interval` apart after `last`; returns the
+        last one's intended start (or `last` when none was due)."""
+        due = last + interval
+        while due <= now:
+            self._start(due, now)
+            last = due
+            due += interval
+        return last
 
     def _start(self, intended: float, now: float) -> None:
         if self.inflight >= self.max_inflight:

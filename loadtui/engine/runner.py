@@ -18,20 +18,15 @@ from time import perf_counter
 from typing import Any
 
 from loadtui.engine.arrivals import OpenArrivals
+from loadtui.engine.calls import UNFINISHED
 from loadtui.engine.gate import Gate
 from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.limits import socket_budget
 from loadtui.engine.plan import Binder
 from loadtui.engine.saturation import SaturationWatch
-from loadtui.engine.schedule import (
-    describe_stage,
-    in_burst,
-    rate_at,
-    stage_at,
-    streams_at,
-    users_at,
-)
+from loadtui.engine.schedule import describe_stage, stage_at, stage_start
 from loadtui.engine.users import ClosedUsers
+from loadtui.engine.walker import ProfileWalker, Step
 from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
 from loadtui.metrics.system import LoopLagMonitor, SystemSampler
@@ -58,10 +53,14 @@ class RunConfig:
     target: Target
     profile: Profile
     tick_s: float = 0.5
-    duration: float | None = None  # overrides the profile's length (holding its last level)
+    # -t: the run's length in wall-clock seconds, pauses included (a re-run lasts as long
+    # as its original); the profile is cut there, or its last stage held until then.
+    # Without it the profile's own clock ends the run (pauses excluded, skips included).
+    duration: float | None = None
     grace_s: float = 5.0  # how long in-flight requests may finish when stopping
     seed: int | None = None
-    target_pid: int | None = None  # the target's process, when it runs on this machine
+    # The target's processes when it runs on this machine (each with its descendants).
+    target_pids: tuple[int, ...] = ()
     # Operator actions to replay at their offsets (seconds since start): a re-run.
     script: tuple[tuple[float, str, tuple[Any, ...]], ...] = ()
 
@@ -76,16 +75,14 @@ class Engine:
         self.state: RunState = "starting"
         self.following = True
         self.manual_rate = 0.0
-        self.stage_index = -1
         self.final: Snapshot | None = None
-        self._burst = False
+        self.walker = ProfileWalker(self.profile)
         self._skip = 0.0
         self._t0 = 0.0
         self._stop = asyncio.Event()
+        self._hurry = asyncio.Event()  # a second stop with a shorter grace: cut off sooner
         self.gate = Gate()
         self._grace = config.grace_s
-        prof_len = self.profile.duration
-        self.end_at = config.duration if config.duration is not None else (prof_len or math.inf)
         # Everything that needs no running loop is built here, so errors surface in the
         # caller's thread and commands are valid as soon as the engine exists.
         cfg = config
@@ -104,7 +101,7 @@ class Engine:
         self.arrivals = OpenArrivals(
             plans, self.gate, self.rng, self.current_rate, self.profile.max_inflight
         )
-        self.sampler = SystemSampler(target_pid=cfg.target_pid)
+        self.sampler = SystemSampler(target_pids=cfg.target_pids)
         self.saturation = SaturationWatch()
 
     # ---- clocks ---------------------------------------------------------------------
@@ -115,14 +112,19 @@ class Engine:
     def profile_time(self) -> float:
         return self.elapsed() - self.gate.paused_so_far() + self._skip
 
+    def time_left(self) -> float:
+        """Seconds until the run ends by itself (see RunConfig.duration): `-t` counts wall
+        time, pauses included; a profile its own time, pauses excluded, skips included."""
+        if self.config.duration is not None:
+            return self.config.duration - self.elapsed()
+        return (self.profile.duration or math.inf) - self.profile_time()
+
     def current_rate(self) -> float:
         if not self.following:
             return self.manual_rate
         if self.profile.model != "open":
             return 0.0
-        length = self.profile.duration
-        t = self.profile_time()
-        return rate_at(self.profile, min(t, length - 1e-9) if length else t)
+        return self.walker.rate(self.profile_time())
 
     # ---- commands (operator or profile) ---------------------------------------------
 
@@ -151,8 +153,17 @@ class Engine:
             streams=streams,
         )
 
-    def _want(self, users: int, streams: int, u_rate: float | None, s_rate: float | None) -> None:
-        """Ask both populations for their counts, within the sockets this process may hold."""
+    def _want(
+        self,
+        users: int,
+        streams: int,
+        u_rate: float | None,
+        s_rate: float | None,
+        *,
+        at_once: bool = False,
+    ) -> None:
+        """Ask both populations for their counts, within the sockets this process may hold
+        (`at_once`: move the users there now, as at a burst's edge)."""
         users, streams = max(0, users), max(0, streams)
         if users + streams > self.budget:
             over = users + streams - self.budget
@@ -167,7 +178,7 @@ class Engine:
                 )
             self._clamped = clamped
             users, streams = clamped
-        self.users.want(users, u_rate)
+        self.users.want(users, u_rate, at_once=at_once)
         self.streams.want(streams, s_rate)
 
     def set_rate(self, rate: float) -> None:
@@ -191,15 +202,23 @@ class Engine:
         self.following = True
         self._event("operator", "following the profile again", action="follow_profile", args=[])
 
-    def next_stage(self) -> None:
-        point = stage_at(self.profile, self.profile_time())
+    def next_stage(self, stage: int | None = None) -> None:
+        """Skip the rest of this stage. A re-run passes the recorded `stage` (0-based) to
+        land at that stage's start even if its clock runs a hair behind or ahead."""
+        t = self.profile_time()
+        point = stage_at(self.profile, t)
         if point is None:
             return
-        self._skip += point.end - self.profile_time()
-        self._event("operator", f"skipped to stage {point.index + 2}", action="next_stage", args=[])
+        to = point.index + 1 if stage is None else stage
+        self._skip += max(0.0, stage_start(self.profile, to) - t)
+        self._event("operator", f"skipped to stage {to + 1}", action="next_stage", args=[to])
 
     def stop(self, grace: float | None = None, reason: str = "stopped by operator") -> None:
         if self._stop.is_set():
+            if grace is not None and grace < self._grace:  # e.g. a second Ctrl-C
+                self._grace = grace
+                self._hurry.set()
+                self._event("operator" if "operator" in reason else "info", reason)
             return
         if grace is not None:
             self._grace = grace
@@ -208,6 +227,7 @@ class Engine:
         self._event(
             "operator" if by_operator else "info",
             reason,
+            stopping=True,  # where the run ended: a re-run stops there too
             **({"action": "stop", "args": [grace]} if by_operator else {}),
         )
         self._stop.set()
@@ -246,48 +266,70 @@ class Engine:
         return self.final
 
     async def _drain(self) -> None:
-        """Let in-flight calls finish for up to the grace period, then cancel them."""
-        pending = self.users.stop_all() + self.streams.stop_all() + self.arrivals.pending()
-        if not pending:
-            return
-        _done, left = await asyncio.wait(pending, timeout=max(0.0, self._grace))
+        """Let in-flight calls finish for up to the grace period (shortened by a second
+        stop), then cancel them. Each cancelled call counts its request as `unfinished`
+        (a cancelled handshake likewise); awaited here, so the final tick has them all."""
+        before = self.recorder.count_errors(UNFINISHED)
+        left = {*self.users.stop_all(), *self.streams.stop_all(), *self.arrivals.pending()}
+        start = perf_counter()
+        hurry = asyncio.ensure_future(self._hurry.wait())
+        try:
+            while left:
+                wait_s = start + self._grace - perf_counter()
+                if wait_s <= 0:
+                    break
+                waiting = left if hurry.done() else {*left, hurry}
+                _, still = await asyncio.wait(
+                    waiting, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
+                )
+                left = {t for t in still if t is not hurry}
+        finally:
+            hurry.cancel()
         for t in left:
             t.cancel()
-        if left:
-            await asyncio.gather(*left, return_exceptions=True)
-            self._event("warning", f"{len(left)} in-flight requests cut off at stop")
+        await asyncio.gather(*left, return_exceptions=True)
+        cut = self.recorder.count_errors(UNFINISHED) - before
+        if cut:
+            self._event(
+                "warning",
+                f"{cut} in-flight request{'s' if cut != 1 else ''} cut off at stop "
+                "(counted as unfinished)",
+            )
 
     async def _follow(self) -> None:
         """Walk the profile: stage changes, bursts, and the end of the run."""
-        prof = self.profile
-        length = prof.duration
         while True:
-            t = self.profile_time()
-            if t >= self.end_at:
+            if self.time_left() <= 0:
                 self.stop(reason="run finished")
                 return
-            point = stage_at(prof, min(t, length - 1e-9)) if length else None
-            if point is not None and point.index != self.stage_index:
-                self.stage_index = point.index
-                self._event(
-                    "stage",
-                    f"stage {point.index + 1}/{point.count}: {describe_stage(prof, point.stage)}",
-                    stage=point.index,
-                )
-            burst = in_burst(prof, t) if point is not None else False
-            if burst != self._burst:
-                self._burst = burst
-                self._event("stage", "burst started" if burst else "burst ended")
-            if self.following and point is not None:
-                at = min(t, length - 1e-9)
-                users, spawn = users_at(prof, at) if prof.model == "closed" else (0, None)
-                streams = streams_at(prof, at)
-                if (users, streams) != (self.users.wanted, self.streams.wanted):
-                    self._want(users, streams, spawn, max(float(streams), spawn or 1.0))
+            step = self.walker.step(self.profile_time(), self.users.count)
+            if step is not None:
+                self._apply(step)
             await asyncio.sleep(FOLLOW_STEP_S)
 
+    def _apply(self, step: Step) -> None:
+        """Events for what changed, then the levels (unless the operator has taken over)."""
+        point = step.point
+        if step.new_stage:
+            self._event(
+                "stage",
+                f"stage {point.index + 1}/{point.count}: "
+                f"{describe_stage(self.profile, point.stage)}",
+                stage=point.index,
+            )
+        if step.burst_edge:
+            self._event("stage", "burst started" if step.in_burst else "burst ended")
+        if not self.following:
+            return
+        spawn = step.spawn_rate or None
+        if step.jump_to is not None:
+            self._want(step.jump_to, self.streams.wanted, spawn, None, at_once=True)
+        if (step.users, step.streams) != (self.users.wanted, self.streams.wanted):
+            self._want(step.users, step.streams, spawn, max(float(step.streams), spawn or 1.0))
+
     async def _script(self) -> None:
-        """Replay recorded operator actions at their recorded offsets."""
+        """Replay recorded operator actions at their recorded offsets: wall-clock seconds
+        since the start, like the events they come from (pauses and skips included)."""
         for at, action, args in self.config.script:
             if action not in SCRIPTABLE:
                 continue
@@ -317,8 +359,10 @@ class Engine:
         return snap
 
     def load_state(self) -> LoadState:
-        point = stage_at(self.profile, self.profile_time()) if self.profile.duration else None
-        left = min(self.end_at, self.profile.duration or math.inf) - self.profile_time()
+        t = self.profile_time()
+        point = stage_at(self.profile, t)  # None once over (or held past its end by -t)
+        run_left = self.time_left()
+        left = min(point.end - t if point else math.inf, run_left)
         return LoadState(
             state=self.state,
             model=self.profile.model,
@@ -331,7 +375,8 @@ class Engine:
             dropped=self.arrivals.dropped,
             stage=point.index if point else -1,
             stages=point.count if point else len(self.profile.stages),
-            stage_left_s=max(0.0, point.end - self.profile_time()) if point else max(0.0, left),
+            stage_left_s=max(0.0, left) if math.isfinite(left) else 0.0,
+            run_left_s=max(0.0, run_left) if math.isfinite(run_left) else None,
             following_profile=self.following,
             streams=self.streams.count,
             streams_target=self.streams.wanted,

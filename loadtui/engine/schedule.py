@@ -1,7 +1,8 @@
 """A profile as a function of time: which stage, how many users, what arrival rate.
 
 Pure functions over model.Profile so the engine, the console's stage preview and tests
-all agree on what a profile means. `t` is profile time in seconds (pauses excluded).
+all agree on what a profile means. `t` is profile time in seconds: pauses excluded,
+skipped stages (the operator's `n`) included.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ def stage_at(profile: Profile, t: float) -> StagePoint | None:
     return None
 
 
+def stage_start(profile: Profile, index: int) -> float:
+    """Profile time at which stage `index` (over repeats) starts; the profile's length for
+    an index past the last stage."""
+    return sum(s.duration for s in expanded_stages(profile)[: max(0, index)])
+
+
 def in_burst(profile: Profile, t: float) -> bool:
     b = profile.burst
     if b is None or t < b.offset:
@@ -64,11 +71,17 @@ def rate_at(profile: Profile, t: float) -> float:
     Each stage ramps linearly from the previous stage's rate (the first from
     `start_rate`, defaulting to its own rate) to its `rate`; a burst replaces the level.
     """
+    if stage_at(profile, t) is None:
+        return 0.0
+    burst = burst_rate_at(profile, t)
+    return burst if burst is not None else stage_rate_at(profile, t)
+
+
+def stage_rate_at(profile: Profile, t: float) -> float:
+    """Open model: the stage's own (ramped) arrival rate at profile time t, bursts aside."""
     point = stage_at(profile, t)
     if point is None:
         return 0.0
-    if in_burst(profile, t) and profile.burst and profile.burst.rate is not None:
-        return profile.burst.rate
     target = point.stage.rate or 0.0
     if point.previous is not None:
         begin = point.previous.rate or 0.0
@@ -81,17 +94,43 @@ def rate_at(profile: Profile, t: float) -> float:
     return begin + (target - begin) * frac
 
 
+def burst_rate_at(profile: Profile, t: float) -> float | None:
+    """Open model: the burst's arrival rate when t falls in a burst, else None."""
+    b = profile.burst
+    return b.rate if b is not None and b.rate is not None and in_burst(profile, t) else None
+
+
 def users_at(profile: Profile, t: float) -> tuple[int, float]:
-    """Closed model: (users wanted, spawn rate) at profile time t; (0, 0) after the end."""
+    """Closed model: (users wanted, spawn rate) at profile time t; (0, 0) after the end.
+
+    During a burst the users wanted are the burst's, at a spawn rate of at least that
+    many a second; the engine itself moves to and from a burst's level at once (see
+    walker.py)."""
+    users, spawn = stage_users_at(profile, t)
+    burst = burst_users_at(profile, t) if stage_at(profile, t) is not None else None
+    return (burst, max(spawn, float(burst))) if burst is not None else (users, spawn)
+
+
+def stage_users_at(profile: Profile, t: float) -> tuple[int, float]:
+    """Closed model: the stage's own (users, spawn rate) at profile time t, bursts aside."""
     point = stage_at(profile, t)
     if point is None:
         return 0, 0.0
     users = point.stage.users or 0
-    spawn = point.stage.spawn_rate or float(max(users, 1))
+    return users, point.stage.spawn_rate or float(max(users, 1))
+
+
+def burst_users_at(profile: Profile, t: float) -> int | None:
+    """Closed model: the burst's users when t falls in a burst, else None."""
     b = profile.burst
-    if b is not None and b.users is not None and in_burst(profile, t):
-        return b.users, max(spawn, float(b.users))
-    return users, spawn
+    return b.users if b is not None and b.users is not None and in_burst(profile, t) else None
+
+
+def ramp_level(start: int, target: int, spawn_rate: float, seconds: float) -> int:
+    """Where a ramp from `start` toward `target` at `spawn_rate` users/s stands after
+    `seconds`: the level a burst's end returns to when the stage was still ramping."""
+    step = int(spawn_rate * max(0.0, seconds))
+    return min(target, start + step) if target >= start else max(target, start - step)
 
 
 def streams_at(profile: Profile, t: float) -> int:

@@ -1,7 +1,8 @@
 """Closed model: virtual users that each run one task at a time, with think time.
 
 The spawner moves the live user count toward the wanted count at the spawn rate, up
-and down, so stages, bursts and operator actions all ramp the same way.
+and down, so stages and operator actions ramp the same way; a burst's edges move it at
+once instead (`want(..., at_once=True)`).
 """
 
 from __future__ import annotations
@@ -47,10 +48,16 @@ class ClosedUsers:
     def busy(self) -> int:
         return sum(1 for _, u, _ in self.live.values() if u.busy)
 
-    def want(self, users: int, spawn_rate: float | None) -> None:
+    def want(self, users: int, spawn_rate: float | None, *, at_once: bool = False) -> None:
+        """Ask for `users`, reached at the spawn rate; `at_once` (a burst's edge) starts the
+        missing users now, or retires the extra ones now (idle ones are cancelled, busy
+        ones finish their call first but no longer count)."""
         self.wanted = max(0, users)
         if spawn_rate:
             self.spawn_rate = spawn_rate
+        if at_once and self.plans:  # called on the engine's loop, like the spawner
+            self._budget = 0.0
+            self._move(self.wanted - len(self.live))
 
     async def run(self) -> None:
         """Spawner loop; runs until cancelled."""
@@ -70,11 +77,15 @@ class ClosedUsers:
             if n == 0:
                 continue
             self._budget -= n
-            if gap > 0:
-                for _ in range(n):
-                    self._spawn()
-            else:
-                self._retire(n)
+            self._move(n if gap > 0 else -n)
+
+    def _move(self, n: int) -> None:
+        """Start n users (n > 0) or retire -n of them (n < 0)."""
+        if n > 0:
+            for _ in range(n):
+                self._spawn()
+        elif n < 0:
+            self._retire(-n)
 
     def _spawn(self) -> None:
         idx = self.picker.next()
@@ -93,12 +104,13 @@ class ClosedUsers:
 
     def _stop(self, task: asyncio.Task[None], user: UserState, idx: int) -> bool:
         """Ask one user to stop; True when it needs time to finish (a call in flight, or
-        a stream's close handshake, which a cancelled stream performs on its way out)."""
+        a stream's close handshake, which a cancelled stream performs on its way out). A
+        call in flight is left to finish (a run's stop cuts it off after the grace, and
+        counts it as unfinished); the user then stops at its next check."""
         user.stopping = True
-        streaming = self.plans[idx].stream is not None
-        if streaming or not user.busy:
+        if not user.busy:
             task.cancel()
-        return user.busy or streaming
+        return user.busy or self.plans[idx].stream is not None
 
     def _retire(self, n: int) -> None:
         """Stop the newest n users: idle ones at once, the others after their call."""
@@ -124,6 +136,8 @@ class ClosedUsers:
             user.busy = False
             if wait:
                 await sleep_honoured(wait, call, user)
+        if user.stopping:  # asked to stop during its last on_start call
+            return
         stream = plan.stream
         if stream is not None and (self.stream_only or not plan.calls):
             await stream.run(user, gate)

@@ -1,17 +1,37 @@
 """Re-running a session: the recorded profile and the operator's actions, at their
 recorded offsets, against the same (or another) target; the result is a new session.
 
-A live exploration in the console thereby becomes a repeatable test.
+A live exploration in the console thereby becomes a repeatable test. Offsets are
+wall-clock seconds since the start, like every event's `t`: pauses, skipped stages and
+manual levels land where they did, and the re-run stops where the original stopped
+(its `-t` counting wall time too; see RunConfig.duration).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from loadtui.metrics.snapshot import Event
 from loadtui.scenario.model import Profile
-from loadtui.session.reader import Session
+from loadtui.session.reader import Session, SessionError
+
+# The operator actions a re-run replays, with the kinds of their arguments ("?": may be
+# null or left out). Engine commands of the same names take them in this order.
+ACTIONS: dict[str, tuple[str, ...]] = {
+    "set_users": ("count", "number?"),
+    "set_rate": ("number",),
+    "set_streams": ("count", "number?"),
+    "pause": (),
+    "resume": (),
+    "follow_profile": (),
+    "next_stage": ("count?",),  # the stage skipped to (absent in older sessions)
+    "stop": ("number?",),  # the grace period
+}
+
+Script = tuple[tuple[float, str, tuple[Any, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -20,33 +40,81 @@ class RerunPlan:
     target_name: str  # the recorded target's name in its scenario
     target_url: str
     profile: Profile
-    script: tuple[tuple[float, str, tuple[Any, ...]], ...]
-    duration: float  # the recorded run's length: the re-run stops there too
+    script: Script
+    duration: float  # wall-clock seconds to where the original stopped: the re-run too
     tick_s: float  # the recorded tick, so both sessions line up tick for tick
 
 
 def rerun_plan(session: Session) -> RerunPlan:
+    """The plan for re-running `session`; SessionError (one line) for an action the
+    engine cannot replay."""
     header = session.header
     scenario = header.get("scenario") or {}
     target = header.get("target") or {}
     script = tuple(
-        (ev.t, str(ev.data["action"]), tuple(ev.data.get("args") or ()))
+        _action(session.path, ev)
         for ev in session.events
         if ev.kind == "operator" and "action" in ev.data
     )
     path = scenario.get("path") or ""
+    tick = recorded_tick(session)
+    end = stopped_at(session)
+    if any(action == "stop" and at == end for at, action, _ in script):
+        end += tick  # the script's own stop ends the re-run; the length is only a backstop
     return RerunPlan(
         scenario_path=Path(path) if path else None,
         target_name=str(target.get("name") or ""),
         target_url=str(target.get("url") or ""),
         profile=session.profile(),
         script=script,
-        duration=max(session.duration, 0.1),
-        tick_s=recorded_tick(session),
+        duration=max(end, 0.1),
+        tick_s=tick,
     )
+
+
+def stopped_at(session: Session) -> float:
+    """When the run began to stop (its end, an operator's stop, a signal), before the
+    in-flight requests were let finish; the last tick for a session without one (a
+    killed run, or one written before stops were marked)."""
+    for ev in session.events:
+        if ev.data.get("stopping") or ev.data.get("action") == "stop":
+            return ev.t
+    return session.duration
 
 
 def recorded_tick(session: Session) -> float:
     """The run's tick interval (the median of the recorded ones; 0.5 s if none)."""
     intervals = sorted(t.interval_s for t in session.ticks if t.interval_s > 0)
     return intervals[len(intervals) // 2] if intervals else 0.5
+
+
+def _action(path: Path, ev: Event) -> tuple[float, str, tuple[Any, ...]]:
+    action = str(ev.data["action"])
+    raw = ev.data.get("args")
+    args = tuple(raw) if isinstance(raw, list) else ()
+    kinds = ACTIONS.get(action)
+    where = f"{path}: operator action {action!r} at {ev.t:.2f}s"
+    if kinds is None:
+        known = ", ".join(ACTIONS)
+        raise SessionError(f"{where} cannot be re-run (re-runnable: {known})")
+    needed = sum(1 for k in kinds if not k.endswith("?"))
+    if not isinstance(raw, list | None) or not needed <= len(args) <= len(kinds):
+        raise SessionError(f"{where} has arguments {raw!r}; expected {_shape(kinds)}")
+    for kind, value in zip(kinds, args, strict=False):
+        if not _fits(kind.rstrip("?"), value, optional=kind.endswith("?")):
+            raise SessionError(f"{where} has arguments {raw!r}; expected {_shape(kinds)}")
+    return ev.t, action, args
+
+
+def _fits(kind: str, value: Any, *, optional: bool) -> bool:
+    if value is None:
+        return optional
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if kind == "count":
+        return isinstance(value, int) and value >= 0
+    return math.isfinite(value) and value >= 0
+
+
+def _shape(kinds: tuple[str, ...]) -> str:
+    return "[" + ", ".join(kinds) + "]" if kinds else "no arguments"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from loadtui.engine.schedule import in_burst, next_burst_edge, rate_at, stage_at, users_at
+from loadtui.engine.schedule import (
+    in_burst,
+    next_burst_edge,
+    ramp_level,
+    rate_at,
+    stage_at,
+    stage_start,
+    users_at,
+)
 from loadtui.scenario.model import Burst, Profile, Stage
 
 
@@ -58,3 +66,16 @@ def test_closed_users_and_spawn_rate_with_burst() -> None:
     users, spawn = users_at(p, 31)
     assert users == 100 and spawn >= 100  # bursts arrive fast, not at the stage's pace
     assert users_at(p, 61) == (0, 0.0)
+
+
+def test_stage_start_over_repeats_and_past_the_end() -> None:
+    p = Profile("c", stages=(Stage(2, users=5), Stage(3, users=1)), repeat=2)
+    assert [stage_start(p, i) for i in range(5)] == [0, 2, 5, 7, 10]
+    assert stage_start(p, 9) == 10  # skipping past the last stage ends the profile
+
+
+def test_ramp_level_moves_at_the_spawn_rate_and_stops_at_the_target() -> None:
+    assert ramp_level(10, 100, 5, 3) == 25
+    assert ramp_level(10, 12, 5, 3) == 12
+    assert ramp_level(50, 20, 4, 2) == 42
+    assert ramp_level(50, 48, 4, 2) == 48

@@ -1,4 +1,10 @@
-"""Re-running a recorded session reproduces its ramp and operator actions."""
+"""Re-running a recorded session reproduces its stages, pauses and operator actions.
+
+The original is a real run against the demo target, steered from the test the way the
+console's keys steer it (`n`, `p` then resume, `+`, `u 4@50`, `f`); the re-run is
+`loadtui rerun`. Both sessions are compared tick by tick, within one tick. The plan
+(which actions, where the re-run stops) is checked on hand-written sessions.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from support.runs import scenario
+from support.snapshots import snapshot
+
 from loadtui.engine.runner import Engine, RunConfig
-from loadtui.scenario import load_scenario
+from loadtui.metrics.snapshot import Event, Snapshot
+from loadtui.scenario import load_scenario, load_scenario_text
 from loadtui.scenario.select import pick_profile, pick_target
-from loadtui.session.reader import read_session
+from loadtui.session.reader import Session, SessionError, read_session
+from loadtui.session.rerun import rerun_plan, stopped_at
 from loadtui.session.writer import SessionWriter
 
+TICK = 0.25
 SCENARIO = """
-name = "ramp"
+name = "explore"
 [targets.demo]
 url = "${LOADTUI_TARGET}"
 [[users]]
@@ -22,38 +35,92 @@ wait = "constant(0.05s)"
 [[users.tasks]]
 name = "fast"
 path = "/api/fast"
-[profiles.ramp]
-stages = [{ duration = "1s", users = 2, spawn_rate = 100 }, { duration = "3s", users = 4 }]
+[profiles.explore]
+stages = [
+  { duration = "2s", users = 2, spawn_rate = 100 },
+  { duration = "1.5s", users = 5, spawn_rate = 100 },
+  { duration = "1s", users = 3, spawn_rate = 100 },
+]
+"""
+
+OPEN = """
+name = "open"
+[targets.demo]
+url = "${LOADTUI_TARGET}"
+[[users]]
+name = "u"
+[[users.tasks]]
+name = "fast"
+path = "/api/fast"
+[profiles.flat]
+model = "open"
+stages = [{ duration = "10s", rate = 20 }]
 """
 
 
-async def test_rerun_reproduces_the_recorded_user_counts(demo_url: str, tmp_path: Path) -> None:
-    scen = tmp_path / "ramp.toml"
-    scen.write_text(SCENARIO)
-    plan = load_scenario(scen, env={"LOADTUI_TARGET": demo_url})
-    config = RunConfig(plan, pick_target(plan, None), pick_profile(plan, None), tick_s=0.25)
-    writer = SessionWriter(tmp_path / "orig.json", plan, config.target, config.profile)
+def operate(engine: Engine, snap: Snapshot) -> None:
+    """The operator, tick by tick: at 0.75 s skip the rest of stage 1 (1.25 s), pause
+    0.5 s, then set users three ways. A re-run that counted its length in profile time
+    (which skips lengthen and pauses do not) would end early."""
+    actions = {
+        2: engine.next_stage,  # n
+        4: engine.pause,  # p
+        6: engine.resume,  # p again
+        7: lambda: engine.set_users(snap.load.users_target + 1),  # +
+        8: lambda: engine.set_users(4, 50.0),  # u 4@50
+        9: engine.follow_profile,  # f
+    }
+    action = actions.get(snap.seq)
+    if action is not None:
+        action()
 
-    def record(snap) -> None:
+
+async def record(folder: Path, demo_url: str) -> Path:
+    path = folder / "explore.toml"
+    path.write_text(SCENARIO)
+    plan = load_scenario(path, env={"LOADTUI_TARGET": demo_url})
+    config = RunConfig(plan, pick_target(plan, None), pick_profile(plan, None), tick_s=TICK)
+    out = folder / "orig.json"
+    writer = SessionWriter(out, plan, config.target, config.profile)
+
+    def on_snapshot(snap: Snapshot) -> None:
         writer.on_snapshot(snap)
-        if snap.seq == 6:  # t = 1.75 s: the operator steps in
-            engine.set_users(7, 100)
-        if snap.seq == 10:
-            engine.follow_profile()
+        operate(engine, snap)
 
-    engine = Engine(config, record)
+    engine = Engine(config, on_snapshot)
     await engine.run()
     writer.close()
+    return out
 
+
+def stage_starts(session: Session) -> list[tuple[int, float]]:
+    return [(e.data["stage"], e.t) for e in session.events if "stage" in e.data]
+
+
+def operator_actions(session: Session) -> list[tuple[str, list[object]]]:
+    return [(e.data["action"], e.data["args"]) for e in session.events if "action" in e.data]
+
+
+def within_one_tick(a: list[object], b: list[object]) -> None:
+    """Each tick's figure in one session is one of the other's at that tick or beside it."""
+    assert abs(len(a) - len(b)) <= 1, (a, b)
+    for mine, theirs in ((a, b), (b, a)):
+        for i, value in enumerate(mine[: len(theirs)]):
+            assert value in theirs[max(0, i - 1) : i + 2], (i, a, b)
+
+
+async def test_rerun_reproduces_skips_pauses_and_set_levels(demo_url: str, tmp_path: Path) -> None:
+    orig_path = await record(tmp_path, demo_url)
+    again_path = tmp_path / "again.json"
     rerun = subprocess.run(
         [
             sys.executable,
             "-m",
             "loadtui",
             "rerun",
-            str(tmp_path / "orig.json"),
+            str(orig_path),
             "--session",
-            str(tmp_path / "again.json"),
+            str(again_path),
             "-q",
         ],
         capture_output=True,
@@ -61,12 +128,121 @@ async def test_rerun_reproduces_the_recorded_user_counts(demo_url: str, tmp_path
         timeout=60,
     )
     assert rerun.returncode == 0, rerun.stderr
-    orig, again = read_session(tmp_path / "orig.json"), read_session(tmp_path / "again.json")
-    wanted = [t.load.users_target for t in orig.ticks]
-    replayed = [t.load.users_target for t in again.ticks]
-    assert 7 in wanted and 7 in replayed
-    # Every recorded tick's wanted users appear in the re-run within one tick.
-    for i, value in enumerate(wanted[: len(replayed) - 1]):
-        assert value in replayed[max(0, i - 1) : i + 2], (i, wanted, replayed)
-    actions = [e.data.get("action") for e in again.events if e.kind == "operator"]
-    assert actions[:2] == ["set_users", "follow_profile"]
+    orig, again = read_session(orig_path), read_session(again_path)
+
+    actions = operator_actions(orig)
+    assert [a for a, _ in actions] == [
+        "next_stage", "pause", "resume", "set_users", "set_users", "follow_profile",
+    ]  # fmt: skip
+    assert operator_actions(again) == actions
+
+    first, second = stage_starts(orig), stage_starts(again)
+    assert [i for i, _ in first] == [i for i, _ in second] == [0, 1, 2]
+    for (_, a), (_, b) in zip(first, second, strict=True):
+        assert abs(a - b) <= TICK, (first, second)
+
+    # Every level the operator set shows, in both, at the same tick give or take one.
+    wanted = [t.load.users_target for t in orig.ticks[:-1]]
+    assert {2, 5, 6, 4, 3} <= set(wanted)
+    within_one_tick(wanted, [t.load.users_target for t in again.ticks[:-1]])
+    within_one_tick([t.load.state for t in orig.ticks], [t.load.state for t in again.ticks])
+    assert abs(stopped_at(orig) - stopped_at(again)) <= TICK
+
+
+async def test_a_script_sets_the_rate_and_stops_at_its_offsets(demo_url: str) -> None:
+    plan = scenario(OPEN, demo_url)
+    script = ((0.5, "set_rate", (60.0,)), (1.0, "stop", (0.5,)))
+    config = RunConfig(plan, plan.targets[0], plan.profiles[0], tick_s=TICK, script=script)
+    snaps: list[Snapshot] = []
+    await Engine(config, snaps.append).run()
+    done = [e for s in snaps for e in s.events if "action" in e.data]
+    assert [(e.data["action"], e.data["args"]) for e in done] == [
+        ("set_rate", [60.0]),
+        ("stop", [0.5]),
+    ]
+    for event, at in zip(done, (0.5, 1.0), strict=True):
+        assert abs(event.t - at) <= TICK, done
+    rates = [s.load.rate for s in snaps if s.load.state == "running"]
+    assert rates[0] == 20 and rates[-1] == 60 and sorted(set(rates)) == [20, 60]
+
+
+# ---- the plan, from hand-written sessions ------------------------------------------
+
+EVERY_ACTION = [
+    (0.5, "set_users", [7, None]),
+    (0.75, "set_users", [4, 50.0]),
+    (1.0, "set_rate", [20.0]),
+    (1.25, "set_streams", [3, None]),
+    (1.5, "pause", []),
+    (1.75, "resume", []),
+    (2.0, "next_stage", [1]),
+    (2.25, "next_stage", []),  # as sessions before stage numbers were recorded have it
+    (2.5, "follow_profile", []),
+    (3.0, "stop", [1.0]),
+]
+
+
+def write_session(path: Path, events: list[Event], ticks: int) -> Path:
+    plan = load_scenario_text(SCENARIO, env={"LOADTUI_TARGET": "http://127.0.0.1:9"})
+    writer = SessionWriter(path, plan, plan.targets[0], plan.profiles[0])
+    for seq in range(1, ticks + 1):
+        t = seq * TICK
+        mine = [e for e in events if t - TICK < e.t <= t]
+        writer.on_snapshot(snapshot(seq, t=t, interval_s=TICK, events=mine))
+    writer.close()
+    return path
+
+
+def operator(t: float, action: str, args: list[object], **data: object) -> Event:
+    return Event(t, "operator", action, {"action": action, "args": args, **data})
+
+
+def test_plan_replays_every_action_and_stops_where_the_original_began_to(
+    tmp_path: Path,
+) -> None:
+    events = [operator(t, a, args) for t, a, args in EVERY_ACTION[:-1]]
+    ended = Event(3.0, "info", "run finished", {"stopping": True})
+    late = Event(3.1, "warning", "2 in-flight requests cut off at stop")
+    plan = rerun_plan(read_session(write_session(tmp_path / "s.json", [*events, ended, late], 16)))
+    assert plan.script == tuple((t, a, tuple(args)) for t, a, args in EVERY_ACTION[:-1])
+    assert plan.duration == 3.0  # not 4.0, the last tick after the in-flight wait
+    assert plan.tick_s == TICK
+    # An operator's stop is replayed as such; the length only backs it up.
+    stop = operator(3.0, "stop", [1.0], stopping=True)
+    plan = rerun_plan(read_session(write_session(tmp_path / "o.json", [*events, stop, late], 16)))
+    assert plan.script == tuple((t, a, tuple(args)) for t, a, args in EVERY_ACTION)
+    assert plan.duration == 3.0 + TICK
+    killed = read_session(write_session(tmp_path / "k.json", events[:3], 8))
+    assert rerun_plan(killed).duration == 2.0  # no stop recorded: up to the last tick
+
+
+@pytest.mark.parametrize(
+    ("action", "args", "expected"),
+    [
+        ("teleport", [], "cannot be re-run"),
+        ("set_users", ["many", None], "expected [count, number?]"),
+        ("set_rate", [], "expected [number]"),
+        ("pause", [1], "expected no arguments"),
+    ],
+)
+def test_plan_refuses_actions_it_cannot_replay(
+    tmp_path: Path, action: str, args: list[object], expected: str
+) -> None:
+    path = write_session(tmp_path / "bad.json", [operator(1.0, action, args)], 6)
+    with pytest.raises(SessionError) as caught:
+        rerun_plan(read_session(path))
+    message = str(caught.value)
+    assert f"operator action {action!r} at 1.00s" in message and expected in message
+    assert "\n" not in message
+
+
+def test_rerun_of_a_session_with_a_bad_action_exits_2_with_one_line(tmp_path: Path) -> None:
+    path = write_session(tmp_path / "bad.json", [operator(1.0, "set_rate", ["fast"])], 6)
+    out = subprocess.run(
+        [sys.executable, "-m", "loadtui", "rerun", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "operator action 'set_rate' at 1.00s" in out.stderr

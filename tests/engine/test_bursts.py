@@ -1,0 +1,96 @@
+"""Bursts through real runs against the demo target: the load jumps on a burst's edges.
+
+Closed model: the users rise to the burst's level and fall back to the stage's at once,
+not at the stage's spawn rate. Open model: the arrival rate switches on the edges and
+no arrival is backdated to before a burst began.
+"""
+
+from __future__ import annotations
+
+from support.runs import BASE, run
+
+from loadtui.metrics.snapshot import Snapshot
+
+USER = """
+[[users]]
+name = "u"
+wait = "constant(0.05s)"
+[[users.tasks]]
+name = "fast"
+path = "/api/fast"
+"""
+
+# 3 users at once, then a stage whose spawn rate (1/s) would smear any ramp over
+# seconds; two 0.75 s bursts to 30 users, at 1 s and 2.5 s.
+CLOSED = (
+    BASE
+    + USER
+    + """
+[profiles.b]
+stages = [
+  { duration = "0.5s", users = 3, spawn_rate = 100 },
+  { duration = "3.5s", users = 3, spawn_rate = 1 },
+]
+burst = { every = "1.5s", length = "0.75s", users = 30, offset = "1s" }
+"""
+)
+
+# 1 arrival/s, bursts of 80/s at 0.9 s and 2.4 s: a burst that reused the base rate's
+# last arrival as its start would fire ~70 backdated arrivals at once.
+OPEN = (
+    BASE
+    + USER
+    + """
+[profiles.o]
+model = "open"
+stages = [{ duration = "3.5s", rate = 1 }]
+burst = { every = "1.5s", length = "0.75s", rate = 80, offset = "0.9s" }
+"""
+)
+
+
+def edges(snaps: list[Snapshot]) -> list[tuple[float, bool]]:
+    """(time, started) of each burst edge event, in order."""
+    return [
+        (e.t, e.message == "burst started")
+        for s in snaps
+        for e in s.events
+        if e.message in ("burst started", "burst ended")
+    ]
+
+
+def ticks_after(snaps: list[Snapshot], start: float, end: float) -> list[Snapshot]:
+    """The ticks from one tick after `start` up to `end` (exclusive), before the stop."""
+    return [
+        s for s in snaps if start <= s.t - s.interval_s and s.t < end and s.load.state == "running"
+    ]
+
+
+async def test_closed_burst_users_rise_and_fall_on_the_edges(demo_url: str) -> None:
+    final, snaps, _ = await run(CLOSED, demo_url, tick=0.25)
+    found = edges(snaps)
+    assert [started for _, started in found] == [True, False, True, False]
+    ends = [t for t, _ in found[1:]] + [final.t]
+    for (at, started), until in zip(found, ends, strict=True):
+        level = 30 if started else 3
+        window = ticks_after(snaps, at, until)
+        assert window, (at, until)
+        for s in window:
+            assert (s.load.users, s.load.users_target) == (level, level), (at, s.t, s.load)
+
+
+async def test_open_burst_rate_switches_on_the_edges_without_backdated_arrivals(
+    demo_url: str,
+) -> None:
+    final, snaps, _ = await run(OPEN, demo_url, tick=0.25)
+    found = edges(snaps)
+    assert [started for _, started in found] == [True, False, True, False]
+    ends = [t for t, _ in found[1:]] + [final.t]
+    for (at, started), until in zip(found, ends, strict=True):
+        window = ticks_after(snaps, at, until)
+        assert window and all(s.load.rate == (80 if started else 1) for s in window)
+    # No tick holds more arrivals than the burst's rate allows in it (give or take a
+    # couple finishing across a tick boundary).
+    for s in snaps:
+        assert s.total.interval_requests <= 80 * s.interval_s * 1.25 + 2, (s.t, s.total)
+    assert final.load.dropped == 0

@@ -1,0 +1,61 @@
+"""How long a run lasts when the operator pauses and skips.
+
+`-t` (RunConfig.duration) counts wall-clock time, pauses included: the run stops that
+long after it started, as a re-run must to last as long as its original. Without it the
+profile's own clock ends the run: a pause lengthens it, a skipped stage shortens it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from support.runs import BASE, run
+
+from loadtui.engine.runner import Engine
+from loadtui.metrics.snapshot import Snapshot
+
+TICK = 0.25
+TEXT = (
+    BASE
+    + """
+[[users]]
+name = "u"
+wait = "constant(0.05s)"
+[[users.tasks]]
+name = "fast"
+path = "/api/fast"
+[profiles.two]
+stages = [{ duration = "2s", users = 1, spawn_rate = 100 }, { duration = "1s", users = 2 }]
+"""
+)
+
+
+def steer(engine: Engine, snap: Snapshot) -> None:
+    """At 0.25 s skip the rest of stage 1 (1.75 s), at 0.5 s pause for 1 s."""
+    if snap.seq == 0:
+        engine.next_stage()
+    elif snap.seq == 1:
+        engine.pause()
+    elif snap.seq == 5:
+        engine.resume()
+
+
+def stopped(snaps: list[Snapshot]) -> tuple[float, str]:
+    found = [e for s in snaps for e in s.events if e.data.get("stopping")]
+    assert len(found) == 1
+    return found[0].t, found[0].message
+
+
+async def test_duration_counts_wall_time_and_the_profile_its_own(demo_url: str) -> None:
+    (_, by_profile, _), (_, by_duration, _) = await asyncio.gather(
+        run(TEXT, demo_url, tick=TICK, on_snapshot=steer),
+        run(TEXT, demo_url, tick=TICK, duration=1.75, on_snapshot=steer),
+    )
+    # Profile clock: 3 s of profile - 1.75 s skipped + 1 s paused = 2.25 s.
+    at, why = stopped(by_profile)
+    assert why == "run finished" and abs(at - 2.25) <= TICK, at
+    # -t 1.75s: 1.75 s of wall time, whatever was paused or skipped.
+    at, why = stopped(by_duration)
+    assert why == "run finished" and abs(at - 1.75) <= TICK, at
+    paused = [s for s in by_duration if s.load.state == "paused"]
+    assert paused and all(s.load.stage_left_s <= 1.75 - s.t + TICK for s in paused)
