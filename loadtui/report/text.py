@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from loadtui.metrics.recorder import TOTAL_NAME
-from loadtui.metrics.snapshot import Snapshot
+from loadtui.metrics.snapshot import LoadState, Snapshot
 from loadtui.metrics.streams import combine
 from loadtui.report import fmt
 
@@ -179,7 +179,9 @@ def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
 
 
 def progress_line(snap: Snapshot) -> str:
-    """One short line for headless progress: figures of the last interval."""
+    """One short line for headless progress. Its request figures are the snapshot's
+    interval ones over `interval_s`: give it a window's view (metrics.window) so they
+    cover the seconds since the previous line, not one tick."""
     load, tot = snap.load, snap.total
     parts: list[str] = []
     if load.state != "running":
@@ -188,20 +190,36 @@ def progress_line(snap: Snapshot) -> str:
         parts.append(f"rate {fmt.rate(load.rate)}/s inflight {load.inflight}")
     else:
         parts.append(f"users {load.users}/{load.users_target}")
-    parts.append(f"{fmt.rate(tot.rps)} req/s")
+    reqs, fails = tot.interval_requests, tot.interval_failures
+    err = fails / reqs if reqs else 0.0
+    parts.append(
+        f"{fmt.duration(snap.interval_s)}: {fmt.count(reqs)} req, {fmt.rate(tot.rps)} req/s,"
+        f" {fmt.count(fails)} failed ({fmt.pct(err)})"
+    )
     lat = tot.interval_latency
     if lat.count:
         parts.append(f"p50 {fmt.ms(lat.p50)} p95 {fmt.ms(lat.p95)} p99 {fmt.ms(lat.p99)} ms")
     else:
         parts.append("p50 - p95 - p99 - ms")
-    err = tot.interval_failures / tot.interval_requests if tot.interval_requests else 0.0
-    parts.append(f"err {fmt.pct(err)}")
     ws = snap.stream_total or (combine(TOTAL_NAME, snap.streams) if snap.streams else None)
     if ws is not None:
         rtt = fmt.ms(ws.interval_rtt.p95) if ws.interval_rtt.count else "-"
         parts.append(f"ws open {ws.open} in {fmt.rate(ws.received_per_s)}/s rtt p95 {rtt} ms")
-    if load.stage < 0:
-        parts.append("manual")
-    elif load.stages:
-        parts.append(f"stage {load.stage + 1}/{load.stages} ({fmt.duration(load.stage_left_s)})")
+    if load.state in ("running", "paused"):
+        parts += _where(load)
     return f"[{fmt.duration(snap.t)}] " + " | ".join(parts)
+
+
+def _where(load: LoadState) -> list[str]:
+    """The stage, and the time left of the run (its `-t`, else its profile)."""
+    out: list[str] = []
+    if load.stage < 0:
+        out.append("manual")
+    elif load.stages:
+        stage = f"stage {load.stage + 1}/{load.stages}"
+        if load.run_left_s is None:  # nothing ends the run: the stage's time is what is left
+            stage += f" ({fmt.duration(load.stage_left_s)})"
+        out.append(stage)
+    if load.run_left_s is not None:
+        out.append(f"{fmt.duration(load.run_left_s)} left")
+    return out

@@ -64,15 +64,24 @@ def test_summary_table_single_endpoint_and_no_thresholds(final: Snapshot) -> Non
 
 
 def test_progress_line(final: Snapshot) -> None:
+    """Request figures are the snapshot's interval ones over its interval_s (Progress
+    hands it the seconds since the previous line); time left is the run's."""
     closed = replace(
         final,
         t=65.0,
+        interval_s=5.0,
         load=LoadState(
-            state="running", users=40, users_target=50, stage=1, stages=3, stage_left_s=12
+            state="running",
+            users=40,
+            users_target=50,
+            stage=1,
+            stages=3,
+            stage_left_s=12,
+            run_left_s=95.0,
         ),
         total=replace(
             final.total,
-            rps=1234.5,
+            rps=200.0,
             interval_requests=1000,
             interval_failures=5,
             interval_latency=Latency(count=10, p50=3.14159, p95=12.34, p99=45.6),
@@ -80,15 +89,18 @@ def test_progress_line(final: Snapshot) -> None:
     )
     line = progress_line(closed)
     assert line == (
-        "[1m05s] users 40/50 | 1,234 req/s | p50 3.14 p95 12.3 p99 45.6 ms | err 0.50%"
-        " | stage 2/3 (12.0s)"
+        "[1m05s] users 40/50 | 5.0s: 1,000 req, 200.0 req/s, 5 failed (0.50%)"
+        " | p50 3.14 p95 12.3 p99 45.6 ms | stage 2/3 | 1m35s left"
     )
-    assert len(line) < 100
+    unbounded = progress_line(replace(closed, load=replace(closed.load, run_left_s=None)))
+    assert unbounded.endswith("| stage 2/3 (12.0s)")  # nothing ends the run: the stage's
     open_paused = replace(
         closed,
         load=LoadState(state="paused", model="open", rate=200, inflight=7, stage=-1),
-        total=replace(closed.total, interval_latency=Latency(), interval_requests=0),
+        total=replace(closed.total, interval_latency=Latency(), interval_requests=0, rps=0.0),
     )
     line = progress_line(open_paused)
     assert line.startswith("[1m05s] paused | rate 200.0/s inflight 7 |")
-    assert "p50 - p95 - p99 - ms" in line and "err 0%" in line and line.endswith("manual")
+    assert "p50 - p95 - p99 - ms" in line and "(0%)" in line and line.endswith("manual")
+    stopping = progress_line(replace(closed, load=replace(closed.load, state="stopping")))
+    assert stopping.startswith("[1m05s] stopping |") and "left" not in stopping

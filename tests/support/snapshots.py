@@ -2,14 +2,18 @@
 the same every run (snapshot tests) and assertions can name exact values.
 
 Window (interval) and whole-run figures deliberately differ, so a test can tell which
-one a pane shows.
+one a pane shows. Each endpoint carries a real encoded interval histogram shaped like
+its interval latency (the console's window merges those); a total's histogram is its
+endpoints' merged, while its `interval_latency` stays the worst endpoint's shape.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
+from loadtui.metrics.histogram import decode, encode, merge, new_histogram, record
 from loadtui.metrics.snapshot import (
     EndpointStats,
     Event,
@@ -45,6 +49,37 @@ def latency(p50: float, count: int = 100) -> Latency:
     )
 
 
+def encoded(values_us: Iterable[int]) -> bytes:
+    """An encoded interval histogram of these latencies (µs); b"" when there are none."""
+    h = new_histogram()
+    for v in values_us:
+        record(h, v)
+    return encode(h) if h.total_count else b""
+
+
+def shaped_values(lat: Latency) -> list[int]:
+    """`lat.count` latencies (µs) whose percentiles are `lat`'s, to a histogram's
+    precision: spread evenly between the shape's points (min, p50 ... p99.9, max)."""
+    points = [
+        (0.0, lat.min),
+        (0.5, lat.p50),
+        (0.75, lat.p75),
+        (0.9, lat.p90),
+        (0.95, lat.p95),
+        (0.99, lat.p99),
+        (0.999, lat.p999),
+        (1.0, lat.max),
+    ]
+    values = []
+    for i in range(1, lat.count + 1):
+        q = i / lat.count
+        for (q0, v0), (q1, v1) in pairwise(points):
+            if q <= q1:
+                values.append(round((v0 + (v1 - v0) * (q - q0) / (q1 - q0)) * 1000))
+                break
+    return values
+
+
 def endpoint(
     name: str,
     method: str = "GET",
@@ -59,8 +94,11 @@ def endpoint(
     interval_p50: float = 5.0,
     status_codes: dict[int, int] | None = None,
     errors: dict[str, int] | None = None,
+    histogram: bytes | None = None,
 ) -> EndpointStats:
+    """`histogram` defaults to one shaped like the interval latency."""
     codes = {200: requests - failures} if status_codes is None else status_codes
+    window = latency(interval_p50, interval_requests)
     return EndpointStats(
         name=name,
         method=method,
@@ -71,9 +109,10 @@ def endpoint(
         rps=rps,
         mean_rps=mean_rps,
         latency=latency(p50, requests),
-        interval_latency=latency(interval_p50, interval_requests),
+        interval_latency=window,
         status_codes=codes,
         errors=dict(errors or {}),
+        histogram=encoded(shaped_values(window)) if histogram is None else histogram,
     )
 
 
@@ -102,7 +141,13 @@ def total_of(endpoints: Sequence[EndpointStats]) -> EndpointStats:
         interval_latency=latency(ip50, interval),
         status_codes=codes,
         errors=errors,
+        histogram=_merged(e.histogram for e in endpoints),
     )
+
+
+def _merged(histograms: Iterable[bytes]) -> bytes:
+    h = merge(decode(b) for b in histograms if b)
+    return encode(h) if h.total_count else b""
 
 
 def stream(
@@ -192,6 +237,7 @@ def snapshot(
     stage: int = 1,
     stages: int = 3,
     stage_left_s: float = 42.0,
+    run_left_s: float | None = None,
     following: bool = True,
     endpoints: Sequence[EndpointStats] | None = None,
     pool: PoolGauges | None = None,
@@ -221,6 +267,7 @@ def snapshot(
             stage=stage,
             stages=stages,
             stage_left_s=stage_left_s,
+            run_left_s=run_left_s,
             following_profile=following,
             streams=streams_now,
             streams_target=streams_target,

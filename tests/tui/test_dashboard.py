@@ -8,12 +8,14 @@ from dataclasses import replace
 
 from rich.text import Text
 from support.control import RecordingControl
-from support.snapshots import snapshot
+from support.snapshots import endpoint, run_of, snapshot
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, Tabs
 from tui.dashboard_host import CLOSED, OPEN, THRESHOLDS, DashboardHost, story
 
-from loadtui.metrics.snapshot import Event
+from loadtui.metrics.histogram import decode, latency_of, merge
+from loadtui.metrics.snapshot import Event, Latency, Snapshot
+from loadtui.report import fmt
 from loadtui.report.breaches import BreachWatch
 from loadtui.tui.screens.dashboard import DashboardScreen
 from loadtui.tui.screens.prompt import ValuePrompt
@@ -218,25 +220,59 @@ async def test_pause_then_resume_follow_next_and_stop() -> None:
         assert "STOPPING" in plain(app.dashboard.header)
 
 
-async def test_toggle_switches_the_table_between_window_and_whole_run() -> None:
-    app = DashboardHost(snapshots=[snapshot(1)])
+def window_of(snaps: list[Snapshot], name: str | None) -> tuple[int, Latency]:
+    """Requests and latency of one row over the snapshots given, merged exactly."""
+    rows = [s.total if name is None else s.endpoint(name) for s in snaps]
+    assert all(r is not None for r in rows)
+    merged = latency_of(merge(decode(r.histogram) for r in rows if r is not None))
+    return sum(r.interval_requests for r in rows if r is not None), merged
+
+
+async def test_the_table_shows_the_last_10_s_merged_and_t_switches_to_the_whole_run() -> None:
+    snaps = run_of(31)  # 0.5 s ticks: the last 10 s are the last 20
+    app = DashboardHost(snapshots=snaps[:30])
     async with app.run_test(size=SMALL) as pilot:
         screen = app.dashboard
-        assert cell(screen, "/api/items", "reqs") == "600"
-        assert cell(screen, "/api/items", "p50") == "5.00"
-        assert cell(screen, TOTAL_KEY, "reqs") == "750"
-        assert "last window" in str(screen.endpoints.border_subtitle)
+        pane = screen.endpoints
+        requests, lat = window_of(snaps[10:30], "/api/items")
+        assert cell(screen, "/api/items", "reqs") == f"{requests:,}"
+        assert cell(screen, "/api/items", "rps") == fmt.rate(requests / 10.0)
+        for col in ("p50", "p90", "p95", "p99", "p999", "max"):
+            assert cell(screen, "/api/items", col) == fmt.ms(lat.get(col.replace("999", "99.9")))
+        assert len({lat.p90, lat.p99, lat.max}) == 3  # thousands of samples, not one tick's
+        assert cell(screen, TOTAL_KEY, "reqs") == f"{window_of(snaps[10:30], None)[0]:,}"
+        assert pane.border_title == "Endpoints · last 10 s"
+        assert pane.border_subtitle == "t: whole run"
         await pilot.press("t")
-        assert cell(screen, "/api/items", "reqs") == "12,000"
-        assert cell(screen, "/api/items", "p50") == "3.10"
-        assert cell(screen, "/api/items", "rps") == "950.0"
-        assert cell(screen, TOTAL_KEY, "reqs") == "15,000"
-        assert "whole run" in str(screen.endpoints.border_subtitle).split("·")[0]
-        app.feed(snapshot(2))  # stays on the chosen view
-        assert cell(screen, "/api/items", "reqs") == "12,000"
-        await pilot.press("t")
-        assert cell(screen, "/api/items", "reqs") == "600"
+        last = snaps[29].endpoints[0]
+        assert cell(screen, "/api/items", "reqs") == f"{last.requests:,}"
+        assert cell(screen, "/api/items", "p50") == fmt.ms(last.latency.p50)
+        assert cell(screen, "/api/items", "rps") == fmt.rate(last.mean_rps)
+        assert pane.border_title == "Endpoints · whole run"
+        assert pane.border_subtitle == "t: last 10 s"
+        app.feed(snaps[30])  # stays on the chosen view
+        assert cell(screen, "/api/items", "reqs") == f"{snaps[30].endpoints[0].requests:,}"
+        await pilot.press("t")  # back: the window slid by the new tick
+        requests, lat = window_of(snaps[11:31], "/api/items")
+        assert cell(screen, "/api/items", "reqs") == f"{requests:,}"
+        assert cell(screen, "/api/items", "p99") == fmt.ms(lat.p99)
+        assert pane.border_title == "Endpoints · last 10 s"
         assert app.control.calls == []
+
+
+async def test_the_header_reads_req_s_and_errors_over_the_same_window() -> None:
+    snaps = [
+        snapshot(i, endpoints=[endpoint("/a", interval_requests=100, interval_failures=f)])
+        for i, f in enumerate([50, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 1)
+    ]
+    app = DashboardHost(snapshots=snaps)
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.pause()
+        # 10 s of 0.5 s ticks: 2,000 requests, 52 failed; the last tick alone would say 2 %.
+        assert "last 10 s: req/s 200.0  errors 2.60%" in plain(app.dashboard.header)
+        app.feed(snapshot(21, endpoints=[endpoint("/a", interval_requests=100)]))
+        await pilot.pause()
+        assert "last 10 s: req/s 200.0  errors 0.10%" in plain(app.dashboard.header)
 
 
 async def test_rows_update_in_place_and_new_endpoints_keep_total_last() -> None:
@@ -248,7 +284,7 @@ async def test_rows_update_in_place_and_new_endpoints_keep_total_last() -> None:
         app.feed(snapshot(2, users=5))
         await pilot.pause()
         assert [r.key.value for r in table.ordered_rows] == keys
-        from support.snapshots import default_endpoints, endpoint
+        from support.snapshots import default_endpoints
 
         more = (*default_endpoints(), endpoint("/api/new", interval_requests=9))
         app.feed(snapshot(3, endpoints=more))

@@ -62,6 +62,21 @@ async def settle(pilot: Pilot[None], check: Callable[[], bool], tries: int = 60)
     assert check()
 
 
+def last_10s(player: ReplayPlayer, name: str | None) -> tuple[Latency, int]:
+    """Latency merged from the recorded histograms of the 10 s up to the playhead, and
+    the requests in them: what the table shows, as live."""
+    now = player.visible().t
+    rows = []
+    for snap in player.ticks:
+        if now - 10.0 < snap.t <= now:
+            row = snap.total if name is None else snap.endpoint(name)
+            assert row is not None
+            rows.append(row)
+    assert len(rows) == min(40, len(player.ticks))  # 0.25 s ticks
+    merged = latency_of(merge(decode(r.histogram) for r in rows))
+    return merged, sum(r.interval_requests for r in rows)
+
+
 def shows_latency(screen: ReplayScreen, row: str, lat: Latency) -> bool:
     return all(
         cell(screen, row, col) == fmt.ms(getattr(lat, col))
@@ -80,8 +95,12 @@ async def test_opens_at_the_end_on_the_recorded_figures() -> None:
         assert "REPLAY" in head and "demo-run.json" in head and "1:40 / 1:40" in head
         assert "demo → http://127.0.0.1:8089" in head
         login = final.endpoint("login")
-        assert login is not None and shows_latency(screen, "login", login.interval_latency)
-        assert shows_latency(screen, TOTAL_KEY, final.total.interval_latency)
+        assert login is not None
+        for row, name in (("login", "login"), (TOTAL_KEY, None)):
+            merged, requests = last_10s(screen.player, name)
+            assert shows_latency(screen, row, merged), row
+            assert cell(screen, row, "reqs") == f"{requests:,}"
+        assert screen.endpoints.border_title == "Endpoints · last 10 s"
         await pilot.press("t")  # whole run up to the playhead, as live
         assert cell(screen, "login", "reqs") == f"{login.requests:,}"
         line = timeline(screen).splitlines()
@@ -102,8 +121,7 @@ async def test_play_moves_at_the_chosen_speed_and_pause_stops() -> None:
         assert player.time == 10.25
         await settle(pilot, lambda: "▶ PLAYING 5×" in timeline(screen))
         await settle(pilot, lambda: "0:10 / 1:40" in plain(screen.header))
-        tick = player.visible()
-        assert shows_latency(screen, "/api/items", tick.endpoints[0].interval_latency)
+        assert shows_latency(screen, "/api/items", last_10s(player, "/api/items")[0])
         await pilot.press("left_square_bracket")
         clock.advance(1.0)  # 2× now
         await settle(pilot, lambda: player.index == 48)
@@ -187,10 +205,11 @@ async def test_a_marked_window_shows_exact_merged_percentiles() -> None:
         assert cell(screen, TOTAL_KEY, "reqs") == f"{screen.window_snapshot.total.requests:,}"
         await pilot.press("t")
         assert cell(screen, TOTAL_KEY, "reqs") == f"{player.visible().total.requests:,}"
-        assert "window 0:30–1:40" in str(screen.endpoints.border_title)
+        assert screen.endpoints.border_title == "Endpoints · whole run"
+        assert "t: window 0:30–1:40" in str(screen.endpoints.border_subtitle)
         await pilot.press("t", "x")
-        assert screen.endpoints.border_title == "Endpoints"
-        assert cell(screen, TOTAL_KEY, "reqs") == f"{player.visible().total.interval_requests:,}"
+        assert screen.endpoints.border_title == "Endpoints · last 10 s"
+        assert cell(screen, TOTAL_KEY, "reqs") == f"{last_10s(player, None)[1]:,}"
         assert "m: mark a window" in timeline(screen)
 
 
@@ -200,7 +219,8 @@ async def test_window_end_needs_a_start_and_a_distance() -> None:
         screen = app.replay
         await pilot.press("M")
         await pilot.pause()
-        assert screen.player.window is None and screen.endpoints.border_title == "Endpoints"
+        assert screen.player.window is None
+        assert screen.endpoints.border_title == "Endpoints · last 10 s"
         await pilot.press("m", "M")
         await pilot.pause()
         assert screen.player.window is None
@@ -216,9 +236,16 @@ async def test_a_damaged_histogram_is_reported_not_fatal() -> None:
         await pilot.press("home", "m", "end", "M")
         await settle(pilot, lambda: screen.player.window is None)
         await settle(pilot, lambda: "cannot merge the window" in notes(app))
-        assert app.screen is screen and screen.endpoints.border_title == "Endpoints"
+        assert app.screen is screen
+        assert screen.endpoints.border_title == "Endpoints · last 10 s"
         await pilot.press("left", "n")
         assert app.screen is screen
+        await pilot.press("home", *["right"] * 5)  # 0:50, the damaged tick: in the last 10 s
+        assert screen.player.index == 200
+        await settle(pilot, lambda: "figures of one tick only here" in notes(app))
+        assert cell(screen, TOTAL_KEY, "reqs") == f"{bad.total.interval_requests:,}"
+        await pilot.press("right")  # past it: the last 10 s again
+        assert cell(screen, TOTAL_KEY, "reqs") == f"{last_10s(screen.player, None)[1]:,}"
 
 
 async def test_live_controls_are_not_bound_and_q_is_left_to_the_app() -> None:

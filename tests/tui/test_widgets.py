@@ -172,6 +172,11 @@ def test_stage_text_following_manual_and_after_the_profile() -> None:
     assert stage_text(PROFILE, replace(load, following_profile=False)) == "ramp: manual"
     assert stage_text(PROFILE, replace(load, stage=-1, stage_left_s=0)) == "ramp"
     assert stage_text(PROFILE, replace(load, stage=-1, stage_left_s=90)) == "ramp (1m30s left)"
+    run_left = replace(load, run_left_s=100.0)  # the run's end is beyond this stage's
+    assert stage_text(PROFILE, run_left) == "ramp 2/3 (12.0s left, run 1m40s)"
+    assert stage_text(PROFILE, replace(run_left, run_left_s=12.0)) == "ramp 2/3 (12.0s left)"
+    assert stage_text(PROFILE, replace(load, state="stopping")) == "ramp: stopping"
+    assert stage_text(PROFILE, replace(load, state="stopped")) == "ramp: ended"
 
 
 def test_load_text_by_model() -> None:
@@ -188,14 +193,23 @@ def test_load_text_by_model() -> None:
         ("running", "▶ RUNNING"),
         ("paused", "‖ PAUSED"),
         ("stopping", "■ STOPPING"),
-        ("stopped", "■ STOPPED"),
     ],
 )
 def test_header_names_the_state_with_a_symbol(state: str, word: str) -> None:
     text = header_text("demo", "http://127.0.0.1:1", PROFILE, snapshot(state=state)).plain  # type: ignore[arg-type]
     assert text.startswith(word)
     assert "demo → http://127.0.0.1:1" in text
-    assert "req/s 1,500" in text and "errors 0.40%" in text  # window: 3 of 750
+    # the interval figures, named as the window they cover: 3 failed of 750
+    assert "last 10 s: req/s 1,500  errors 0.40%" in text
+
+
+def test_a_stopped_header_gives_the_final_totals_not_the_window() -> None:
+    snap = snapshot(state="stopped", users=3, users_target=0)
+    text = header_text("demo", "http://127.0.0.1:1", PROFILE, snap).plain
+    first, second = text.splitlines()
+    assert first.startswith("■ STOPPED") and "ramp: ended" in first and "left" not in first
+    assert second == "final: 15,000 requests  req/s 1,230  30 failed (0.20%)"
+    assert "users" not in second and "last 10 s" not in second
 
 
 def test_header_shows_standing_warnings_on_their_own_line() -> None:

@@ -6,6 +6,10 @@ the vitals strip plus the endpoints table, so 80x24 shows live percentiles, RSS,
 status codes and pool gauges at once. The panes are mounted once; CSS only shows or
 hides them (by the screen's breakpoint class and its `tab-*` class).
 
+The endpoints table and the header's req/s and errors read the last 10 s, merged
+exactly from the ticks' histograms (`SlidingWindow`, metrics/window.py): one tick is
+0.25 s, too few requests to read. `t` switches the table to the whole run.
+
 The controls (keys, palette, the Control calls) are in `controls.py`; this module is
 layout and feeding.
 """
@@ -23,12 +27,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Tab, Tabs
 
 from loadtui.metrics.snapshot import Snapshot
+from loadtui.metrics.window import WINDOW_S, SlidingWindow
 from loadtui.report.breaches import BreachWatch
 from loadtui.scenario.model import Profile
 from loadtui.tui.control import Control
 from loadtui.tui.history import History
 from loadtui.tui.screens.controls import CONTROL_BINDINGS, ControlActions, DashboardCommands
 from loadtui.tui.widgets.charts import ChartsPane
+from loadtui.tui.widgets.common import WINDOW_LABEL
 from loadtui.tui.widgets.endpoints import EndpointsPane
 from loadtui.tui.widgets.events import EventsLog
 from loadtui.tui.widgets.header import RunHeader
@@ -86,6 +92,7 @@ class DashboardScreen(ControlActions, Screen[None]):
         self.users_step = max(1, users_step)
         self.streams_step = max(1, streams_step)
         self.history = History()
+        self.window = SlidingWindow(WINDOW_S)
         self.latest: Snapshot | None = None
         self.breach_watch: BreachWatch | None = None
         self.tab = "overview"
@@ -97,7 +104,9 @@ class DashboardScreen(ControlActions, Screen[None]):
         self.header = RunHeader(scenario, target, profile, id="header")
         # `.pane`: shown or hidden as a whole by tab; `.box`: drawn with a border.
         self.vitals = VitalsStrip(id="vitals", classes="pane in-overview")
-        self.endpoints = EndpointsPane(id="endpoints", classes="pane box in-overview")
+        self.endpoints = EndpointsPane(
+            window_label=WINDOW_LABEL, id="endpoints", classes="pane box in-overview"
+        )
         self.status = StatusPane(id="status", classes="pane box in-status")
         self.charts = ChartsPane(id="charts", classes="pane in-charts")
         self.system = SystemPane(id="system", classes="box")
@@ -133,6 +142,7 @@ class DashboardScreen(ControlActions, Screen[None]):
         self.latest = snap
         self.breach_watch = watch
         self.history.add(snap)
+        self.window.add(snap)
         self.events.add(snap.events)
         self._settle_pending(snap)
         state_key = (snap.load.state, snap.load.following_profile)
@@ -144,11 +154,11 @@ class DashboardScreen(ControlActions, Screen[None]):
             self._paint()
 
     def _paint(self) -> None:
-        snap = self.latest
-        assert snap is not None
-        self.header.show(snap)
+        snap, window = self.latest, self.window.view()
+        assert snap is not None and window is not None
+        self.header.show(window)
         self.vitals.show(snap)
-        self.endpoints.show(snap, self.breach_watch)
+        self.endpoints.show(window, self.breach_watch)
         self.status.show(snap)
         self.system.show(snap, self.history)
         self.pool.show(snap)
@@ -157,7 +167,7 @@ class DashboardScreen(ControlActions, Screen[None]):
 
     def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
         yield from super().palette_commands()
-        view = ("toggle_view", "Endpoints: last window / whole run", "switch the table's figures")
+        view = ("toggle_view", f"Endpoints: {WINDOW_LABEL} / whole run", "switch its figures")
         for action, name, help_text in [
             view,
             *((f"tab('{k}')", f"Show tab: {v}", "") for k, v in TABS),
@@ -169,9 +179,10 @@ class DashboardScreen(ControlActions, Screen[None]):
     def action_toggle_view(self) -> None:
         view = "run" if self.endpoints.view == "window" else "window"
         self.endpoints.set_view(view)
-        if self.latest is not None:
-            self.endpoints.show(self.latest, self.breach_watch)
-        self.notify("endpoints: " + ("whole run" if view == "run" else "last window"), timeout=2)
+        window = self.window.view()
+        if window is not None:
+            self.endpoints.show(window, self.breach_watch)
+        self.notify(f"endpoints: {self.endpoints.view_label}", timeout=2)
 
     def action_tab(self, key: str) -> None:
         self.query_one("#tabs", Tabs).active = f"tab-{key}"

@@ -4,9 +4,10 @@ a playback clock instead of a run, with a timeline at the bottom.
 It is the DashboardScreen (same widgets, same layout, same Snapshot type) with the live
 controls swapped for replay keys: a recording cannot be steered. What the panes show
 comes from `ReplayPlayer` (replay_player.py): the tick at the playhead, the charts'
-history up to it, the events until then. A window marked with `m` / `M` turns the
-endpoints table into that window's figures, percentiles merged exactly from the stored
-histograms (in slices: a long window decodes thousands of them).
+history up to it, the events until then. The endpoints table and the header read the
+10 s up to the playhead, as live. A window marked with `m` / `M` turns the table into
+that window's figures, percentiles merged exactly from the stored histograms (in
+slices: a long window decodes thousands of them).
 Quitting stays the app's (`q`).
 """
 
@@ -31,7 +32,7 @@ from loadtui.scenario.model import Profile, Threshold
 from loadtui.session.reader import Session
 from loadtui.tui.replay_player import BREACH, ReplayPlayer
 from loadtui.tui.screens.dashboard import TABS, VIEW_BINDINGS, DashboardScreen
-from loadtui.tui.widgets.common import clock
+from loadtui.tui.widgets.common import WINDOW_LABEL, clock
 from loadtui.tui.widgets.recorded import ReplayEventsLog, ReplayHeader
 from loadtui.tui.widgets.timeline import Timeline, TimelineView
 
@@ -138,6 +139,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         self._timer: Timer | None = None
         self._watched = -1  # the tick the breach watch last saw
         self._events_shown = -1
+        self._damaged = False  # a damaged histogram near the playhead was reported
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
@@ -161,9 +163,10 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         if p.index != self._watched:
             self._watched = p.index
             self.breach_watch.check(snap)
-        self.header.show_at(snap, self._where())
+        window = self._slide()
+        self.header.show_at(window, self._where())
         self.vitals.show(snap)
-        self._paint_table()
+        self._paint_table(window)
         self.status.show(snap)
         self.system.show(snap, self.history)
         self.pool.show(snap)
@@ -198,22 +201,33 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
             line.append("  run cut short: replays up to its last tick", style="bold yellow")
         return line
 
-    def _paint_table(self) -> None:
-        pane, window = self.endpoints, self.player.window
-        title = "Endpoints"
-        if window is not None:
-            title += f" · window {clock(window[0])}–{clock(window[1])}"
+    def _slide(self) -> Snapshot:
+        """The 10 s up to the playhead; the tick alone where a recorded histogram in
+        them is damaged (said once)."""
+        p = self.player
+        try:
+            self.window.slide_to(p.ticks, p.times, p.index)
+        except ValueError as exc:
+            if not self._damaged:
+                self._damaged = True
+                self.notify(f"figures of one tick only here: {exc}", severity="error", timeout=6)
+            return p.visible()
+        view = self.window.view()
+        assert view is not None  # slide_to added the playhead's tick
+        return view
+
+    def _paint_table(self, window: Snapshot | None = None) -> None:
+        pane, marked = self.endpoints, self.player.window
         selected = self.window_snapshot
-        if window is not None and pane.view == "window" and selected is not None:
+        if marked is None:
+            pane.set_window_label(WINDOW_LABEL)
+        else:
+            label = f"window {clock(marked[0])}–{clock(marked[1])}"
+            pane.set_window_label(label if selected is not None else f"{label} (computing…)")
+        if marked is not None and pane.view == "window" and selected is not None:
             pane.show(selected, self._window_watch)
         else:
-            assert self.latest is not None
-            pane.show(self.latest, self.breach_watch)
-            if window is not None and selected is None:
-                title += " (computing…)"
-        if window is not None:  # "last window" is the marked one while there is one
-            pane.border_subtitle = str(pane.border_subtitle).replace("last window", "marked window")
-        pane.border_title = title
+            pane.show(window if window is not None else self._slide(), self.breach_watch)
 
     def _frame(self) -> None:
         """While playing: move the playhead; repaint what changed."""
@@ -303,10 +317,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         view = "run" if self.endpoints.view == "window" else "window"
         self.endpoints.set_view(view)
         self._paint_table()
-        if view == "run":
-            words = "whole run up to the playhead"
-        else:
-            words = "marked window" if self.player.window else "last tick's window"
+        words = "whole run up to the playhead" if view == "run" else self.endpoints.view_label
         self.notify(f"endpoints: {words}", timeout=2)
 
     def _compute_window(self, t0: float, t1: float) -> None:

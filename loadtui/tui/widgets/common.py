@@ -11,8 +11,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from loadtui.metrics.snapshot import RunState, Snapshot
+from loadtui.metrics.window import WINDOW_S
 
 WAITING = "waiting for the first snapshot…"
+WINDOW_LABEL = f"last {WINDOW_S:g} s"  # what the live figures (table, header) cover
 
 STATES: dict[RunState, tuple[str, str, str]] = {
     # state: (symbol, word, style)

@@ -2,9 +2,11 @@
 cells are updated in place (only those that changed), so 10 refreshes a second neither
 flicker nor move the operator's scroll position.
 
-Two views, toggled by the screen: the last window (interval figures, what happens now)
-and the whole run (cumulative). Rows with a breached threshold get a ✗ and the breached
-figure is shown reversed, so a breach reads without colour.
+Two views, toggled by the screen: the window (the snapshot's interval figures: the
+screen hands it a view of the last 10 s, see metrics/window.py, or replay's marked
+window) and the whole run (cumulative). The pane's title says which. Rows with a
+breached threshold get a ✗ and the breached figure is shown reversed, so a breach reads
+without colour.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ METRIC_COLUMN = {
     "rps": "rps",
 }
 BREACH_STYLE = "bold reverse red"
-VIEW_TITLES: dict[View, str] = {"window": "last window", "run": "whole run"}
+TITLE = "Endpoints"
+RUN_LABEL = "whole run"
 
 
 def row_values(stats: EndpointStats, view: View) -> dict[str, str]:
@@ -90,10 +93,13 @@ class EndpointsPane(Vertical):
     EndpointsPane > #endpoints-waiting { color: $text-muted; }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self, *, window_label: str, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(id=id, classes=classes)
-        self.border_title = "Endpoints"
+        self.window_label = window_label  # what the window view covers: "last 10 s"
         self.view: View = "window"
+        self._breached = 0
         self._names: tuple[str, ...] | None = None
         self._cells: dict[tuple[str, str], tuple[str, str]] = {}
         self.table: DataTable[Text] = DataTable(
@@ -108,17 +114,28 @@ class EndpointsPane(Vertical):
         for key, title, width in COLUMNS:
             justify = "left" if key == "name" else "right"
             self.table.add_column(Text(title, justify=justify), key=key, width=width)
-        self._subtitle(0)
+        self._titles()
 
     def set_view(self, view: View) -> None:
         self.view = view
-        self._subtitle(0)
+        self._titles()
 
-    def _subtitle(self, breached: int) -> None:
-        other = "whole run" if self.view == "window" else "last window"
-        text = f"{VIEW_TITLES[self.view]} · t: {other}"
-        if breached:
-            text = f"✗ {breached} breached · {text}"
+    def set_window_label(self, label: str) -> None:
+        if label != self.window_label:
+            self.window_label = label
+            self._titles()
+
+    @property
+    def view_label(self) -> str:
+        return self.window_label if self.view == "window" else RUN_LABEL
+
+    def _titles(self) -> None:
+        """Title: what the figures cover; subtitle: breaches, and what `t` switches to."""
+        self.border_title = f"{TITLE} · {self.view_label}"
+        other = RUN_LABEL if self.view == "window" else self.window_label
+        text = f"t: {other}"
+        if self._breached:
+            text = f"✗ {self._breached} breached · {text}"
         self.border_subtitle = text
 
     def show(self, snap: Snapshot, watch: BreachWatch | None = None) -> None:
@@ -143,7 +160,9 @@ class EndpointsPane(Vertical):
                     value, style = cell
                     text = Text(value, style=style, justify="left" if col == "name" else "right")
                     self.table.update_cell(key, col, text, update_width=col == "name")
-        self._subtitle(breached)
+        if breached != self._breached:
+            self._breached = breached
+            self._titles()
 
     def _rebuild(self, names: tuple[str, ...]) -> None:
         """Endpoints appeared (first snapshot, or a task ran for the first time)."""

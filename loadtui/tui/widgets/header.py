@@ -1,6 +1,11 @@
 """The run header: what runs against what, where the profile is, and the live figures
 an operator checks first (state, users, rate, req/s, errors), plus standing warnings
-on their own line so they cannot be missed."""
+on their own line so they cannot be missed.
+
+req/s and errors are the snapshot's interval figures: the screen hands it a view of
+the last 10 s (metrics/window.py), the window the endpoints table shows. Once the run
+has stopped the figures are the final ones: the whole run's totals, nothing left.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +15,27 @@ from textual.widgets import Static
 from loadtui.metrics.snapshot import LoadState, Snapshot
 from loadtui.report import fmt
 from loadtui.scenario.model import Profile
-from loadtui.tui.widgets.common import state_text, waiting, warning_line
+from loadtui.tui.widgets.common import WINDOW_LABEL, state_text, waiting, warning_line
 
 SEP = "  "
 
 
 def stage_text(profile: Profile, load: LoadState) -> str:
-    """`ramp 2/3 (12.0s left)`, `ramp: manual`, or the profile alone."""
+    """`ramp 2/3 (12.0s left)`, `ramp: manual`, `ramp: stopping`, `ramp: ended`, or the
+    profile alone."""
     name = load.profile or profile.name
+    if load.state == "stopped":
+        return f"{name}: ended"
+    if load.state == "stopping":
+        return f"{name}: stopping"
     if not load.following_profile:
         return f"{name}: manual"
     if load.stage >= 0 and load.stages > 0:
-        return f"{name} {load.stage + 1}/{load.stages} ({fmt.duration(load.stage_left_s)} left)"
+        left = f"{fmt.duration(load.stage_left_s)} left"
+        run_left = load.run_left_s
+        if load.stages > 1 and run_left is not None and run_left - load.stage_left_s >= 1:
+            left += f", run {fmt.duration(run_left)}"
+        return f"{name} {load.stage + 1}/{load.stages} ({left})"
     if load.stage_left_s > 0:
         return f"{name} ({fmt.duration(load.stage_left_s)} left)"
     return name
@@ -40,19 +54,17 @@ def load_text(load: LoadState) -> str:
     return SEP.join(parts)
 
 
-def header_text(scenario: str, target: str, profile: Profile, snap: Snapshot) -> Text:
-    load, total = snap.load, snap.total
+def header_text(
+    scenario: str, target: str, profile: Profile, snap: Snapshot, window: str = WINDOW_LABEL
+) -> Text:
+    """`window` names what the snapshot's interval figures cover."""
+    load = snap.load
     line1 = Text(no_wrap=True, overflow="ellipsis")
     line1.append_text(state_text(load.state))
     line1.append(f"{SEP}{fmt.duration(snap.t)}{SEP}")
     line1.append(stage_text(profile, load), style="bold")
     line1.append(f"{SEP}{scenario} → {target}", style="dim")
-    errors = total.interval_failures / total.interval_requests if total.interval_requests else 0.0
-    line2 = Text(no_wrap=True, overflow="ellipsis")
-    line2.append(load_text(load), style="bold")
-    line2.append(f"{SEP}req/s {fmt.rate(total.rps)}{SEP}")
-    line2.append(f"errors {fmt.pct(errors)}", style="bold red" if errors else "")
-    line2.append(f"{SEP}inflight {load.inflight}")
+    line2 = final_text(snap) if load.state == "stopped" else live_text(snap, window)
     lines = [line1, line2]
     if snap.warnings:
         warn = Text(no_wrap=True, overflow="ellipsis")
@@ -61,6 +73,33 @@ def header_text(scenario: str, target: str, profile: Profile, snap: Snapshot) ->
             warn.append(" ")
         lines.append(warn)
     return Text("\n").join(lines)
+
+
+def live_text(snap: Snapshot, window: str) -> Text:
+    """Load now, then the window's req/s and error share, and what is in flight."""
+    total = snap.total
+    errors = total.interval_failures / total.interval_requests if total.interval_requests else 0.0
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append(load_text(snap.load), style="bold")
+    line.append(f"{SEP}{window}: ", style="dim")
+    line.append(f"req/s {fmt.rate(total.rps)}{SEP}")
+    line.append(f"errors {fmt.pct(errors)}", style="bold red" if errors else "")
+    line.append(f"{SEP}inflight {snap.load.inflight}")
+    return line
+
+
+def final_text(snap: Snapshot) -> Text:
+    """The whole run's totals, once it has stopped."""
+    total = snap.total
+    line = Text(no_wrap=True, overflow="ellipsis")
+    line.append("final: ", style="bold")
+    line.append(f"{fmt.count(total.requests)} requests{SEP}req/s {fmt.rate(total.mean_rps)}")
+    line.append(SEP)
+    line.append(
+        f"{fmt.count(total.failures)} failed ({fmt.pct(total.error_rate)})",
+        style="bold red" if total.failures else "",
+    )
+    return line
 
 
 def initial_text(scenario: str, target: str, profile: Profile) -> Text:
@@ -79,15 +118,24 @@ class RunHeader(Static):
     RunHeader { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
-    def __init__(self, scenario: str, target: str, profile: Profile, *, id: str | None = None):
+    def __init__(
+        self,
+        scenario: str,
+        target: str,
+        profile: Profile,
+        *,
+        window: str = WINDOW_LABEL,
+        id: str | None = None,
+    ):
         super().__init__(initial_text(scenario, target, profile), id=id)
         self.scenario = scenario
         self.target = target
         self.profile = profile
+        self.window = window  # what the interval figures of the snapshots shown cover
         self._lines = 2
 
     def show(self, snap: Snapshot) -> None:
-        text = header_text(self.scenario, self.target, self.profile, snap)
+        text = header_text(self.scenario, self.target, self.profile, snap, self.window)
         lines = len(text.plain.splitlines())
         self.update(text, layout=lines != self._lines)
         self._lines = lines
