@@ -90,8 +90,24 @@ def compare(
     new: Annotated[Path, typer.Argument(help="Session to judge against it")],
     tolerance: Annotated[str, typer.Option("--tolerance", help="e.g. 10% or 0.1")] = "10%",
     report_md: Annotated[Path | None, typer.Option("--report-md")] = None,
+    allow_different: Annotated[
+        bool,
+        typer.Option(
+            "--allow-different",
+            help="Judge runs that are not comparable instead of exiting 2",
+        ),
+    ] = False,
 ) -> None:
-    """Side by side per endpoint and stream; exit 1 when NEW regressed beyond tolerance."""
+    """Side by side per endpoint and stream; exit 1 when NEW regressed beyond tolerance.
+
+    Runs that are not comparable (another scenario, profile or target URL, another
+    worker count, or lengths more than 20% apart) are listed before the table, one line
+    per difference; their figures are shown but not judged, and the exit code is 2
+    unless --allow-different.
+
+    Exit codes: 0 no regression; 1 NEW regressed; 2 not comparable, or a usage error;
+    3 the Markdown could not be written.
+    """
     from loadtui.report.compare import compare as compare_sessions
     from loadtui.report.compare import parse_tolerance
     from loadtui.report.compare_render import comparison_markdown, comparison_text
@@ -106,10 +122,18 @@ def compare(
     for path, s in ((base, a), (new, b)):
         if s.final is None:
             raise Failure(f"{path}: the session has no ticks to compare")
-    result = compare_sessions(a, b, tolerance=limit)
+    result = compare_sessions(a, b, tolerance=limit, allow_different=allow_different)
     typer.echo(comparison_text(result))
     if report_md is not None:
-        write_text(report_md, comparison_markdown(result))
+        try:
+            write_text(report_md, comparison_markdown(result))
+        except OSError as exc:
+            raise Failure(f"could not write: --report-md {report_md}: {exc}", code=3) from None
+    if not result.judged:
+        what = ", ".join(d.what for d in result.differences)
+        raise Failure(
+            f"{base} and {new} are not comparable ({what}); --allow-different judges them anyway"
+        )
     raise typer.Exit(0 if result.ok else 1)
 
 
@@ -123,14 +147,20 @@ def rerun(
     report_json: Annotated[Path | None, typer.Option("--report-json")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
 ) -> None:
-    """Send a recorded run again: its profile and operator actions at their offsets."""
+    """Send a recorded run again: its profile, with every operator action (skipped stages,
+    pauses, set levels, stop) at its recorded offset, for as long as the original ran
+    (wall clock, pauses included). Records a new session."""
     from loadtui.engine.runner import RunConfig
     from loadtui.headless import Outputs, run_headless
     from loadtui.scenario.select import SelectionError, pick_target
+    from loadtui.session.reader import SessionError
     from loadtui.session.rerun import rerun_plan
     from loadtui.session.writer import default_session_path
 
-    plan = rerun_plan(_read(session))
+    try:
+        plan = rerun_plan(_read(session))
+    except SessionError as exc:
+        raise Failure(str(exc)) from None
     source = scenario or plan.scenario_path
     if source is None or not source.exists():
         raise Failure(
@@ -157,7 +187,7 @@ def rerun(
             duration=plan.duration,
             tick_s=plan.tick_s,
             script=plan.script,
-            target_pid=target_pid_for(None, chosen.url, demo),
+            target_pids=target_pid_for((), chosen.url, demo),
         )
         info = {"scenario": recorded.name, "target": chosen.url, "profile": plan.profile.name}
         outcome = run_headless(config, Outputs(out, report_json, quiet=quiet), info)

@@ -12,7 +12,9 @@ removed, never judged. The rules, with `tol` the tolerance (0.10 = 10%):
 - req/s regresses when `new < base * (1 - tol)`.
 
 Improvements are the mirror images. A figure without data on a side (no requests, no
-round trips) is not judged. UI-free: plain strings for the terminal and for Markdown.
+round trips) is not judged. Runs that are not comparable (comparable.py: another
+scenario, profile, target, worker count, or a length 20% off) are still tabled, but not
+judged unless `allow_different`. UI-free: plain strings for the terminal and Markdown.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from loadtui.metrics.recorder import TOTAL_NAME
 from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot, StreamStats
 from loadtui.metrics.streams import combine
 from loadtui.report import fmt
+from loadtui.report.comparable import Difference, RunSetup, differences, notes, run_setup
 from loadtui.session.reader import Session, SessionError
 
 Verdict = Literal["regression", "improvement", "same", "n/a"]
@@ -118,9 +121,11 @@ class Side:
 
     path: str
     scenario: str
-    target: str
+    scenario_file: str
+    target: str  # the URL
     profile: str
     duration_s: float
+    workers: int
     requests: int
     truncated: bool
 
@@ -133,7 +138,18 @@ class Comparison:
     floor_ms: float
     endpoints: Section
     streams: Section
-    notes: tuple[str, ...]  # different scenarios, targets, profiles; cut-off sessions
+    notes: tuple[str, ...]  # cut-off sessions; targets differing only in a loopback port
+    differences: tuple[Difference, ...] = ()  # why the runs are not comparable
+    allow_different: bool = False  # judge them all the same
+
+    @property
+    def comparable(self) -> bool:
+        return not self.differences
+
+    @property
+    def judged(self) -> bool:
+        """The verdict stands: comparable runs, or differences allowed."""
+        return self.comparable or self.allow_different
 
     def rows(self) -> Iterator[Row]:
         yield from self.endpoints.table()
@@ -164,6 +180,7 @@ class Comparison:
 
     @property
     def ok(self) -> bool:
+        """No regression (whether the runs are comparable is `judged`)."""
         return not self.regressions
 
 
@@ -233,24 +250,23 @@ def _section(
     )
 
 
-def _side(session: Session) -> tuple[Side, Snapshot]:
+def _side(session: Session) -> tuple[Side, Snapshot, RunSetup]:
     final = session.final
     if final is None:
         raise SessionError(f"{session.path}: no tick recorded, nothing to compare")
-
-    def name(key: str) -> str:
-        part = session.header.get(key)
-        return str(part.get("name", "")) if isinstance(part, dict) else str(part or "")
-
-    return Side(
-        str(session.path),
-        name("scenario"),
-        name("target"),
-        name("profile"),
-        final.t,
-        final.total.requests,
-        session.truncated,
-    ), final
+    facts = run_setup(session.header, final.t)
+    side = Side(
+        path=str(session.path),
+        scenario=facts.scenario,
+        scenario_file=facts.scenario_file,
+        target=facts.target,
+        profile=facts.profile,
+        duration_s=final.t,
+        workers=facts.workers,
+        requests=final.total.requests,
+        truncated=session.truncated,
+    )
+    return side, final, facts
 
 
 def _stream_total(snap: Snapshot) -> StreamStats:
@@ -258,13 +274,18 @@ def _stream_total(snap: Snapshot) -> StreamStats:
 
 
 def compare(
-    base: Session, new: Session, *, tolerance: float = 0.10, floor_ms: float = FLOOR_MS
+    base: Session,
+    new: Session,
+    *,
+    tolerance: float = 0.10,
+    floor_ms: float = FLOOR_MS,
+    allow_different: bool = False,
 ) -> Comparison:
     """BASE against NEW by the rules in the module docstring. SessionError when a session
     holds no tick; ValueError on a negative or non-finite tolerance or floor."""
     if not all(math.isfinite(x) and x >= 0 for x in (tolerance, floor_ms)):
         raise ValueError("tolerance and floor must be finite numbers, 0 or more")
-    (sb, fb), (sn, fn) = _side(base), _side(new)
+    (sb, fb, facts_b), (sn, fn, facts_n) = _side(base), _side(new)
     http = fb.endpoints or fn.endpoints or fb.total.requests or fn.total.requests
     endpoints = Section((), None, (), ())
     if http:
@@ -273,17 +294,22 @@ def compare(
     if fb.streams or fn.streams:
         totals = (_stream_total(fb), _stream_total(fn))
         streams = _section(fb.streams, fn.streams, totals, tolerance, floor_ms)
-    notes = [
-        f"different {what}: {getattr(sb, what)!r} vs {getattr(sn, what)!r}"
-        for what in ("scenario", "target", "profile")
-        if getattr(sb, what) != getattr(sn, what)
-    ]
-    notes += [
+    cut = tuple(
         f"{tag} was cut off (a killed run): figures up to its last tick"
         for tag, side in (("BASE", sb), ("NEW", sn))
         if side.truncated
-    ]
-    return Comparison(sb, sn, tolerance, floor_ms, endpoints, streams, tuple(notes))
+    )
+    return Comparison(
+        sb,
+        sn,
+        tolerance,
+        floor_ms,
+        endpoints,
+        streams,
+        notes(facts_b, facts_n) + cut,
+        differences(facts_b, facts_n),
+        allow_different,
+    )
 
 
 # --- writing figures ---------------------------------------------------------------------

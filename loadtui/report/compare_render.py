@@ -20,9 +20,25 @@ from loadtui.report.compare import (
 )
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def verdict_line(c: Comparison) -> str:
+    """ "no regression", "3 regressions", or "not comparable (2 differences)"."""
+    if not c.judged:
+        return f"not comparable ({_plural(len(c.differences), 'difference')})"
     n = len(c.regressions)
-    return "no regression" if not n else f"{n} regression{'s' if n != 1 else ''}"
+    return "no regression" if not n else _plural(n, "regression")
+
+
+def difference_lines(c: Comparison) -> list[str]:
+    """ "not comparable: duration 10.0s vs 30.0s (+200%)", one per difference, and what
+    was done about them when they were allowed."""
+    lines = [f"not comparable: {d}" for d in c.differences]
+    if c.differences and c.allow_different:
+        lines.append("compared anyway (--allow-different): the verdict is on runs that differ")
+    return lines
 
 
 def rules_line(c: Comparison) -> str:
@@ -35,6 +51,7 @@ def rules_line(c: Comparison) -> str:
 def _side_line(tag: str, s: Side) -> str:
     facts = [f"{k} {getattr(s, k)}" for k in ("scenario", "target", "profile") if getattr(s, k)]
     facts += [fmt.duration(s.duration_s), f"{fmt.count(s.requests)} requests"]
+    facts += [_plural(s.workers, "worker")] if s.workers != 1 else []
     return f"{tag} {s.path}: " + " · ".join(facts)
 
 
@@ -72,10 +89,14 @@ def comparison_text(c: Comparison, width: int = 100) -> str:
     width = max(40, width)
     wrap = textwrap.TextWrapper(width=width, subsequent_indent="    ")
     lines = [f"loadtui compare: {verdict_line(c)}"]
-    for text in (_side_line("BASE", c.base), _side_line("NEW ", c.new), rules_line(c)):
+    for text in (
+        _side_line("BASE", c.base),
+        _side_line("NEW ", c.new),
+        *difference_lines(c),
+        rules_line(c),
+        *(f"Note: {note}" for note in c.notes),
+    ):
         lines += wrap.wrap(text)
-    for note in c.notes:
-        lines += wrap.wrap(f"Note: {note}")
     for title, what, sec in zip(
         _TITLES, ("endpoints", "streams"), (c.endpoints, c.streams), strict=True
     ):
@@ -91,7 +112,11 @@ def comparison_text(c: Comparison, width: int = 100) -> str:
             lines += ["", f"{title} ({len(items)}):"]
             for item in items:
                 lines += wrap.wrap(f"  {mark} {item}")
-    lines += ["", f"Result: {'FAILED, ' if not c.ok else ''}{verdict_line(c)}"]
+    if not c.judged:
+        count = _plural(len(c.differences), "difference")
+        lines += ["", f"Result: NOT COMPARABLE ({count}): figures shown, not judged"]
+    else:
+        lines += ["", f"Result: {'FAILED, ' if not c.ok else ''}{verdict_line(c)}"]
     return "\n".join(lines)
 
 
@@ -123,9 +148,9 @@ def _md_table(first: str, rows: list[Row]) -> list[str]:
 def comparison_markdown(c: Comparison) -> str:
     """For a pull-request comment: the verdict, both sessions, a table per section."""
     b, n = c.base, c.new
+    mark = "⛔" if not c.judged else "✅" if c.ok else "❌"
     lines = [
-        f"{'✅' if c.ok else '❌'} **loadtui compare: {verdict_line(c)}**"
-        f" (tolerance {c.tolerance * 100:g}%)",
+        f"{mark} **loadtui compare: {verdict_line(c)}** (tolerance {c.tolerance * 100:g}%)",
         "",
         "| | Base | New |",
         "|---|---|---|",
@@ -136,7 +161,9 @@ def comparison_markdown(c: Comparison) -> str:
         ),
         f"| Duration | {fmt.duration(b.duration_s)} | {fmt.duration(n.duration_s)} |",
         f"| Requests | {fmt.count(b.requests)} | {fmt.count(n.requests)} |",
+        *([f"| Workers | {b.workers} | {n.workers} |"] if (b.workers, n.workers) != (1, 1) else []),
     ]
+    lines += [f"\n> ⛔ {_md(text)}" for text in difference_lines(c)]
     lines += [f"\n> ⚠️ {_md(note)}" for note in c.notes]
     for title, first, what, sec in (
         ("Endpoints", "Endpoint", "endpoints", c.endpoints),

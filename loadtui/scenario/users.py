@@ -109,8 +109,10 @@ def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[
             websocket = read_websocket(out, table, sec.at("websocket"), name)
             _duplicate_stream(sec, websocket.name, streams, i)
         if not sec.has("tasks") and not sec.has("websocket"):
+            # Placed on the absent key, not on the class: a problem on the class would
+            # hide the class's other problems (the collector keeps one per subtree).
             out.add(
-                sec.path,
+                sec.at("tasks"),
                 f"user class {name!r} has no tasks",
                 "Add [[users.tasks]] or [users.websocket]",
             )

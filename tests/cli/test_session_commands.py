@@ -77,6 +77,30 @@ def test_compare_a_session_with_itself_passes(recorded: Path) -> None:
     assert bad.returncode == 2 and "--tolerance" in bad.stderr
 
 
+def test_compare_runs_that_differ_exits_2_unless_allowed(recorded: Path) -> None:
+    lines = (recorded / "s.json").read_text().splitlines()
+    header = json.loads(lines[0])
+    header["workers"] = 2  # as a run on two worker processes will record it
+    (recorded / "w2.json").write_text("\n".join([json.dumps(header), *lines[1:]]) + "\n")
+    out = loadtui("compare", "s.json", "w2.json", "--report-md", "w2.md", cwd=recorded)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert out.stderr == (
+        "loadtui: s.json and w2.json are not comparable (workers);"
+        " --allow-different judges them anyway\n"
+    )
+    shown = out.stdout.splitlines()
+    assert shown[0] == "loadtui compare: not comparable (1 difference)"
+    assert shown.index("not comparable: workers 1 vs 2") < shown.index("Endpoints (latency in ms)")
+    assert "> ⛔ not comparable: workers 1 vs 2" in (recorded / "w2.md").read_text()
+    allowed = loadtui("compare", "s.json", "w2.json", "--allow-different", cwd=recorded)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert "not comparable: workers 1 vs 2" in allowed.stdout and allowed.stderr == ""
+    assert "Result: no regression" in allowed.stdout
+    usage = loadtui("compare", "--help")
+    words = " ".join(usage.stdout.split())
+    assert "--allow-different" in words and "2 not comparable, or a usage error" in words
+
+
 @pytest.mark.parametrize("command", ["report", "replay", "rerun"])
 def test_unreadable_sessions_exit_2_with_one_line(recorded: Path, command: str) -> None:
     (recorded / "notes.txt").write_text("not a session\n")

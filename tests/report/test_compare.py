@@ -45,15 +45,24 @@ stages = [{{ duration = "10s", users = 4, spawn_rate = 1000 }}]
 """
 
 
+Runs = tuple[Session, Session, Session]
+
+
 @pytest.fixture(scope="module")
-def runs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Session, Session]:
-    """Both runs at once (2 s each), so the file costs one run's time."""
+def all_runs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Runs:
+    """BASE and NEW (2 s each), and BASE's scenario again for 3 s: all at once, so the
+    file costs one run's time. Each scenario file is cmp.toml, in its own folder."""
     tmp = tmp_path_factory.mktemp("compare")
     procs = []
-    for tag, ms, third in (("base", 5, "legacy"), ("new", 30, "fresh")):
-        scen = tmp / f"{tag}.toml"
+    for tag, ms, third, length in (
+        ("base", 5, "legacy", "2s"),
+        ("new", 30, "fresh", "2s"),
+        ("longer", 5, "legacy", "3s"),
+    ):
+        scen = tmp / tag / "cmp.toml"
+        scen.parent.mkdir()
         scen.write_text(SCENARIO.format(url=demo_url, ms=ms, third=third))
-        cmd = [sys.executable, "-m", "loadtui", "run", str(scen), "-t", "2s", "--tick", "0.25"]
+        cmd = [sys.executable, "-m", "loadtui", "run", str(scen), "-t", length, "--tick", "0.25"]
         procs.append(
             subprocess.Popen(
                 [*cmd, "-q", "--session", str(tmp / f"{tag}.jsonl")],
@@ -66,7 +75,13 @@ def runs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Sessi
     for proc in procs:
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
-    return read_session(tmp / "base.jsonl"), read_session(tmp / "new.jsonl")
+    base, new, longer = (read_session(tmp / f"{tag}.jsonl") for tag in ("base", "new", "longer"))
+    return base, new, longer
+
+
+@pytest.fixture
+def runs(all_runs: Runs) -> tuple[Session, Session]:
+    return all_runs[0], all_runs[1]
 
 
 def doctored(session: Session, **final_changes: Any) -> Session:
@@ -262,14 +277,100 @@ def test_streams_and_endpoints_on_one_side_only(runs: tuple[Session, Session]) -
 
 def test_notes_and_session_errors(runs: tuple[Session, Session]) -> None:
     base, _ = runs
-    other = replace(base, header={**base.header, "scenario": {"name": "other"}}, truncated=True)
-    c = compare(base, other)
-    assert "different scenario: 'cmp' vs 'other'" in c.notes
-    assert any("NEW was cut off" in n for n in c.notes)
-    assert "Note: different scenario" in comparison_text(c)
-    assert "> ⚠️ different scenario" in comparison_markdown(c)
+    c = compare(base, replace(base, truncated=True))
+    assert c.comparable and any("NEW was cut off" in n for n in c.notes)
+    assert "Note: NEW was cut off" in comparison_text(c)
+    assert "> ⚠️ NEW was cut off" in comparison_markdown(c)
     with pytest.raises(SessionError, match="no tick recorded"):
         compare(base, replace(base, ticks=(), path=Path("empty.jsonl")))
+
+
+def with_header(session: Session, **parts: Any) -> Session:
+    """The session with header parts changed; a dict value updates that part's keys."""
+    header = dict(session.header)
+    for key, value in parts.items():
+        header[key] = {**header[key], **value} if isinstance(value, dict) else value
+    return replace(session, header=header)
+
+
+def lasting(session: Session, seconds: float) -> Session:
+    return doctored(session, t=seconds)
+
+
+def test_a_longer_real_run_is_not_comparable(all_runs: Runs) -> None:
+    base, _, longer = all_runs
+    assert base.final is not None and longer.final is not None
+    c = compare(base, longer)
+    assert [d.what for d in c.differences] == ["duration"]  # same scenario file and profile
+    (line,) = (str(d) for d in c.differences)
+    rel = (longer.final.t - base.final.t) / base.final.t * 100
+    assert line == f"duration {base.final.t:.1f}s vs {longer.final.t:.1f}s (+{rel:.0f}%)"
+    assert not c.judged and c.endpoint("work") is not None  # tabled all the same
+    text = comparison_text(c).splitlines()
+    assert text[0] == "loadtui compare: not comparable (1 difference)"
+    assert text.index(f"not comparable: {line}") < text.index("Endpoints (latency in ms)")
+    assert text[-1] == "Result: NOT COMPARABLE (1 difference): figures shown, not judged"
+    md = comparison_markdown(c)
+    assert md.startswith("⛔ **loadtui compare: not comparable (1 difference)**")
+    assert md.index(f"> ⛔ not comparable: {line}") < md.index("### Endpoints")
+    assert compare(base, longer, allow_different=True).judged
+
+
+def test_every_difference_gets_its_line(runs: tuple[Session, Session]) -> None:
+    base, _ = runs
+    url = base.header["target"]["url"]
+    other = with_header(
+        lasting(base, 30.0),
+        scenario={"name": "other", "path": "/elsewhere/other.toml"},
+        profile={"name": "spike"},
+        target={"url": "http://10.0.0.9:8080"},
+        workers=4,
+    )
+    c = compare(lasting(base, 10.0), other)
+    assert [str(d) for d in c.differences] == [
+        "scenario 'cmp' (cmp.toml) vs 'other' (other.toml)",
+        "profile 'flat' vs 'spike' (same settings)",
+        f"target {url} vs http://10.0.0.9:8080",
+        "duration 10.0s vs 30.0s (+200%)",
+        "workers 1 vs 4",
+    ]
+    assert "NEW " in comparison_text(c) and "4 workers" in comparison_text(c)
+    assert "| Workers | 1 | 4 |" in comparison_markdown(c)
+    # The profile's shape counts under the same name, and a renamed profile says how.
+    stages = [{"duration": 10.0, "users": 8, "spawn_rate": 1000.0, "rate": None}]
+    doubled = with_header(base, profile={"stages": stages, "repeat": 2})
+    assert [str(d) for d in compare(base, doubled).differences] == [
+        "profile 'flat' differs: repeat 1 vs 2, stage 1 users 4 vs 8"
+    ]
+    two = with_header(base, profile={"name": "two", "stages": stages * 2})
+    assert [str(d) for d in compare(base, two).differences] == [
+        "profile 'flat' vs 'two' (stages 1 vs 2)"
+    ]
+
+
+def test_what_does_not_make_runs_incomparable(runs: tuple[Session, Session]) -> None:
+    base, _ = runs
+    moved = with_header(base, scenario={"path": "/another/checkout/cmp.toml"}, workers=1)
+    assert compare(base, moved).comparable  # another folder, and 1 worker said outright
+    assert compare(lasting(base, 10.0), lasting(base, 12.0)).comparable  # 20%: still in
+    assert not compare(lasting(base, 10.0), lasting(base, 12.1)).comparable
+    assert not compare(lasting(base, 10.0), lasting(base, 7.9)).comparable
+    demo = with_header(base, target={"url": "http://127.0.0.1:1"})
+    c = compare(base, demo)  # the embedded demo target on another free port
+    assert c.comparable and any("differ only in a loopback port" in n for n in c.notes)
+    elsewhere = with_header(base, target={"url": "http://127.0.0.2:1"})
+    assert [d.what for d in compare(base, elsewhere).differences] == ["target"]
+
+
+def test_allowed_differences_are_judged(runs: tuple[Session, Session]) -> None:
+    base, new = runs
+    c = compare(base, with_header(new, workers=2), allow_different=True)
+    assert c.judged and not c.comparable and not c.ok and c.regressions
+    text = comparison_text(c).splitlines()
+    assert "not comparable: workers 1 vs 2" in text
+    assert "compared anyway (--allow-different): the verdict is on runs that differ" in text
+    assert text[-1].startswith("Result: FAILED, ")
+    assert comparison_markdown(c).startswith("❌ ")
 
 
 @pytest.mark.parametrize(

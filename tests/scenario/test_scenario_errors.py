@@ -138,7 +138,12 @@ CASES: list[tuple[str, str, str, str]] = [
         "users[0].wait",
         "unknown wait kind",
     ),
-    ("user-no-tasks", NAME + TARGET + '[[users]] #<\nname = "u"\n', "users[0]", "has no tasks"),
+    (
+        "user-no-tasks",
+        NAME + TARGET + '[[users]] #<\nname = "u"\n',
+        "users[0].tasks",
+        "has no tasks",
+    ),
     (
         "user-empty-tasks",
         NAME + TARGET + '[[users]]\nname = "u"\ntasks = [] #<\n',
