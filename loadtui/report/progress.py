@@ -13,6 +13,7 @@ from typing import TextIO
 
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.metrics.window import WINDOW_S, SlidingWindow, Stretch
+from loadtui.report import fmt
 from loadtui.report.text import progress_line
 
 CLEAR_LINE = "\r\x1b[2K"
@@ -38,7 +39,7 @@ class Progress:
         if self.quiet:
             return
         for ev in snap.events:
-            self._line(f"[{ev.t:7.1f}s] {ev.kind}: {ev.message}")
+            self._line(f"[{fmt.duration(ev.t)}] {ev.kind}: {ev.message}")
         self.figures.add(snap)
         view = self.figures.view()
         assert view is not None  # a tick was just added

@@ -149,29 +149,29 @@ def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
         lines.append(f"No HTTP requests in {fmt.duration(report['duration_s'])}")
     if ws:
         lines += _websocket_lines(ws, width)
-    rl = report.get("rate_limited") or {}
-    if rl.get("responses"):
-        lines.append(
-            f"Rate limited: {fmt.count(rl['responses'])}"
-            f" ({fmt.count(rl['with_retry_after'])} with Retry-After);"
-            f" honoured {fmt.count(rl['honoured'])}, waited {rl['waited_s']:.1f}s"
-        )
+    lines += _rate_limited_lines(report, width)
     om = report.get("open_model") or {}
     if om.get("late_starts") or om.get("dropped"):
         lines.append(
             f"Open model: {fmt.count(om['late_starts'])} late starts,"
             f" {fmt.count(om['dropped'])} dropped"
         )
-    warning = fmt.saturation(report)
-    if warning:
-        lines += ["", f"WARNING: {warning}"]
+    lines += _target_lines(report.get("target_process"))
+    warnings = [w for w in (fmt.saturation(report), _clamped(report), _throttled(report)) if w]
+    if warnings:
+        lines.append("")
+        for w in warnings:
+            lines += textwrap.wrap(f"WARNING: {w}", width=width, subsequent_indent="  ")
     results = report.get("thresholds") or []
     if results:
         lines.append("")
         lines.append("Thresholds:")
         for r in results:
             observed = fmt.observed(r.get("metric", ""), r["observed"])
-            lines.append(f"  {'PASS' if r['ok'] else 'FAIL'}  {r['name']}  (observed {observed})")
+            why = f": {r['reason']}" if r["observed"] is None and r.get("reason") else ""
+            lines.append(
+                f"  {'PASS' if r['ok'] else 'FAIL'}  {r['name']}  (observed {observed}{why})"
+            )
         failed = sum(1 for r in results if not r["ok"])
         verdict = "PASSED" if not failed else f"FAILED ({failed} of {len(results)} thresholds)"
         lines.append(f"Result: {verdict}")
@@ -223,3 +223,69 @@ def _where(load: LoadState) -> list[str]:
     if load.run_left_s is not None:
         out.append(f"{fmt.duration(load.run_left_s)} left")
     return out
+
+
+def _responses(report: Mapping[str, Any]) -> int:
+    return sum(int(n) for n in (report.get("status_codes") or {}).values())
+
+
+def _rate_limited_lines(report: Mapping[str, Any], width: int) -> list[str]:
+    """The throttled share, beside the counts: 429s are neither requests nor failures,
+    so without this line a mostly throttled run reads as a clean one."""
+    rl = report.get("rate_limited") or {}
+    if not rl.get("responses"):
+        return []
+    answered = _responses(report)
+    share = (
+        f" of {fmt.count(answered)} responses ({fmt.pct(rl['responses'] / answered)})"
+        if answered
+        else ""
+    )
+    text = (
+        f"Rate limited: {fmt.count(rl['responses'])}{share},"
+        f" {fmt.count(rl['with_retry_after'])} with Retry-After;"
+        f" honoured {fmt.count(rl['honoured'])}, waited {rl['waited_s']:.1f}s"
+        " (not counted as requests, failures or latency)"
+    )
+    return textwrap.wrap(text, width=width, subsequent_indent="  ")
+
+
+THROTTLED_WARN = 0.05  # a share of rate-limited responses worth a warning when not gated
+
+
+def _throttled(report: Mapping[str, Any]) -> str:
+    """A warning when much of the run was throttled and no threshold gates on it."""
+    limited = (report.get("rate_limited") or {}).get("responses") or 0
+    answered = _responses(report)
+    if not answered or limited / answered < THROTTLED_WARN:
+        return ""
+    gated = any(
+        str(r.get("metric", "")).startswith(("rate_limited", "status_4", "status_429"))
+        for r in report.get("thresholds") or ()
+    )
+    if gated:
+        return ""
+    return (
+        f"{fmt.pct(limited / answered)} of responses were rate-limited (429/503 with"
+        ' Retry-After) and no threshold gates on it; add rate_limited = "< 5%" to fail such a run'
+    )
+
+
+def _clamped(report: Mapping[str, Any]) -> str:
+    n = report.get("clamped") or 0
+    return f"{fmt.count(n)} latencies beyond 1 h were recorded as 1 h" if n else ""
+
+
+def _target_lines(tp: Mapping[str, Any] | None) -> list[str]:
+    """The watched target's processes (RSS and CPU summed over them)."""
+    if not tp:
+        return []
+    mib = 1024 * 1024
+    pids = tp.get("pids") or []
+    return [
+        "",
+        f"Target processes ({len(pids)}): RSS {tp['rss_start_bytes'] / mib:.1f} ->"
+        f" {tp['rss_end_bytes'] / mib:.1f} MiB (max {tp['rss_max_bytes'] / mib:.1f},"
+        f" growth {tp['rss_growth_bytes'] / mib:+.1f}); CPU mean"
+        f" {tp['cpu_mean_percent']:.0f}%, max {tp['cpu_max_percent']:.0f}%",
+    ]

@@ -33,7 +33,10 @@ def test_summary_table_has_every_part(final: Snapshot) -> None:
     assert rows["c"].split()[-1] == "-"  # nothing measured
     assert "Status codes: 200 x99, 429 x1, 500 x1" in text
     assert "Errors: refused x2, HTTP 500 x1" in text
-    assert "Rate limited: 1 (1 with Retry-After); honoured 1, waited 2.0s" in text
+    assert (
+        "Rate limited: 1 of 101 responses (0.99%), 1 with Retry-After; honoured 1, waited 2.0s"
+        in " ".join(text.split())
+    )
     assert "Open model: 3 late starts, 1 dropped" in text
     assert "  PASS  p95 < 2000ms  (observed 10.0ms)" in text
     assert "  FAIL  error_rate < 1%  (observed 2.94%)" in text
@@ -104,3 +107,45 @@ def test_progress_line(final: Snapshot) -> None:
     assert "p50 - p95 - p99 - ms" in line and "(0%)" in line and line.endswith("manual")
     stopping = progress_line(replace(closed, load=replace(closed.load, state="stopping")))
     assert stopping.startswith("[1m05s] stopping |") and "left" not in stopping
+
+
+def test_a_mostly_throttled_run_says_so_unless_a_threshold_gates_it(final: Snapshot) -> None:
+    codes = {200: 30, 429: 70}
+    throttled = replace(
+        final,
+        total=replace(final.total, status_codes=codes, rate_limited=70),
+        rate_limit=replace(final.rate_limit, responses=70),
+    )
+    text = " ".join(summary_table(build_report(throttled, [], info={})).split())
+    assert "Rate limited: 70 of 100 responses (70.0%)" in text
+    assert "WARNING: 70.0% of responses were rate-limited" in text
+    gate = [Threshold("rate_limited", "<", 0.05)]
+    gated = summary_table(build_report(throttled, evaluate(gate, throttled), info={}))
+    assert "were rate-limited" not in gated
+    assert "FAIL  rate_limited < 5%  (observed 70.0%)" in gated
+
+
+def test_target_processes_clamps_and_no_data_reasons_are_shown(final: Snapshot) -> None:
+    from loadtui.metrics.target_process import TargetProcessSummary
+
+    mib = 1024 * 1024
+    tp = TargetProcessSummary(
+        pids=(10, 11, 12),
+        rss_start_bytes=100 * mib,
+        rss_end_bytes=160 * mib,
+        rss_max_bytes=161 * mib,
+        rss_growth_bytes=60 * mib,
+        cpu_mean_percent=12.4,
+        cpu_max_percent=40.0,
+    )
+    clamped = replace(final, total=replace(final.total, clamped=2))
+    missing = [Threshold("p95", "<", 100, endpoint="GET /nowhere")]
+    report = build_report(clamped, evaluate(missing, clamped), info={}, target_process=tp)
+    text = summary_table(report)
+    assert (
+        "Target processes (3): RSS 100.0 -> 160.0 MiB (max 161.0, growth +60.0);"
+        " CPU mean 12%, max 40%" in text
+    )
+    assert "WARNING: 2 latencies beyond 1 h were recorded as 1 h" in text
+    fail = next(line for line in text.splitlines() if "GET /nowhere" in line)
+    assert "observed no data: " in fail
