@@ -288,6 +288,11 @@ class Engine:
         for t in left:
             t.cancel()
         await asyncio.gather(*left, return_exceptions=True)
+        # Idle users were cancelled, not awaited: let them go, so the final tick counts
+        # no user that is no longer there.
+        gone = [t for t, _u, _i in (*self.users.live.values(), *self.streams.live.values())]
+        if gone:
+            await asyncio.wait(gone, timeout=1.0)
         cut = self.recorder.count_errors(UNFINISHED) - before
         if cut:
             self._event(

@@ -30,33 +30,6 @@ LATENCY_KEYS: tuple[tuple[str, str], ...] = (
     ("min", "min"),
     ("mean", "mean"),
 )
-_OWN_KEYS = frozenset(
-    {
-        "scenario",
-        "target",
-        "profile",
-        "started",
-        "duration_s",
-        "requests",
-        "failures",
-        "error_rate",
-        "rps",
-        "latency_ms",
-        "status_codes",
-        "errors",
-        "bytes_in",
-        "bytes_out",
-        "endpoints",
-        "websocket",
-        "rate_limited",
-        "open_model",
-        "thresholds",
-        "passed",
-        "generator_saturated",
-        "saturation",
-        "target_process",
-    }
-)
 
 
 def latency_ms(lat: Latency) -> dict[str, float]:
@@ -109,6 +82,7 @@ def stream_figures(st: StreamStats, duration_s: float) -> dict[str, Any]:
         "first_message_ms": latency_ms(st.first_message),
         "gap_ms": latency_ms(st.gap),
         "close_codes": {str(code): n for code, n in sorted(st.close_codes.items())},
+        "clamped": st.clamped,
         "handshake_failures": _by_count(st.handshake_failures),
         "errors": _by_count(st.errors),
     }
@@ -203,8 +177,7 @@ def build_report(
         "passed": all(r.ok for r in results),
     }
     for key, value in info.items():
-        if key not in _OWN_KEYS:
-            report[key] = value
+        report.setdefault(key, value)  # extra facts never shadow a report key
     return json_safe(report)
 
 

@@ -35,6 +35,7 @@ async def test_closed_model_reaches_users_and_records(demo_url: str) -> None:
     final, snaps, _ = await run(FAST, demo_url, users=8, spawn_rate=100, duration=1.5)
     assert final.load.state == "stopped"
     assert max(s.load.users for s in snaps) == 8
+    assert final.load.users == 0  # every user is gone by the final tick
     fast = final.endpoint("fast")
     assert fast is not None and fast.requests > 200
     assert fast.failures == 0

@@ -47,10 +47,19 @@ METRIC_COLUMN = {
     "p99.9": "p999",
     "max": "max",
     "error_rate": "fails",
-    "status_5xx": "fails",
+    "checks": "fails",
+    "unfinished": "fails",
     "rps": "rps",
 }
 BREACH_STYLE = "bold reverse red"
+
+
+def metric_column(metric: str) -> str:
+    """The column a breached threshold marks (status counts mark the failures; what
+    has no column, such as rate_limited, marks the name)."""
+    if metric.startswith("status_"):
+        return "fails"
+    return METRIC_COLUMN.get(metric, "name")
 TITLE = "Endpoints"
 RUN_LABEL = "whole run"
 
@@ -148,7 +157,7 @@ class EndpointsPane(Vertical):
             key = TOTAL_KEY if stats is snap.total else stats.name
             broken = watch.breached(None if key == TOTAL_KEY else stats.name) if watch else []
             breached += len(broken)
-            columns = {METRIC_COLUMN.get(r.threshold.metric, "name") for r in broken}
+            columns = {metric_column(r.threshold.metric) for r in broken}
             name = "Total" if key == TOTAL_KEY else label(stats)
             name_style = BREACH_STYLE if broken else "bold" if key == TOTAL_KEY else ""
             cells = {"name": (f"{'✗' if broken else ' '} {name}", name_style)}
