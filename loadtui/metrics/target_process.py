@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from loadtui.metrics.snapshot import Snapshot
+from loadtui.metrics.snapshot import Snapshot, SystemGauges
 
 WINDOW_S = 60.0  # growth compares the mean of the first minute with the last minute's
 
@@ -44,10 +44,13 @@ class TargetWatch:
         self._cpu_n = 0
 
     def add(self, snap: Snapshot) -> None:
-        rss = snap.system.target_rss_bytes
+        self.add_gauges(snap.t, snap.system)
+
+    def add_gauges(self, t: float, system: SystemGauges) -> None:
+        """One tick's gauges at run time `t` (a session's report feeds these alone)."""
+        rss = system.target_rss_bytes
         if rss is None:
             return  # not watched, or every target process gone
-        t = snap.t
         if not self._samples:
             self._t_first, self._rss_start = t, rss
         self._samples += 1
@@ -60,7 +63,7 @@ class TargetWatch:
         self._tail_sum += rss
         while self._tail[0][0] < t - WINDOW_S:
             self._tail_sum -= self._tail.popleft()[1]
-        cpu = snap.system.target_cpu_percent
+        cpu = system.target_cpu_percent
         if cpu is not None:
             self._cpu_sum += cpu
             self._cpu_n += 1

@@ -24,7 +24,7 @@ from loadtui.report.facts import RunFacts
 from loadtui.report.svg import render_svg
 from loadtui.report.thresholds import evaluate
 from loadtui.report.writers import write_json, write_junit, write_markdown, write_text
-from loadtui.session.reader import Session, SessionError
+from loadtui.session.reader import Session, SessionError, tick_gauges
 
 PathLike = str | os.PathLike[str]
 
@@ -50,8 +50,8 @@ def target_process(session: Session) -> TargetProcessSummary | None:
     if not pids and (final is None or final.system.target_rss_bytes is None):
         return None
     watch = TargetWatch(pids)
-    for snap in session.ticks:
-        watch.add(snap)
+    for t, system in tick_gauges(session):
+        watch.add_gauges(t, system)
     return watch.summary()
 
 

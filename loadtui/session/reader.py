@@ -211,6 +211,24 @@ class Ticks(Sequence[Snapshot]):
         return snap
 
 
+    def gauges(self) -> Iterator[tuple[float, SystemGauges]]:
+        """Each tick's time and system gauges, without rebuilding its endpoints and
+        streams: what a 12-hour soak's target figures need, at a fraction of the cost."""
+        for index, line in enumerate(self._lines):
+            try:
+                d = json.loads(line)
+                yield float(d["t"]), _build(SystemGauges, d.get("system") or {})
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise SessionError(f"{self._where}: malformed tick {index} ({exc})") from None
+
+
+def tick_gauges(session: Session) -> Iterator[tuple[float, SystemGauges]]:
+    """Each tick's time and system gauges (cheaply, when read from a file)."""
+    if isinstance(session.ticks, Ticks):
+        return session.ticks.gauges()
+    return ((snap.t, snap.system) for snap in session.ticks)
+
+
 _TICK_T = re.compile(r'"t":\s*(-?[0-9][0-9.eE+-]*)')
 _IS_TICK = re.compile(r'\{\s*"type":\s*"tick"')
 
