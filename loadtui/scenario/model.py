@@ -36,6 +36,13 @@ class Target:
     verify_tls: bool = True
     http2: bool = False
     max_connections: int = 10_000  # pool cap per origin; extra requests wait
+    # A response whose header block or kept body grows past these is a `too large`
+    # failure and its connection is closed: a hostile target cannot grow our memory.
+    max_header_size: int = 64 * 1024
+    max_body_size: int = 10 * 1024 * 1024
+    # "basic": send the URL's user:password as Basic auth; "none": never send them
+    # (they are still redacted everywhere the URL is shown).
+    auth: Literal["none", "basic"] = "none"
 
 
 @dataclass(frozen=True)

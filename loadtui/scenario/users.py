@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -9,10 +10,22 @@ from loadtui.scenario.errors import Collector, FieldPath
 from loadtui.scenario.fields import Section, sections, type_name
 from loadtui.scenario.model import Target, Timeouts, UserClass, Wait
 from loadtui.scenario.tasks import IDENT, read_headers, read_pairs, read_tasks
-from loadtui.scenario.units import parse_wait
+from loadtui.scenario.units import parse_size, parse_wait
 from loadtui.scenario.websocket import read_websocket
 
-TARGET_KEYS = ("url", "headers", "timeout", "verify_tls", "http2", "max_connections")
+TARGET_KEYS = (
+    "url",
+    "headers",
+    "timeout",
+    "verify_tls",
+    "http2",
+    "max_connections",
+    "max_header_size",
+    "max_body_size",
+    "auth",
+)
+MAX_HEADER_SIZE = 64 * 1024 * 1024  # what a target may be allowed at most
+MAX_BODY_SIZE = 1024 * 1024 * 1024
 USER_KEYS = ("name", "weight", "wait", "variables", "tasks", "on_start", "websocket")
 SCHEMES = ("http", "https", "ws", "wss")
 
@@ -40,9 +53,28 @@ def read_targets(out: Collector, data: Any, path: FieldPath) -> list[Target]:
                 verify_tls=sec.boolean("verify_tls", True),
                 http2=sec.boolean("http2", False),
                 max_connections=sec.number("max_connections", 10_000, minimum=1, integer=True),
+                max_header_size=sec.parsed(
+                    "max_header_size", 64 * 1024, _size(1024, MAX_HEADER_SIZE)
+                ),
+                max_body_size=sec.parsed(
+                    "max_body_size", 10 * 1024 * 1024, _size(0, MAX_BODY_SIZE)
+                ),
+                auth=sec.choice("auth", ("none", "basic"), "none"),
             )
         )
     return targets
+
+
+def _size(low: int, high: int) -> Callable[[object], int]:
+    """A size parser bounded to [low, high] bytes, with a message naming both."""
+
+    def parse(value: object) -> int:
+        size = parse_size(value)
+        if not low <= size <= high:
+            raise ValueError(f"must be between {low} and {high} bytes, got {size}")
+        return size
+
+    return parse
 
 
 def normalise_url(sec: Section, url: str) -> str:
