@@ -8,12 +8,19 @@ A call cancelled while its request is in flight (the run stopped and cut it off)
 it as a failure of kind "unfinished", with the time it had waited: a lower bound, so a
 hung target shows in the tail instead of in no figure at all. Catching the cancellation
 in the call costs the hot path nothing (no extra Future or Task per request).
+
+A value with CR, LF or NUL bound for a header or the request line (a variable extracted
+from a hostile response, say) is a failure of kind "invalid header value": nothing is
+sent. The HTTP/2 (httpx) path streams each response and keeps at most the target's
+`max_body_size` of a body it needs, like the native pool: past it, "too large".
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
+from dataclasses import replace
 from time import perf_counter
 from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
@@ -21,13 +28,15 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import msgpack
 
+from loadtui.engine.auth import target_headers
 from loadtui.engine.checks import extract, failed_check, header, retry_after
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.pool import Pool
-from loadtui.engine.http.request import encode_request
+from loadtui.engine.http.request import InvalidHeaderValue, encode_request
 from loadtui.metrics.recorder import EndpointRecorder
 from loadtui.scenario.model import HttpTask, Target
 from loadtui.scenario.template import render, render_value
+from loadtui.scenario.userinfo import split_userinfo
 
 
 class UserState:
@@ -56,8 +65,11 @@ def _us(started: float) -> int:
 
 # Failures before a connection exists say nothing about the target's response time;
 # putting their (tiny) latency in the histogram would flatter it.
-NO_LATENCY_KINDS = frozenset({"refused", "dns", "tls", "connect_timeout"})
+NO_LATENCY_KINDS = frozenset({"refused", "dns", "tls", "connect_timeout", "invalid header value"})
 UNFINISHED = "unfinished"  # the error kind of a request cut off at stop
+INVALID_VALUE = "invalid header value"  # CR/LF/NUL headed for the wire: nothing sent
+TOO_LARGE = "too large"
+_BAD_VALUE = re.compile(r"[\x00\r\n]")
 
 
 def failure_latency(kind: str, started: float) -> int | None:
@@ -139,15 +151,27 @@ class HttpCall(_Judge):
         super().__init__(task, rec)
         self.name = task.name
         self.pool = pool
+        # Host and path come from the URL without its user:password@; the target's
+        # headers become the ones this task sends beside its own (Basic auth included).
+        url, _ = split_userinfo(target.url)
+        target = replace(target, headers=target_headers(target, target.url, task.headers))
         self.target = target
-        parts = urlsplit(target.url)
+        parts = urlsplit(url)
         self._host = parts.netloc
         self._base = parts.path
         self._head = task.method == "HEAD"
         self._timeout = target.timeouts.total
         self.want_body = task.needs_body
         self.want_headers = task.needs_headers or task.on_429 == "honor"
-        self._raw = None if task.templated else self._encode(task, target, {})
+        self._raw = None if task.templated else self._encode_static(task, target)
+
+    def _encode_static(self, task: HttpTask, target: Target) -> bytes | None:
+        """The request's bytes, once; None if a value cannot go on the wire (then every
+        run re-encodes and counts the failure, as for a templated value)."""
+        try:
+            return self._encode(task, target, {})
+        except InvalidHeaderValue:
+            return None
 
     def _encode(self, task: HttpTask, target: Target, variables: dict[str, Any]) -> bytes:
         if task.templated:
@@ -171,6 +195,9 @@ class HttpCall(_Judge):
             except KeyError as exc:
                 self.rec.failure(f"missing variable: {exc.args[0]}")
                 return 0.0
+            except InvalidHeaderValue:
+                self.rec.failure(INVALID_VALUE)
+                return 0.0
         try:
             resp = await self.pool.request(
                 raw,
@@ -193,7 +220,7 @@ class HttpCall(_Judge):
 class HttpxCall(_Judge):
     """A declarative task over httpx (HTTP/2 targets): slower, but speaks h2."""
 
-    __slots__ = ("client", "name", "target")
+    __slots__ = ("client", "name", "target", "want_body")
 
     def __init__(
         self, task: HttpTask, target: Target, client: httpx.AsyncClient, rec: EndpointRecorder
@@ -202,6 +229,7 @@ class HttpxCall(_Judge):
         self.name = task.name
         self.client = client
         self.target = target
+        self.want_body = task.needs_body
 
     async def run(self, user: UserState, started: float) -> float:
         task = self.task
@@ -214,29 +242,49 @@ class HttpxCall(_Judge):
         except KeyError as exc:
             self.rec.failure(f"missing variable: {exc.args[0]}")
             return 0.0
+        if _BAD_VALUE.search(path) or any(_BAD_VALUE.search(x) for x in hdrs.values()):
+            self.rec.failure(INVALID_VALUE)
+            return 0.0
         if task.content_type:
             hdrs.setdefault("Content-Type", task.content_type)
+        sent = len(body or b"")
         try:
-            resp = await self.client.request(
+            async with self.client.stream(
                 task.method, path, params=query or None, headers=hdrs, content=body
-            )
+            ) as resp:
+                kept, body_len = await self._read(resp)
         except httpx.HTTPError as exc:
             kind = httpx_error_kind(exc)
-            self.rec.failure(kind, failure_latency(kind, started), None, 0, len(body or b""))
+            self.rec.failure(kind, failure_latency(kind, started), None, 0, sent)
+            return 0.0
+        except httpx.InvalidURL:
+            self.rec.failure(INVALID_VALUE)
             return 0.0
         except asyncio.CancelledError:
-            self.rec.failure(UNFINISHED, _us(started), None, 0, len(body or b""))
+            self.rec.failure(UNFINISHED, _us(started), None, 0, sent)
             raise
+        if kept is None and self.want_body:  # the body outgrew the cap: the stream is closed
+            self.rec.failure(TOO_LARGE, _us(started), resp.status_code, body_len, sent)
+            return 0.0
         raw_headers = [(k, val) for k, val in resp.headers.raw]
-        return self.judge(
-            user,
-            resp.status_code,
-            raw_headers,
-            resp.content,
-            len(resp.content),
-            len(body or b""),
-            started,
-        )
+        return self.judge(user, resp.status_code, raw_headers, kept, body_len, sent, started)
+
+    async def _read(self, resp: httpx.Response) -> tuple[bytes | None, int]:
+        """(body, length): the body only if a check needs it and it fits the target's
+        cap (else None, reading stopped); a body nobody needs is only counted."""
+        n = 0
+        if not self.want_body:
+            async for chunk in resp.aiter_raw():
+                n += len(chunk)
+            return None, n
+        cap = self.target.max_body_size
+        parts: list[bytes] = []
+        async for chunk in resp.aiter_bytes():
+            n += len(chunk)
+            if n > cap:
+                return None, n
+            parts.append(chunk)
+        return b"".join(parts), n
 
 
 def httpx_error_kind(exc: BaseException) -> str:
@@ -244,12 +292,15 @@ def httpx_error_kind(exc: BaseException) -> str:
     cause = exc.__cause__
     if isinstance(cause, HttpError):
         return cause.kind
+    if isinstance(exc, httpx.RemoteProtocolError) and "buffer too long" in str(exc):
+        return TOO_LARGE  # h11's cap on a response head (httpcore sets it to 100 KiB)
     mapping: tuple[tuple[type[BaseException], str], ...] = (
         (httpx.ConnectTimeout, "connect_timeout"),
         (httpx.ReadTimeout, "read_timeout"),
         (httpx.TimeoutException, "timeout"),
         (httpx.ConnectError, "refused"),
         (httpx.RemoteProtocolError, "protocol"),
+        (httpx.LocalProtocolError, INVALID_VALUE),  # h11/h2 refused a header value
         (httpx.ReadError, "reset"),
         (httpx.WriteError, "reset"),
     )

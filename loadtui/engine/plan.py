@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from loadtui.engine.auth import target_headers
 from loadtui.engine.calls import Call, HttpCall, HttpxCall
 from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.http.transport import PoolTransport
@@ -22,6 +23,7 @@ from loadtui.engine.pycalls import PyCall, TimedTransport, load_function
 from loadtui.engine.websocket import StreamPlan
 from loadtui.metrics.recorder import Recorder
 from loadtui.scenario.model import HttpTask, PythonTask, Target, Task, UserClass, Wait
+from loadtui.scenario.userinfo import split_userinfo
 
 
 @dataclass
@@ -101,8 +103,8 @@ class Binder:
                 inner = PoolTransport(self.pools)
             self._py_client = httpx.AsyncClient(
                 transport=TimedTransport(inner, self.recorder),
-                base_url=self.target.url,
-                headers=dict(self.target.headers),
+                base_url=split_userinfo(self.target.url)[0],  # else httpx sends Basic unasked
+                headers=dict(target_headers(self.target, self.target.url)),
                 timeout=self._timeout(),
             )
         return self._py_client
@@ -112,8 +114,8 @@ class Binder:
             self._h2_client = httpx.AsyncClient(
                 http2=True,
                 verify=self.target.verify_tls,
-                base_url=self.target.url,
-                headers=dict(self.target.headers),
+                base_url=split_userinfo(self.target.url)[0],  # else httpx sends Basic unasked
+                headers=dict(target_headers(self.target, self.target.url)),
                 timeout=self._timeout(),
                 limits=httpx.Limits(max_connections=self.target.max_connections),
             )

@@ -21,6 +21,9 @@ ErrorKind = Literal[
     "tls",  # handshake or certificate failure
     "protocol",  # the response is not valid HTTP/1.x
     "closed",  # the server closed the connection before a complete response
+    "too large",  # the response head or a kept body outgrew the target's caps
+    "unexpected upgrade",  # a 101 (or other upgrade) reply to a plain request
+    "invalid header value",  # CR, LF or NUL bound for a header or the request line
 ]
 
 KINDS: tuple[str, ...] = (
@@ -33,6 +36,9 @@ KINDS: tuple[str, ...] = (
     "tls",
     "protocol",
     "closed",
+    "too large",
+    "unexpected upgrade",
+    "invalid header value",
 )
 
 _REFUSED_ERRNOS = frozenset(

@@ -27,6 +27,8 @@ from collections import deque
 from loadtui.engine.http.errors import HttpError, from_os_error
 from loadtui.engine.http.protocol import INF, HttpConn, Response
 
+DEFAULT_MAX_HEADER_SIZE = 64 * 1024
+DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 MIN_TICK = 0.005
 MAX_TICK = 0.1
 IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
@@ -51,7 +53,11 @@ class Pool:
         connect_timeout: float,
         read_timeout: float,
         loop: asyncio.AbstractEventLoop | None = None,
+        max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
+        """`max_header_size` caps a response head and `max_body_size` a body kept for
+        the caller (`want_body`); past either the request fails with kind "too large"."""
         if max_connections < 1:
             raise ValueError("max_connections must be >= 1")
         self.scheme, self.host, self.port = scheme, host, port
@@ -63,6 +69,8 @@ class Pool:
         self.max_connections = max_connections
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.max_header_size = max_header_size
+        self.max_body_size = max_body_size
         self.loop = loop
         self._idle: dict[HttpConn, None] = {}  # insertion-ordered; popitem() is LIFO
         self._conns: set[HttpConn] = set()

@@ -7,9 +7,11 @@ import ssl
 import time
 from urllib.parse import urlsplit
 
-from loadtui.engine.http.pool import Pool
+from loadtui.engine.http.pool import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE, Pool
 from loadtui.engine.http.request import DEFAULT_PORTS
 from loadtui.metrics.snapshot import PoolGauges
+from loadtui.scenario.model import Target
+from loadtui.scenario.userinfo import redact_url
 
 Origin = tuple[str, str, int]
 
@@ -19,10 +21,14 @@ def parse_origin(url: str) -> Origin:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
-        raise ValueError(f"unsupported scheme in {url!r} (http or https)")
+        raise ValueError(f"unsupported scheme in {redact_url(url)!r} (http or https)")
     if not parts.hostname:
-        raise ValueError(f"no host in {url!r}")
-    return scheme, parts.hostname, parts.port or DEFAULT_PORTS[scheme]
+        raise ValueError(f"no host in {redact_url(url)!r}")
+    try:
+        port = parts.port
+    except ValueError:  # urllib's message quotes the text, which may hold a password
+        raise ValueError(f"bad port in {redact_url(url)!r}") from None
+    return scheme, parts.hostname, port or DEFAULT_PORTS[scheme]
 
 
 def make_ssl_context(verify: bool) -> ssl.SSLContext:
@@ -39,7 +45,9 @@ class PoolSet:
     """Pools keyed by (scheme, host, port, verify_tls); one SSLContext per verify flag.
 
     Defaults given here apply to pools created later; `pool_for` may override them for
-    a pool it creates (the first caller for an origin decides its settings).
+    a pool it creates (the first caller for an origin decides its settings). The size
+    caps apply to every pool; `total_timeout` is not a pool setting but the default
+    limit for callers that have none of their own (the httpx transport of Python tasks).
     """
 
     def __init__(
@@ -49,16 +57,35 @@ class PoolSet:
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
         verify_tls: bool = True,
+        total_timeout: float | None = None,
+        max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         self.max_connections = max_connections
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
         self.verify_tls = verify_tls
+        self.total_timeout = total_timeout
+        self.max_header_size = max_header_size
+        self.max_body_size = max_body_size
         self.loop = loop
         self._pools: dict[tuple[str, str, int, bool], Pool] = {}
         self._ssl: dict[bool, ssl.SSLContext] = {}
         self._last: tuple[float, int, float] | None = None  # (time, connects, connect time)
+
+    @classmethod
+    def for_target(cls, target: Target) -> PoolSet:
+        """Pools with a scenario target's limits: TLS check, connections, timeouts, caps."""
+        return cls(
+            verify_tls=target.verify_tls,
+            max_connections=target.max_connections,
+            connect_timeout=target.timeouts.connect,
+            read_timeout=target.timeouts.read,
+            total_timeout=target.timeouts.total,
+            max_header_size=target.max_header_size,
+            max_body_size=target.max_body_size,
+        )
 
     def ssl_context(self, verify: bool) -> ssl.SSLContext:
         ctx = self._ssl.get(verify)
@@ -89,6 +116,8 @@ class PoolSet:
                 connect_timeout=connect_timeout or self.connect_timeout,
                 read_timeout=read_timeout or self.read_timeout,
                 loop=self.loop,
+                max_header_size=self.max_header_size,
+                max_body_size=self.max_body_size,
             )
         return pool
 

@@ -10,6 +10,14 @@ Hot-path choices (each measured to matter at ~45k req/s per core):
 httptools cannot skip a body (HEAD) nor finish a close-delimited one at EOF, so:
 HEAD raises out of `on_headers_complete` and the parser is replaced, and at EOF the
 retained header bytes are re-parsed to tell "body ends at close" from "truncated".
+
+A hostile peer cannot grow our memory (the pattern of uvicorn's httptools protocol:
+everything is decided at the protocol edge, and no callback error escapes into the
+event loop): the parser is never fed more head bytes than `max_header` (interim 1xx
+heads included), a kept body stops at `max_body`, and either is a "too large" failure
+that aborts the connection. Bodies nobody keeps are only counted, whatever their size.
+A 101 (or any upgrade) is "unexpected upgrade": this pool never asks for one. Anything
+else the parser or a callback raises is a "protocol" failure of that request.
 """
 
 from __future__ import annotations
@@ -19,7 +27,12 @@ import contextlib
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from httptools import HttpParserCallbackError, HttpParserError, HttpResponseParser
+from httptools import (
+    HttpParserCallbackError,
+    HttpParserError,
+    HttpParserUpgrade,
+    HttpResponseParser,
+)
 
 from loadtui.engine.http.errors import HttpError, from_os_error
 
@@ -113,11 +126,14 @@ class HttpConn(asyncio.Protocol):
         "got",
         "hdr_done",
         "head",
+        "head_bytes",
         "headers",
         "hparser",
         "keep_alive",
         "loop",
         "lparser",
+        "max_body",
+        "max_header",
         "parser",
         "pool",
         "read_deadline",
@@ -155,6 +171,9 @@ class HttpConn(asyncio.Protocol):
         self.read_timeout = 0.0
         self.read_deadline = INF
         self.total_deadline = INF
+        self.max_header = pool.max_header_size
+        self.max_body = pool.max_body_size
+        self.head_bytes = 0  # response head bytes fed to the parser (1xx heads included)
 
     def _callbacks(self, with_headers: bool) -> SimpleNamespace:
         cb = SimpleNamespace(
@@ -182,7 +201,7 @@ class HttpConn(asyncio.Protocol):
         self.fut = fut
         self.want_body = want_body
         self.head = head
-        self.status = self.body_len = 0
+        self.status = self.body_len = self.head_bytes = 0
         if want_headers:
             self.headers = []
             if self.hparser is None:
@@ -210,16 +229,54 @@ class HttpConn(asyncio.Protocol):
             return
         self.got = self.rx = True
         if not self.hdr_done:
+            room = self.max_header - self.head_bytes
+            self.head_bytes += len(data)
+            if len(data) > room:  # rare: feed the head only up to the cap
+                self._head_past_cap(data, max(room, 0))
+                return
             self.chunks.append(data)
         try:
             self.parser.feed_data(data)
-        except HttpParserCallbackError as exc:
-            if self.skip:
+        except Exception as exc:  # never let a parser error escape into the event loop
+            self._parse_failed(exc)
+
+    def _head_past_cap(self, data: bytes, room: int) -> None:
+        """`data` would take the head past `max_header`: the head must end within `room`."""
+        head = data[:room]
+        self.chunks.append(head)
+        if head:
+            self._feed(head)
+        if self.fut is None or not self.alive:
+            if self.alive and len(data) > room:
+                self._die()  # complete with bytes nobody asked for: out of step
+            return
+        if not self.hdr_done:
+            self.fail(HttpError("too large", f"response head over {self.max_header} bytes"))
+            return
+        self._feed(data[room:])
+
+    def _feed(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except Exception as exc:
+            self._parse_failed(exc)
+
+    def _parse_failed(self, exc: Exception) -> None:
+        """What the parser raised, as this request's failure (or the end of a HEAD)."""
+        if isinstance(exc, HttpParserCallbackError):
+            cause = exc.__context__
+            if isinstance(cause, HttpError):  # raised by a callback of ours: a cap, a 101
+                self.fail(cause)
+            elif self.skip:
                 self._finish_head()
             else:
-                self.fail(HttpError("protocol", f"bad response: {exc}"))
-        except HttpParserError as exc:
+                self.fail(HttpError("protocol", f"bad response: {exc} ({cause!r})"))
+        elif isinstance(exc, HttpParserUpgrade):
+            self.fail(HttpError("unexpected upgrade", "the server switched protocols"))
+        elif isinstance(exc, HttpParserError):
             self.fail(HttpError("protocol", f"bad response: {exc}"))
+        else:
+            self.fail(HttpError("protocol", f"bad response: {type(exc).__name__}: {exc}"))
 
     def eof_received(self) -> bool:
         self._eof(None)
@@ -231,7 +288,7 @@ class HttpConn(asyncio.Protocol):
     # -- parser callbacks --------------------------------------------------------------------
 
     def _on_header(self, name: bytes, value: bytes) -> None:
-        if self.headers is not None:
+        if self.headers is not None and not self.hdr_done:  # trailers are not kept
             self.headers.append((name, value))
 
     def _on_headers_complete(self) -> None:
@@ -241,6 +298,8 @@ class HttpConn(asyncio.Protocol):
         self.keep_alive = parser.should_keep_alive()
         if self.fut is None:
             raise HttpError("protocol", "response without a request")
+        if status == 101:
+            raise HttpError("unexpected upgrade", "101 Switching Protocols to a plain request")
         if self.headers is None and status in RATE_LIMIT_STATUSES:
             # Rare and worth it: keep a refusal's headers (Retry-After) even when the
             # caller did not ask, from the header bytes already kept for EOF handling.
@@ -252,6 +311,8 @@ class HttpConn(asyncio.Protocol):
     def _on_body(self, chunk: bytes) -> None:
         self.body_len += len(chunk)
         if self.want_body:
+            if self.body_len > self.max_body:
+                raise HttpError("too large", f"response body over {self.max_body} bytes")
             self.body_parts.append(chunk)
 
     def _on_message_complete(self) -> None:

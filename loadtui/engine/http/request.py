@@ -2,7 +2,9 @@
 
 Validation lives here (not on the hot path): a header name must be an RFC 9110 token,
 and no name, value or target may carry CR, LF or NUL, so a scenario variable can never
-smuggle a second request or header onto the wire.
+smuggle a second request or header onto the wire. Such a value (typically a variable
+extracted from a response, such as a login token) raises `InvalidHeaderValue`, which
+callers count as a failure of kind "invalid header value" with nothing sent.
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ _TARGET_SAFE = "".join(chr(c) for c in range(0x21, 0x7F) if chr(c) != "%") + "%"
 _ENGINE_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
 
 
+class InvalidHeaderValue(ValueError):
+    """CR, LF or NUL (or, in the request target, any control character) in a value
+    headed for the wire: a ValueError, so callers that only know ValueError still work."""
+
+
 def host_header(host: str, port: int, scheme: str = "http") -> str:
     """Host header value: IPv6 literals in brackets, the port only when not the default."""
     name = f"[{host}]" if ":" in host and not host.startswith("[") else host
@@ -33,7 +40,7 @@ def host_header(host: str, port: int, scheme: str = "http") -> str:
 def encode_target(target_path: str) -> bytes:
     """Request-target bytes: spaces and non-ASCII %-encoded (UTF-8), controls rejected."""
     if _CTL.search(target_path):
-        raise ValueError(f"control character in request target {target_path!r}")
+        raise InvalidHeaderValue(f"control character in request target {target_path!r}")
     if not target_path:
         return b"/"
     return quote(target_path, safe=_TARGET_SAFE).encode("ascii")
@@ -51,7 +58,7 @@ def check_header(name: bytes, value: bytes) -> None:
     if not _TOKEN.fullmatch(name):
         raise ValueError(f"invalid header name {name!r}")
     if _BAD_VALUE.search(value):
-        raise ValueError(f"invalid character (CR, LF or NUL) in header {name!r}")
+        raise InvalidHeaderValue(f"invalid character (CR, LF or NUL) in header {name!r}")
 
 
 def encode_raw(
@@ -68,7 +75,7 @@ def encode_raw(
     if not _TOKEN.fullmatch(method):
         raise ValueError(f"invalid method {method!r}")
     if not target or _CTL.search(target.decode("latin-1")) or b" " in target:
-        raise ValueError(f"invalid request target {target!r}")
+        raise InvalidHeaderValue(f"invalid request target {target!r}")
     parts = [method, b" ", target, b" HTTP/1.1\r\n"]
     for name, value in headers:
         check_header(name, value)

@@ -3,9 +3,11 @@ their HTTP/1.1 requests share the engine's fast connections (the stock httpx poo
 ~200x slower under concurrency, see design §3).
 
 Errors surface as the usual httpx exceptions; the engine's HttpError (with its `kind`)
-is the exception's `__cause__`. Request bodies are read fully; responses are buffered.
-httpx's per-request connect/read timeouts are honoured (a None value means the pool's
-own limit, not "no limit"); its pool and write timeouts are not used.
+is the exception's `__cause__`. Request bodies are read fully; responses are buffered,
+up to the pool set's body cap (beyond it: kind "too large"). httpx's per-request
+connect/read timeouts are honoured (a None value means the pool's own limit, not "no
+limit"); its pool and write timeouts are not used. Every request is bounded by
+`total_timeout`, or else by the pool set's (a target's total timeout): kind "timeout".
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ import httpx
 
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.poolset import PoolSet
-from loadtui.engine.http.request import BODY_METHODS, DEFAULT_PORTS, encode_raw
+from loadtui.engine.http.request import (
+    BODY_METHODS,
+    DEFAULT_PORTS,
+    InvalidHeaderValue,
+    encode_raw,
+)
 
 OnResponse = Callable[[httpx.Request, "httpx.Response | None", "HttpError | None", float], None]
 
@@ -31,6 +38,9 @@ _HTTPX_ERRORS: dict[str, type[httpx.TransportError]] = {
     "reset": httpx.ReadError,
     "closed": httpx.RemoteProtocolError,
     "protocol": httpx.RemoteProtocolError,
+    "too large": httpx.RemoteProtocolError,
+    "unexpected upgrade": httpx.RemoteProtocolError,
+    "invalid header value": httpx.LocalProtocolError,
 }
 
 
@@ -65,7 +75,7 @@ class PoolTransport(httpx.AsyncBaseTransport):
             read_timeout=read_timeout,
             verify_tls=verify_tls,
         )
-        self.total_timeout = total_timeout
+        self.total_timeout = self.pools.total_timeout if total_timeout is None else total_timeout
         self.on_response = on_response
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -95,6 +105,8 @@ class PoolTransport(httpx.AsyncBaseTransport):
                 request.headers.raw,
                 body if body or method in BODY_METHODS else None,
             )
+        except InvalidHeaderValue as exc:
+            raise HttpError("invalid header value", str(exc)) from exc
         except ValueError as exc:
             raise httpx.LocalProtocolError(str(exc), request=request) from exc
         timeouts = request.extensions.get("timeout") or {}
