@@ -37,6 +37,46 @@ def parse_duration_flag(text: str | None, flag: str) -> float | None:
         raise Failure(f"{flag} {text!r}: {exc}") from None
 
 
+def parse_run_length(text: str | None) -> float | None:
+    """-t: a duration above 0 and within the bound every duration has (bounds.py)."""
+    seconds = parse_duration_flag(text, "--duration")
+    if seconds is None:
+        return None
+    from loadtui.scenario.select import SelectionError, check_duration
+
+    try:
+        check_duration(seconds)
+    except SelectionError as exc:
+        raise Failure(str(exc)) from None
+    return seconds
+
+
+def parse_number_flag(text: str | None, flag: str) -> float | None:
+    """A numeric flag (-u, -r, --rate, --streams) read as text, so `-u 1e20` or
+    `--rate nan` get the loader's kind of one-line error (bounds.py) rather than the
+    option parser's usage block."""
+    if text is None:
+        return None
+    from loadtui.scenario.select import FLAGS, SelectionError, check_flag
+
+    kind = "a whole number" if FLAGS[flag][2] else "a number"
+    try:
+        value = float(text.strip().replace("_", ""))
+    except ValueError:
+        raise Failure(f"{flag}: expected {kind}, got {text!r}") from None
+    try:
+        check_flag(flag, value)
+    except SelectionError as exc:
+        raise Failure(str(exc)) from None
+    return value
+
+
+def parse_count_flag(text: str | None, flag: str) -> int | None:
+    """-u / --streams: a whole number within bounds (`1e3` reads as 1000)."""
+    value = parse_number_flag(text, flag)
+    return None if value is None else int(value)
+
+
 def scenario_path(scenario: Path | None) -> tuple[Path, bool]:
     """The scenario to load and whether it is the bundled demo (which needs the target)."""
     if scenario is not None:
@@ -96,10 +136,11 @@ def load_plan(path: Path, env_target: str | None) -> Scenario:
 
 def preflight(target: Target) -> None:
     from loadtui.engine.preflight import unreachable_reason
+    from loadtui.scenario.userinfo import redact_url
 
     reason = unreachable_reason(target.url, timeout=min(target.timeouts.connect, 3.0))
     if reason:
-        raise Failure(f"target {target.url} unreachable: {reason}", code=3)
+        raise Failure(f"target {redact_url(target.url)} unreachable: {reason}", code=3)
 
 
 def target_pid_for(given: Sequence[int], url: str, demo: tuple[str, int] | None) -> tuple[int, ...]:

@@ -4,11 +4,18 @@ Each arrival is timed from its *intended* start, so when the target stalls the b
 lands in the percentiles (no coordinated omission). Starts more than LATE_S behind
 schedule are counted as late; starts beyond `max_inflight` are dropped and counted,
 like k6's dropped_iterations.
+
+Any rate ends on time: one loop turn starts at most TURN_STARTS arrivals (and no more
+than `max_inflight` allows), the arrivals due beyond that are counted as dropped in one
+step, without a loop over them, and the scheduler yields to the event loop every turn.
+So `rate = 1e9` costs a bounded amount of work per turn, and a stop, a tick or a
+signal's command is never kept waiting behind the schedule.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 from collections.abc import Callable
 from time import perf_counter
@@ -19,6 +26,9 @@ from loadtui.engine.plan import ClassPlan, WeightedPicker
 
 LATE_S = 0.010
 MAX_SLEEP_S = 0.05  # re-read the rate at least this often
+TURN_STARTS = 1_000  # arrivals started in one loop turn at most (~10 ms of work)
+FULL_SLEEP_S = 0.001  # max_inflight reached: look again after this, do not spin
+MAX_DUE = float(2**53)  # arrivals due in one turn counted at most (floats stay exact)
 
 
 class OpenArrivals:
@@ -41,6 +51,7 @@ class OpenArrivals:
         self.started = 0
         self.late = 0
         self.dropped = 0
+        self._room = 0  # starts left in this loop turn
         self._tasks: set[asyncio.Task[None]] = set()
         self._next_id = 1_000_000_000  # apart from closed-model user ids
 
@@ -56,6 +67,7 @@ class OpenArrivals:
                 last = perf_counter()
             rate = self.rate()
             now = perf_counter()
+            self._room = min(TURN_STARTS, self.max_inflight - self.inflight)
             if rate != current and current > 0:
                 # A new rate (a burst's edge, a ramp, the operator) applies from now: what
                 # was due before keeps the old pace, the interval under way carries over,
@@ -74,22 +86,26 @@ class OpenArrivals:
                 await asyncio.sleep(min(due - now, MAX_SLEEP_S))
                 continue
             last = self._fire(last, interval, now)
-            await asyncio.sleep(0)
+            full = self.inflight >= self.max_inflight
+            await asyncio.sleep(FULL_SLEEP_S if full else 0)
 
     def _fire(self, last: float, interval: float, now: float) -> float:
-        """Start every arrival due by `now`, `interval` apart after `last`; returns the
-        last one's intended start (or `last` when none was due)."""
-        due = last + interval
-        while due <= now:
-            self._start(due, now)
-            last = due
-            due += interval
-        return last
+        """Handle every arrival due by `now`, `interval` apart after `last`: the earliest
+        ones, as many as this turn has room for, are started (timed from their intended
+        start); the rest are counted as dropped. Returns the last one's intended start
+        (`last` when none was due)."""
+        count = (now - last) / interval  # inf at a rate like 1e308: counted, not looped
+        if count < 1:
+            return last
+        due = math.floor(min(count, MAX_DUE))
+        start = min(due, max(0, self._room))
+        for k in range(1, start + 1):
+            self._start(last + k * interval, now)
+        self._room -= start
+        self.dropped += due - start
+        return last + due * interval if count < MAX_DUE else now
 
     def _start(self, intended: float, now: float) -> None:
-        if self.inflight >= self.max_inflight:
-            self.dropped += 1
-            return
         if now - intended > LATE_S:
             self.late += 1
         self.inflight += 1

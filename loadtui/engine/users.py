@@ -2,7 +2,9 @@
 
 The spawner moves the live user count toward the wanted count at the spawn rate, up
 and down, so stages and operator actions ramp the same way; a burst's edges move it at
-once instead (`want(..., at_once=True)`).
+once instead (`want(..., at_once=True)`). Either way one step starts or retires at most
+TURN_USERS users and then yields, so no spawn rate or user count can hold the event
+loop (a stop, a tick) for longer than that much work.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from loadtui.engine.gate import Gate
 from loadtui.engine.plan import ClassPlan, WeightedPicker, think_time
 
 SPAWN_STEP_S = 0.05
+TURN_USERS = 1_000  # users started or retired per step at most (20,000/s)
 CLOSE_WAIT_S = 3.0  # a stopping user's stream may take this long to close
 
 
@@ -39,6 +42,7 @@ class ClosedUsers:
         self.spawn_rate = 1.0
         self._next_id = 1
         self._budget = 0.0
+        self._owed = 0  # users a burst's edge moves at once, beyond this step's share
 
     @property
     def count(self) -> int:
@@ -57,7 +61,9 @@ class ClosedUsers:
             self.spawn_rate = spawn_rate
         if at_once and self.plans:  # called on the engine's loop, like the spawner
             self._budget = 0.0
-            self._move(self.wanted - len(self.live))
+            gap = self.wanted - len(self.live)
+            self._owed = abs(gap)  # what this step leaves, the next steps move at once
+            self._step(gap, self._owed)
 
     async def run(self) -> None:
         """Spawner loop; runs until cancelled."""
@@ -70,14 +76,19 @@ class ClosedUsers:
             dt, last = now - last, now
             gap = self.wanted - len(self.live)
             if gap == 0:
-                self._budget = 0.0
+                self._budget, self._owed = 0.0, 0
                 continue
             self._budget = min(self._budget + self.spawn_rate * dt, max(1.0, self.spawn_rate))
-            n = min(abs(gap), int(self._budget))
-            if n == 0:
-                continue
-            self._budget -= n
-            self._move(n if gap > 0 else -n)
+            self._step(gap, max(int(self._budget), self._owed))
+
+    def _step(self, gap: int, allowed: int) -> None:
+        """Move toward the wanted count by up to `allowed` users, TURN_USERS at most."""
+        n = min(abs(gap), allowed, TURN_USERS)
+        if n == 0:
+            return
+        self._budget = max(0.0, self._budget - n)
+        self._owed = max(0, self._owed - n)
+        self._move(n if gap > 0 else -n)
 
     def _move(self, n: int) -> None:
         """Start n users (n > 0) or retire -n of them (n < 0)."""

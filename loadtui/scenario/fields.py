@@ -11,6 +11,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from loadtui.scenario.bounds import number_problem
 from loadtui.scenario.errors import Collector, FieldPath, did_you_mean
 from loadtui.scenario.units import parse_duration
 
@@ -100,12 +101,24 @@ class Section:
         minimum: float | None = None,
         above: float | None = None,
         integer: bool = False,
+        maximum: float | None = None,
+        unit: str = "",
+        hint: str | None = None,
     ) -> Any:
-        """An int (or float unless `integer`) within bounds; `above` is exclusive."""
+        """An int (or float unless `integer`) within bounds; `above` is exclusive. Past
+        `maximum` (in `unit`) the problem carries `hint`."""
         kinds: tuple[type, ...] = (int,) if integer else (int, float)
         value = self._typed(key, kinds, "an integer" if integer else "a number", _MISSING)
         if value is _MISSING:
             return default
+        if maximum is not None:
+            low = above if above is not None else minimum
+            problem = number_problem(
+                value, maximum, minimum=low or 0.0, above=above is not None, unit=unit
+            )
+            if problem is not None:
+                self.error(key, problem, hint if value > maximum else None)
+                return default
         if not math.isfinite(value) or abs(value) > _LIMIT:
             self.error(key, f"{value} is out of range")
             return default

@@ -6,17 +6,57 @@ Errors are `SelectionError` with a message fit for the user (the CLI exits 2).
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 from urllib.parse import urlsplit
 
+from loadtui.scenario.bounds import (
+    MAX_DURATION_S,
+    MAX_RATE,
+    MAX_SPAWN_RATE,
+    MAX_USERS,
+    RATE_HINT,
+    USERS_HINT,
+    duration_text,
+    number_problem,
+)
 from loadtui.scenario.model import Profile, Scenario, Stage, Target
+from loadtui.scenario.userinfo import PERCENT_HINT, redact_url
 
 FOREVER = 10 * 365 * 24 * 3600.0  # "until stopped": a stage long enough to never end
 
 
+# flag -> (largest value, unit, whole numbers only, 0 excluded, hint past the largest)
+FLAGS: dict[str, tuple[float, str, bool, bool, str | None]] = {
+    "--users": (MAX_USERS, "users", True, False, USERS_HINT),
+    "--spawn-rate": (MAX_SPAWN_RATE, "users/s", False, True, None),
+    "--rate": (MAX_RATE, "arrivals/s", False, False, RATE_HINT),
+    "--streams": (MAX_USERS, "streams", True, False, USERS_HINT),
+}
+
+
 class SelectionError(ValueError):
     pass
+
+
+def check_flag(flag: str, value: float) -> None:
+    """A numeric override within the bounds a scenario file has (bounds.py), with the
+    loader's kind of message: `--rate: must be at most 10,000,000 arrivals/s, got 1e+12`."""
+    maximum, unit, integer, positive, hint = FLAGS[flag]
+    problem = number_problem(value, maximum, above=positive, unit=unit)
+    if problem is None and integer and not float(value).is_integer():
+        problem = f"must be a whole number of {unit}, got {value:g}"
+    if problem is not None:
+        extra = f". {hint}" if hint and value > maximum else ""
+        raise SelectionError(f"{flag}: {problem}{extra}")
+
+
+def check_duration(seconds: float) -> None:
+    """-t: a positive length, at most MAX_DURATION_S."""
+    if not 0 < seconds <= MAX_DURATION_S:  # NaN too
+        longest = duration_text(MAX_DURATION_S)
+        raise SelectionError(
+            f"--duration: must be more than 0 and at most {longest}, got {seconds:g}s"
+        )
 
 
 def pick_target(scenario: Scenario, wanted: str | None) -> Target:
@@ -29,17 +69,25 @@ def pick_target(scenario: Scenario, wanted: str | None) -> Target:
     named = scenario.target(wanted)
     if named is not None:
         return named
-    parts = urlsplit(wanted)
+    # Messages show the URL redacted, and never urllib's own (it quotes a bad port,
+    # which may be part of a password).
+    shown = redact_url(wanted)
+    try:
+        parts = urlsplit(wanted)
+        port = parts.port
+    except ValueError:
+        hint = f". {PERCENT_HINT}" if "@" in wanted else ""
+        raise SelectionError(f"--target {shown!r}: the host or port is malformed{hint}") from None
     if parts.scheme in ("http", "https") and parts.hostname:
-        try:
-            _ = parts.port
-        except ValueError as exc:
-            raise SelectionError(f"--target {wanted!r}: {exc}") from None
+        if parts.query or parts.fragment:
+            raise SelectionError(f"--target {shown!r}: a target URL takes no query or fragment")
+        if port == 0:
+            raise SelectionError(f"--target {shown!r}: port 0 is not a port")
         base = scenario.targets[0] if len(scenario.targets) == 1 else Target(name="cli", url="")
         return replace(base, name=base.name if base.url else "cli", url=wanted.rstrip("/"))
     names = ", ".join(t.name for t in scenario.targets) or "none"
     raise SelectionError(
-        f"--target {wanted!r} is neither a target of this scenario ({names}) nor an http(s):// URL"
+        f"--target {shown!r} is neither a target of this scenario ({names}) nor an http(s):// URL"
     )
 
 
@@ -63,10 +111,10 @@ def pick_profile(
         ("--streams", streams),
     )
     for flag, value in flags:
-        if value is not None and (value < 0 or not math.isfinite(value)):
-            raise SelectionError(f"{flag} must be a non-negative number, got {value}")
-    if duration is not None and (duration <= 0 or not math.isfinite(duration)):
-        raise SelectionError(f"--duration must be positive, got {duration:g}s")
+        if value is not None:
+            check_flag(flag, value)
+    if duration is not None:
+        check_duration(duration)
     if spawn_rate is not None and users is None:
         raise SelectionError("--spawn-rate needs --users")
     length = duration if duration is not None else FOREVER

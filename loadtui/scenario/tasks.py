@@ -12,7 +12,8 @@ from typing import Any
 
 import msgpack
 
-from loadtui.scenario.errors import Collector, FieldPath
+from loadtui.scenario.bounds import MAX_TASKS, MAX_USER_CLASSES, count_text
+from loadtui.scenario.errors import Collector, FieldPath, RawProblem
 from loadtui.scenario.fields import Section, sections, type_name
 from loadtui.scenario.model import Checks, Extract, HttpTask, PythonTask, Task
 from loadtui.scenario.pytask import check_call
@@ -29,6 +30,42 @@ CONTENT_TYPES = {"json": "application/json", "msgpack": "application/x-msgpack"}
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 POINTER = re.compile(r"(/([^~/]|~[01])*)*")
+
+
+def count_problems(users: Any) -> list[RawProblem]:
+    """Too many user classes or tasks, counted in the parsed TOML before anything is built:
+    a file with 200,000 tasks is refused in the time it takes to read it, not after
+    building (and binding) each of them."""
+    if not isinstance(users, list):
+        return []
+    if len(users) > MAX_USER_CLASSES:
+        return [
+            RawProblem(
+                ("users",),
+                f"{len(users):,} user classes: at most {count_text(MAX_USER_CLASSES)} are allowed",
+                "Give a class a weight instead of repeating it",
+            )
+        ]
+    found: list[RawProblem] = []
+    total = 0
+    for i, cls in enumerate(users):
+        for key in ("on_start", "tasks"):
+            items = cls.get(key) if isinstance(cls, dict) else None
+            n = len(items) if isinstance(items, list) else 0
+            total += n
+            if n > MAX_TASKS:
+                found.append(_too_many(("users", i, key), n, "in a user class"))
+    if total > MAX_TASKS and not found:
+        found.append(_too_many(("users",), total, "in all"))
+    return found
+
+
+def _too_many(path: FieldPath, n: int, where: str) -> RawProblem:
+    return RawProblem(
+        path,
+        f"{n:,} tasks: at most {count_text(MAX_TASKS)} are allowed {where}",
+        "Write a repeated request once, with {var} placeholders and a weight",
+    )
 
 
 def read_tasks(out: Collector, items: Any, path: FieldPath, folder: str) -> list[Task]:

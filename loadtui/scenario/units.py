@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 
+from loadtui.scenario.bounds import MAX_DURATION_S, duration_text
 from loadtui.scenario.model import Backoff, Op, Wait
 from loadtui.scenario.threshold_metrics import RATE_LIMITED_COUNT, Unit, metric_unit, scope_of
 
@@ -28,17 +29,23 @@ DURATION_FORM = 'a duration like "250ms", "1.5s", "2m", "1h30m" or a number of s
 
 
 def parse_duration(value: object) -> float:
-    """Seconds from "250ms", "1.5s", "2m", "12h", "1h30m", or a bare number of seconds."""
+    """Seconds from "250ms", "1.5s", "2m", "12h", "1h30m", or a bare number of seconds;
+    at most MAX_DURATION_S (30 days): nothing in a load test lasts longer."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"expected {DURATION_FORM}")
-    if isinstance(value, int | float):
-        seconds = float(value) if abs(value) < 1e300 else math.inf
+    if isinstance(value, float):
+        seconds = value
+    elif isinstance(value, int):  # TOML integers have no size limit: clamp before float()
+        seconds = float(max(-1, min(value, 10**18)))
     else:
         seconds = _duration_text(value)
     if not math.isfinite(seconds):
         raise ValueError(f"duration must be finite; expected {DURATION_FORM}")
     if seconds < 0:
         raise ValueError("duration must not be negative")
+    if seconds > MAX_DURATION_S:
+        longest = duration_text(MAX_DURATION_S)
+        raise ValueError(f"duration must be at most {longest} (the longest a run may last)")
     return seconds
 
 
