@@ -1,10 +1,14 @@
 """Is anything listening? One TCP connect before the run, so an unreachable target
-ends in a one-line reason (exit 3) instead of a run full of connection errors."""
+ends in a one-line reason (exit 3) instead of a run full of connection errors.
+
+A reason names the host and port, never the URL's user:password."""
 
 from __future__ import annotations
 
 import socket
 from urllib.parse import urlsplit
+
+from loadtui.scenario.userinfo import redact_url
 
 
 def unreachable_reason(url: str, timeout: float = 3.0) -> str | None:
@@ -14,7 +18,7 @@ def unreachable_reason(url: str, timeout: float = 3.0) -> str | None:
     try:
         port = parts.port or (443 if parts.scheme in ("https", "wss") else 80)
     except ValueError:
-        return f"bad port in {url}"
+        return f"bad port in {redact_url(url)}"
     try:
         with socket.create_connection((host, port), timeout=timeout):
             return None

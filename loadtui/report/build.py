@@ -18,6 +18,7 @@ from loadtui.metrics.streams import combine
 from loadtui.metrics.target_process import TargetProcessSummary
 from loadtui.report.thresholds import ThresholdResult
 from loadtui.scenario.threshold_metrics import metric_unit
+from loadtui.scenario.userinfo import redact_url
 
 LATENCY_KEYS: tuple[tuple[str, str], ...] = (
     ("p50", "p50"),
@@ -146,8 +147,9 @@ def build_report(
 ) -> dict[str, Any]:
     """The report of a run that ended with `final`.
 
-    `info` supplies `scenario`, `target`, `profile` and `started` (ISO text, epoch
-    seconds or datetime; default: the run start derived from `final`). Other `info` keys
+    `info` supplies `scenario`, `target` (its password is hidden here), `profile` and
+    `started` (ISO text, epoch seconds or datetime; default: the run start derived from
+    `final`). Other `info` keys
     are passed through unless they would shadow a report key. `websocket` comes from
     the snapshot's streams (null when none ran), `target_process` from the run's
     TargetWatch (null when the target was not watched).
@@ -155,7 +157,7 @@ def build_report(
     rl = final.rate_limit
     report: dict[str, Any] = {
         "scenario": info.get("scenario", ""),
-        "target": info.get("target", ""),
+        "target": redact_url(str(info.get("target", ""))),  # an old session's too
         "profile": info.get("profile", ""),
         "started": _iso(info.get("started", final.wall - final.t)),
         "duration_s": round(final.t, 3),

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from loadtui.report import fmt
 from loadtui.scenario.select import FOREVER
+from loadtui.scenario.userinfo import redact_url
 
 DURATION_SPREAD = 0.20  # lengths may differ by this share of BASE's
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -66,7 +67,7 @@ def run_setup(header: Mapping[str, Any], duration_s: float) -> RunSetup:
         scenario_file=PurePath(str(scenario.get("path") or "")).name,
         profile=str(profile.get("name") or ""),
         shape=profile_shape(profile),
-        target=str(_table(header, "target").get("url") or ""),
+        target=redact_url(str(_table(header, "target").get("url") or "")),
         duration_s=duration_s,
         workers=_workers(header.get("workers")),
     )

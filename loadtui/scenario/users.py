@@ -11,6 +11,7 @@ from loadtui.scenario.fields import Section, sections, type_name
 from loadtui.scenario.model import Target, Timeouts, UserClass, Wait
 from loadtui.scenario.tasks import IDENT, read_headers, read_pairs, read_tasks
 from loadtui.scenario.units import parse_size, parse_wait
+from loadtui.scenario.userinfo import PERCENT_HINT, redact_url
 from loadtui.scenario.websocket import read_websocket
 
 TARGET_KEYS = (
@@ -78,24 +79,27 @@ def _size(low: int, high: int) -> Callable[[object], int]:
 
 
 def normalise_url(sec: Section, url: str) -> str:
-    """scheme://host[:port][/base] with no trailing slash; problems reported on `url`."""
+    """scheme://host[:port][/base] with no trailing slash; problems reported on `url`,
+    which they show with its password hidden (urllib's messages may quote it)."""
+    shown = redact_url(url)
+    hint = PERCENT_HINT if "@" in url else None
     if any(c.isspace() for c in url.strip()):
-        sec.error("url", f"{url!r} contains whitespace")
+        sec.error("url", f"{shown!r} contains whitespace")
         return url.strip()
     try:
         parts = urlsplit(url.strip())
         port = parts.port
-    except ValueError as exc:
-        sec.error("url", f"{url!r} is not a URL: {exc}")
+    except ValueError:
+        sec.error("url", f"{shown!r} is not a URL: its host or port is malformed", hint)
         return url
     if parts.scheme not in SCHEMES:
-        sec.error("url", f"{url!r}: the scheme must be http, https, ws or wss")
+        sec.error("url", f"{shown!r}: the scheme must be http, https, ws or wss")
     elif not parts.hostname:
-        sec.error("url", f"{url!r} has no host", 'Like "http://127.0.0.1:8080"')
+        sec.error("url", f"{shown!r} has no host", 'Like "http://127.0.0.1:8080"')
     elif parts.query or parts.fragment:
-        sec.error("url", f"{url!r}: a target URL takes no query or fragment")
+        sec.error("url", f"{shown!r}: a target URL takes no query or fragment", hint)
     elif port == 0:
-        sec.error("url", f"{url!r}: port 0 is not a port")
+        sec.error("url", f"{shown!r}: port 0 is not a port")
     return url.strip().rstrip("/")
 
 

@@ -26,6 +26,7 @@ from loadtui.scenario.model import Backoff, Reconnect, WebSocketSpec, WsMessage
 from loadtui.scenario.tasks import HEADER_NAME, POINTER, read_headers
 from loadtui.scenario.template import placeholders, render
 from loadtui.scenario.units import parse_backoff, parse_duration, parse_size
+from loadtui.scenario.userinfo import redact_url
 from loadtui.scenario.wsmessage import MESSAGE_KINDS, MISSING, field_value, read_message
 
 WS_KEYS = (
@@ -90,11 +91,12 @@ def _path(sec: Section) -> str:
 
 
 def _check_url(sec: Section, url: str) -> None:
+    shown = redact_url(url)  # messages never show a password (urllib's may quote it)
     try:
         parts = urlsplit(url)
         port = parts.port
-    except ValueError as exc:
-        sec.error("path", f"{url!r} is not a URL: {exc}")
+    except ValueError:
+        sec.error("path", f"{shown!r} is not a URL: its host or port is malformed")
         return
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
@@ -102,16 +104,16 @@ def _check_url(sec: Section, url: str) -> None:
         under = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         sec.error(
             "path",
-            f"{url!r} is an HTTP URL",
-            f'Use "{ws}://{url.split("://", 1)[1]}", or "{under}" under the target '
+            f"{shown!r} is an HTTP URL",
+            f'Use "{ws}://{shown.split("://", 1)[1]}", or "{under}" under the target '
             "(its http becomes ws, https wss)",
         )
     elif scheme not in ("ws", "wss"):
-        sec.error("path", f"{url!r}: the scheme must be ws or wss")
+        sec.error("path", f"{shown!r}: the scheme must be ws or wss")
     elif not parts.hostname:
-        sec.error("path", f"{url!r} has no host", 'Like "ws://127.0.0.1:8089/ws"')
+        sec.error("path", f"{shown!r} has no host", 'Like "ws://127.0.0.1:8089/ws"')
     elif port == 0:
-        sec.error("path", f"{url!r}: port 0 is not a port")
+        sec.error("path", f"{shown!r}: port 0 is not a port")
     elif parts.fragment or url.endswith("#"):
         sec.error("path", "a WebSocket URL takes no #fragment")
     elif placeholders(url):

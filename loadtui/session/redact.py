@@ -3,9 +3,9 @@
 `codec.jsonable` hides the standard credential headers in any (name, value) pairs; a
 `Redaction` knows which pairs it is walking (task, target or WebSocket `headers`, task
 `query`, user `variables`) and adds the names a user configured for each, case
-insensitively. It also hides those query names inside URLs and paths (`?token=...`) and
-the password of a URL's `user:password@`. Values become "***"; names and shapes stay, so
-the header still says what was sent.
+insensitively. It also hides those query names inside URLs and paths (`?token=...`), and
+a URL's password by `scenario.userinfo.redact_url`, the rule every output follows. Values
+become "***"; names and shapes stay, so the header still says what was sent.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
+from loadtui.scenario.userinfo import redact_url
 from loadtui.session.codec import HIDDEN, REDACT, jsonable
 
 _URL_FIELDS = frozenset({"url", "path"})
@@ -82,18 +83,12 @@ class Redaction:
         return jsonable(value, frozenset())
 
     def url(self, text: str) -> str:
-        """`text` (a URL or a path) with configured query values and any password hidden.
+        """`text` (a URL or a path) with configured query values and any password hidden
+        (`redact_url`, as every output does).
 
         Done on the raw text, so everything else stays byte for byte as written."""
-        rest, hash_, fragment = text.partition("#")
+        rest, hash_, fragment = redact_url(text).partition("#")
         base, q, query = rest.partition("?")
-        scheme, sep, after = base.partition("://")
-        if sep:
-            netloc, slash, path = after.partition("/")
-            userinfo, at, hostport = netloc.rpartition("@")
-            if at and ":" in userinfo:
-                userinfo = userinfo.split(":", 1)[0] + ":" + HIDDEN
-            base = f"{scheme}://{userinfo}{at}{hostport}{slash}{path}"
         if q and self.query:
             parts = []
             for item in query.split("&"):

@@ -22,6 +22,7 @@ from textual.widgets import Button, Footer, Input, OptionList, Static
 
 from loadtui.scenario.model import Profile, Scenario, Target
 from loadtui.scenario.select import SelectionError, pick_profile, pick_target
+from loadtui.scenario.userinfo import redact_url
 from loadtui.tui import catalog
 from loadtui.tui.catalog import CatalogEntry
 from loadtui.tui.widgets.chooser import Chooser
@@ -170,7 +171,9 @@ class LaunchScreen(Screen[LaunchChoice]):
             targets.fill([])
             profiles.fill([])
         else:
-            rows = [(f"t{i}", f"{t.name}  {t.url}") for i, t in enumerate(scenario.targets)]
+            rows = [
+                (f"t{i}", f"{t.name}  {redact_url(t.url)}") for i, t in enumerate(scenario.targets)
+            ]
             if self.demo_url:
                 rows.append((DEMO, f"embedded demo target ({self.demo_url})"))
             rows.append((CUSTOM, "custom URL…"))
@@ -324,7 +327,8 @@ class LaunchScreen(Screen[LaunchChoice]):
         ready = not isinstance(result, str)
         self.query_one("#start", Button).disabled = not ready
         if isinstance(result, LaunchChoice):
-            text = f"Ready: {result.scenario.name} → {result.target.url} · {result.profile.name}"
+            url = redact_url(result.target.url)
+            text = f"Ready: {result.scenario.name} → {url} · {result.profile.name}"
             self._set_status(f"{text} · Enter starts")
         else:
             self._set_status(f"✗ {result}")

@@ -15,6 +15,7 @@ from textual.widgets import Static
 from loadtui.metrics.snapshot import LoadState, Snapshot
 from loadtui.report import fmt
 from loadtui.scenario.model import Profile
+from loadtui.scenario.userinfo import redact_url
 from loadtui.tui.widgets.common import WINDOW_LABEL, state_text, waiting, warning_line
 
 SEP = "  "
@@ -127,6 +128,7 @@ class RunHeader(Static):
         window: str = WINDOW_LABEL,
         id: str | None = None,
     ):
+        target = redact_url(target)  # live or replayed, the header shows no password
         super().__init__(initial_text(scenario, target, profile), id=id)
         self.scenario = scenario
         self.target = target
