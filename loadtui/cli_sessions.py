@@ -2,12 +2,21 @@
 
 Registered on the main typer app by loadtui.cli; like it, commands only: they read
 arguments, call the session and report modules, and map outcomes to exit codes.
+
+A session file is data, whoever wrote it: anything in it that is malformed is one line
+and exit 2 (the reader checks every field; a tick is checked when first rebuilt, so a
+command catches SessionError around all it does with the ticks). `rerun` imports Python
+tasks only from a scenario file given with --scenario, never from a path in the file.
+An output that cannot be written is one line ("cannot write PATH: reason") and the
+others are still written; the exit code is then 3, unless the verdict already failed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,24 +31,52 @@ from loadtui.cli_support import (
     target_pid_for,
 )
 
+if TYPE_CHECKING:
+    from loadtui.scenario.model import Scenario
+    from loadtui.session.reader import Session
 
-def _read(path: Path):
-    from loadtui.session.reader import SessionError, read_session
+EXIT_INCOMPLETE = 3
+
+
+@contextmanager
+def _session_data() -> Iterator[None]:
+    """A malformed field met while working on a session: one line, exit 2."""
+    from loadtui.session.reader import SessionError
 
     try:
-        return read_session(path)
+        yield
     except SessionError as exc:
         raise Failure(str(exc)) from None
+
+
+def _read(path: Path) -> Session:
+    from loadtui.session.reader import read_session
+
+    with _session_data():
+        return read_session(path)
+
+
+def _say_each(lines: list[str]) -> None:
+    for line in lines:
+        typer.echo(f"loadtui: {line}", err=True)
 
 
 def replay(session: Annotated[Path, typer.Argument(help="Session log to reopen")]) -> None:
     """Reopen a recorded session in the console: play, seek, speed, jump to events."""
     from loadtui.tui.app import LoadtuiApp
+    from loadtui.tui.replay_player import ReplayPlayer
 
     recorded = _read(session)
     if not recorded.ticks:
         raise Failure(f"{session}: the session has no ticks to replay")
-    LoadtuiApp(replay=recorded).run()
+    with _session_data():
+        ReplayPlayer(recorded)  # what opens first (the end, its charts' window) rebuilds
+    tui = LoadtuiApp(replay=recorded)
+    tui.run()
+    if tui.failure:  # met while replaying: a malformed tick further in
+        raise Failure(tui.failure, code=tui.return_code or 2)
+    if tui.return_code:
+        raise typer.Exit(tui.return_code)
 
 
 def report(
@@ -66,23 +103,25 @@ def report(
     recorded = _read(session)
     if recorded.final is None:
         raise Failure(f"{session}: the session has no ticks to report on")
-    result = report_from_session(recorded)
-    failed = write_outputs(
-        result,
-        report_json=report_json,
-        report_md=report_md,
-        csv_prefix=csv,
-        junit=junit,
-        svg=svg,
-        session=recorded,
-    )
+    with _session_data():
+        result = report_from_session(recorded)
+        failed = write_outputs(
+            result,
+            report_json=report_json,
+            report_md=report_md,
+            csv_prefix=csv,
+            junit=junit,
+            svg=svg,
+            session=recorded,
+        )
     if not quiet:
         typer.echo(summary_table(result))
         if recorded.truncated:
             typer.echo(f"note: {session} was cut off (a killed run): figures up to its last tick")
-    if failed:
-        raise Failure("could not write: " + "; ".join(failed))
-    raise typer.Exit(0 if result.get("passed", True) else 1)
+    _say_each(failed)
+    if not result.get("passed", True):
+        raise typer.Exit(1)
+    raise typer.Exit(EXIT_INCOMPLETE if failed else 0)
 
 
 def compare(
@@ -111,7 +150,7 @@ def compare(
     from loadtui.report.compare import compare as compare_sessions
     from loadtui.report.compare import parse_tolerance
     from loadtui.report.compare_render import comparison_markdown, comparison_text
-    from loadtui.report.writers import write_text
+    from loadtui.report.writers import cannot_write, write_text
 
     try:
         limit = parse_tolerance(tolerance)
@@ -122,26 +161,35 @@ def compare(
     for path, s in ((base, a), (new, b)):
         if s.final is None:
             raise Failure(f"{path}: the session has no ticks to compare")
-    result = compare_sessions(a, b, tolerance=limit, allow_different=allow_different)
+    with _session_data():
+        result = compare_sessions(a, b, tolerance=limit, allow_different=allow_different)
     typer.echo(comparison_text(result))
+    unwritten = False
     if report_md is not None:
         try:
             write_text(report_md, comparison_markdown(result))
         except OSError as exc:
-            raise Failure(f"could not write: --report-md {report_md}: {exc}", code=3) from None
+            _say_each([cannot_write(report_md, exc)])
+            unwritten = True
     if not result.judged:
         what = ", ".join(d.what for d in result.differences)
         raise Failure(
             f"{base} and {new} are not comparable ({what}); --allow-different judges them anyway"
         )
-    raise typer.Exit(0 if result.ok else 1)
+    if not result.ok:
+        raise typer.Exit(1)
+    raise typer.Exit(EXIT_INCOMPLETE if unwritten else 0)
 
 
 def rerun(
     session: Annotated[Path, typer.Argument(help="Session whose timeline to send again")],
     target: Annotated[str | None, typer.Option("--target", help="Target name or URL")] = None,
     scenario: Annotated[
-        Path | None, typer.Option("--scenario", help="Scenario file, if not where recorded")
+        Path | None,
+        typer.Option(
+            "--scenario",
+            help="Scenario file, if not where recorded; needed to run Python tasks",
+        ),
     ] = None,
     new_session: Annotated[Path | None, typer.Option("--session", help="New session log")] = None,
     report_json: Annotated[Path | None, typer.Option("--report-json")] = None,
@@ -149,23 +197,28 @@ def rerun(
 ) -> None:
     """Send a recorded run again: its profile, with every operator action (skipped stages,
     pauses, set levels, stop) at its recorded offset, for as long as the original ran
-    (wall clock, pauses included). Records a new session."""
+    (wall clock, pauses included). Records a new session.
+
+    Python tasks (`call = "module:function"`) run only from the scenario file given with
+    --scenario: a session naming one where it was recorded is refused without it."""
     from loadtui.engine.runner import RunConfig
     from loadtui.headless import Outputs, run_headless
     from loadtui.scenario.select import SelectionError, pick_target
-    from loadtui.session.reader import SessionError
     from loadtui.session.rerun import rerun_plan
     from loadtui.session.writer import default_session_path
 
-    try:
+    with _session_data():
         plan = rerun_plan(_read(session))
-    except SessionError as exc:
-        raise Failure(str(exc)) from None
+    refuse = _python_refusal(session)
+    if scenario is None and plan.python_tasks:
+        raise Failure(refuse(", ".join(plan.python_tasks[:3])))
     source = scenario or plan.scenario_path
     if source is None or not source.exists():
         raise Failure(
             f"the recorded scenario {source or '(unknown)'} is not here; give --scenario FILE"
         )
+    if not source.is_file():
+        raise Failure(f"the scenario {source} is not a file; give --scenario FILE")
     out = new_session or default_session_path(Path.cwd(), f"{source.stem}-rerun")
     check_writable("--session", out)
     check_writable("--report-json", report_json)
@@ -173,6 +226,9 @@ def rerun(
     with demo_target_if(bundled and target is None, quiet) as demo:
         # ${LOADTUI_TARGET} means the demo target now, or the target recorded then.
         recorded = load_plan(source, demo[0] if demo else plan.target_url or None)
+        found = _python_tasks(recorded)
+        if scenario is None and found:  # the file there has them, though the session did not
+            raise Failure(refuse(", ".join(found[:3])))
         try:
             wanted = target or (plan.target_name if recorded.target(plan.target_name) else None)
             chosen = pick_target(recorded, wanted or plan.target_url)
@@ -191,11 +247,33 @@ def rerun(
         )
         info = {"scenario": recorded.name, "target": chosen.url, "profile": plan.profile.name}
         outcome = run_headless(config, Outputs(out, report_json, quiet=quiet), info)
-    if not quiet:
+    if not quiet and not any(line.startswith(f"cannot write {out}:") for line in outcome.lost):
         typer.echo(f"session saved to {out}")
     if outcome.reason:
         typer.echo(f"loadtui: {outcome.reason}", err=True)
     raise typer.Exit(outcome.code)
+
+
+def _python_refusal(session: Path) -> Callable[[str], str]:
+    def line(calls: str) -> str:
+        return (
+            f"{session}: its scenario has Python tasks ({calls}); rerun imports Python code"
+            f" only from a scenario file you name: loadtui rerun {session} --scenario FILE"
+        )
+
+    return line
+
+
+def _python_tasks(scenario: Scenario) -> list[str]:
+    """`module:function` of each Python task of a loaded scenario (nothing imported)."""
+    from loadtui.scenario.model import PythonTask
+
+    return [
+        f"{task.module}:{task.function}"
+        for cls in scenario.users
+        for task in (*cls.on_start, *cls.tasks)
+        if isinstance(task, PythonTask)
+    ]
 
 
 def register(app: typer.Typer) -> None:

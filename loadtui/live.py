@@ -3,11 +3,18 @@
 Drains the engine's snapshots (from a thread host or a child process), adds threshold
 breach events to them, appends each to the session log and CSV history as it comes,
 and at the end turns the final snapshot into the report. Nothing here renders.
+
+An output that cannot be written (disk full, I/O error, read-only, a folder in the way)
+never stops the run: it is one line ("cannot write PATH: reason; the run goes on
+without it"), handed to `on_lost` as it happens and kept in `lost`, and every other
+output is still written. The caller turns `lost` into its exit code (3, incomplete).
 """
 
 from __future__ import annotations
 
+import os
 import queue
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +28,7 @@ from loadtui.report.build import build_report
 from loadtui.report.csv_report import CsvWriter
 from loadtui.report.facts import RunFacts
 from loadtui.report.thresholds import evaluate
+from loadtui.report.writers import cannot_write, write_json, write_junit, write_markdown
 from loadtui.session.writer import SessionWriter
 
 SATURATED = "generator saturated"
@@ -44,31 +52,37 @@ class LiveRun:
         session: Path | None = None,
         csv_prefix: str | None = None,
         redact: tuple[str, ...] = (),
+        on_lost: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
         self.source = source
         self.session_path = session
+        self.lost: list[str] = []  # one line per output that could not be written
+        self._on_lost = on_lost
+        self._ended = False  # past the run: a failing output no longer "goes on without"
+        self._session_lost = False
         # The target's processes as the run starts (the engine walks the tree again at
         # every tick: this list only names them in the header and the report).
         pids = process_tree(config.target_pids) if config.target_pids else ()
         self.target = TargetWatch(pids)
         self._saturated = False  # seen saturated so far (the report uses the periods)
-        self.session = (
-            SessionWriter(
-                session,
-                config.scenario,
-                config.target,
-                config.profile,
-                # Names hidden as headers, query parameters and user variables alike.
-                redact_headers=redact,
-                redact_query=redact,
-                redact_variables=redact,
-                target_pids=pids,
-            )
-            if session
-            else None
-        )
-        self.csv = CsvWriter(csv_prefix) if csv_prefix else None
+        self.session: SessionWriter | None = None
+        if session:
+            try:
+                self.session = SessionWriter(
+                    session,
+                    config.scenario,
+                    config.target,
+                    config.profile,
+                    # Names hidden as headers, query parameters and user variables alike.
+                    redact_headers=redact,
+                    redact_query=redact,
+                    redact_variables=redact,
+                    target_pids=pids,
+                )
+            except OSError as exc:
+                self._session_failed(session, exc)
+        self.csv = CsvWriter(csv_prefix, on_error=self._lose) if csv_prefix else None
         self.watch = BreachWatch(config.scenario.thresholds)
         self.last: Snapshot | None = None
 
@@ -97,7 +111,10 @@ class LiveRun:
         if breaches:
             snap = replace(snap, events=(*snap.events, *breaches))
         if self.session:
-            self.session.on_snapshot(snap)
+            try:
+                self.session.on_snapshot(snap)
+            except OSError as exc:
+                self._session_failed(self.session.path, exc)
         if self.csv:
             self.csv.on_snapshot(snap)
         self.last = snap
@@ -118,6 +135,54 @@ class LiveRun:
         )
         results = evaluate(self.config.scenario.thresholds, final, facts=facts)
         report = build_report(final, results, info=info, target_process=facts.target_process)
+        self._ended = True
         if self.session:
-            self.session.close({"report": report})
+            try:
+                self.session.close({"report": report})
+            except OSError as exc:
+                self._session_failed(self.session.path, exc)
         return report
+
+    def write_reports(
+        self,
+        report: dict[str, Any],
+        *,
+        report_json: os.PathLike[str] | str | None = None,
+        report_md: os.PathLike[str] | str | None = None,
+        junit: os.PathLike[str] | str | None = None,
+    ) -> list[str]:
+        """Write each report asked for and close the CSV files (call after `finish`); one
+        failing does not stop the others. Returns `lost`: every output not written."""
+        self._ended = True
+        for path, write in (
+            (report_json, write_json),
+            (report_md, write_markdown),
+            (junit, write_junit),
+        ):
+            if path is not None:
+                try:
+                    write(report, path)
+                except OSError as exc:
+                    self._lose(path, exc)
+        if self.csv is not None:
+            self.csv.close(report)
+        return self.lost
+
+    @property
+    def saved_session(self) -> Path | None:
+        """The session log's path, if it was written (None when none was asked for, or
+        it could not be)."""
+        return None if self._session_lost else self.session_path
+
+    def _session_failed(self, path: Path, exc: OSError) -> None:
+        self.session = None  # the writer has let go of its file
+        self._session_lost = True
+        self._lose(path, exc)
+
+    def _lose(self, path: object, exc: OSError) -> None:
+        line = cannot_write(path, exc)
+        if not self._ended:
+            line += "; the run goes on without it"
+        self.lost.append(line)
+        if self._on_lost is not None:
+            self._on_lost(line)

@@ -6,13 +6,18 @@ in memory and a killed run leaves the rows up to its last tick; its last columns
 streams' live figures (zero when none run). Stats, failures and streams are written at
 `close()` from the report dict (or the final snapshot). Latencies in ms, rates
 per second.
+
+A file that cannot be written (disk full, a folder in the way) raises OSError, unless
+the writer was given `on_error`: then it is handed the file and the error, and every
+other file is still written (a history that failed stops taking rows, the run goes on).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -183,33 +188,65 @@ def _stats_row(kind: str, name: str, fig: Mapping[str, Any], duration: float) ->
     ]
 
 
+OnError = Callable[[Path, OSError], None]
+
+
 class CsvWriter:
     """Feed every Snapshot to `on_snapshot`, then `close()` (or use as a context)."""
 
-    def __init__(self, prefix: str | os.PathLike[str], *, full_history: bool = False) -> None:
+    def __init__(
+        self,
+        prefix: str | os.PathLike[str],
+        *,
+        full_history: bool = False,
+        on_error: OnError | None = None,
+    ) -> None:
         base = str(prefix)
         self.stats_path = Path(f"{base}_stats.csv")
         self.history_path = Path(f"{base}_history.csv")
         self.failures_path = Path(f"{base}_failures.csv")
         self.streams_path = Path(f"{base}_streams.csv")
         self.full_history = full_history  # also one row per endpoint per tick
-        self.history_path.parent.mkdir(parents=True, exist_ok=True)
-        self._history: IO[str] | None = open(  # noqa: SIM115 - held open for the run
-            self.history_path, "w", newline="", encoding="utf-8"
-        )
-        self._history_csv = csv.writer(self._history)
-        self._history_csv.writerow(HISTORY_HEADER)
-        self._history.flush()
+        self._on_error = on_error
+        self._closed = False
         self._last: Snapshot | None = None
+        self._history: IO[str] | None = None
+        try:
+            self.history_path.parent.mkdir(parents=True, exist_ok=True)
+            self._history = open(  # noqa: SIM115 - held open for the run
+                self.history_path, "w", newline="", encoding="utf-8"
+            )
+            self._history_csv = csv.writer(self._history)
+            self._history_csv.writerow(HISTORY_HEADER)
+            self._history.flush()
+        except OSError as exc:
+            self._history_failed(exc)
+
+    def _history_failed(self, exc: OSError) -> None:
+        history, self._history = self._history, None
+        if history is not None:
+            with contextlib.suppress(OSError):  # its buffer cannot be flushed
+                history.close()
+        self._failed(self.history_path, exc)
+
+    def _failed(self, path: Path, exc: OSError) -> None:
+        if self._on_error is None:
+            raise exc
+        self._on_error(path, exc)
 
     def on_snapshot(self, snap: Snapshot) -> None:
-        if self._history is None:
+        if self._closed:
             raise ValueError("CsvWriter is closed")
         self._last = snap
+        if self._history is None:
+            return  # its file failed: the other files are still written at close
         rows = [snap.total, *snap.endpoints] if self.full_history else [snap.total]
-        for st in rows:
-            self._history_csv.writerow(self._history_row(snap, st))
-        self._history.flush()
+        try:
+            for st in rows:
+                self._history_csv.writerow(self._history_row(snap, st))
+            self._history.flush()
+        except OSError as exc:
+            self._history_failed(exc)
 
     def _history_row(self, snap: Snapshot, st: EndpointStats) -> list[str]:
         interval = snap.interval_s
@@ -248,34 +285,39 @@ class CsvWriter:
         `build_report`, a final Snapshot, or by default the last snapshot seen. The
         streams file always exists (a header alone when no stream ran). Closing twice is
         a no-op."""
-        if self._history is None:
+        if self._closed:
             return
-        self._history.close()
-        self._history = None
+        self._closed = True
+        if self._history is not None:
+            try:
+                self._history.close()
+            except OSError as exc:
+                self._history_failed(exc)
+            self._history = None
         report = final if isinstance(final, Mapping) else _as_report(final or self._last)
         duration = float(report.get("duration_s") or 0.0)
         endpoints = report.get("endpoints") or []
-        with open(self.stats_path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(STATS_HEADER)
-            for e in endpoints:
-                w.writerow(_stats_row(e.get("method", ""), e["name"], e, duration))
-            w.writerow(_stats_row("", AGGREGATED, report, duration))
-        with open(self.failures_path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(FAILURES_HEADER)
-            for e in endpoints:
-                errors = (e.get("errors") or {}).items()
-                for kind, n in sorted(errors, key=lambda kv: (-kv[1], kv[0])):
-                    w.writerow([e["name"], kind, str(n)])
+        stats = [_stats_row(e.get("method", ""), e["name"], e, duration) for e in endpoints]
+        stats.append(_stats_row("", AGGREGATED, report, duration))
+        failures = [
+            [e["name"], kind, str(n)]
+            for e in endpoints
+            for kind, n in sorted((e.get("errors") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
         ws = report.get("websocket") or {}
-        with open(self.streams_path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(STREAMS_HEADER)
-            if ws:
-                for st in ws.get("streams") or []:
-                    w.writerow(_stream_row(str(st["name"]), st))
-                w.writerow(_stream_row(AGGREGATED, ws))
+        streams = [_stream_row(str(st["name"]), st) for st in ws.get("streams") or []] if ws else []
+        if ws:
+            streams.append(_stream_row(AGGREGATED, ws))
+        self._write(self.stats_path, [STATS_HEADER, *stats])
+        self._write(self.failures_path, [FAILURES_HEADER, *failures])
+        self._write(self.streams_path, [STREAMS_HEADER, *streams])
+
+    def _write(self, path: Path, rows: list[list[str]]) -> None:
+        try:
+            with open(path, "w", newline="", encoding="utf-8") as f:
+                csv.writer(f).writerows(rows)
+        except OSError as exc:
+            self._failed(path, exc)
 
     def __enter__(self) -> CsvWriter:
         return self

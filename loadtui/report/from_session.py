@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from loadtui.metrics.target_process import TargetProcessSummary, TargetWatch
@@ -23,7 +24,13 @@ from loadtui.report.csv_report import CsvWriter
 from loadtui.report.facts import RunFacts
 from loadtui.report.svg import render_svg
 from loadtui.report.thresholds import evaluate
-from loadtui.report.writers import write_json, write_junit, write_markdown, write_text
+from loadtui.report.writers import (
+    cannot_write,
+    write_json,
+    write_junit,
+    write_markdown,
+    write_text,
+)
 from loadtui.session.reader import Session, SessionError, tick_gauges
 
 PathLike = str | os.PathLike[str]
@@ -85,37 +92,46 @@ def write_outputs(
     svg: PathLike | None = None,
     session: Session | None = None,
 ) -> list[str]:
-    """Write each output asked for; returns what could not be written, one line each
-    (a failing one, disk full say, does not stop the others).
+    """Write each output asked for; returns what could not be written, one line per file
+    ("cannot write PATH: reason"): a failing one, disk full say, does not stop the others.
 
     CSV history and SVG come from `session`'s ticks (CSV without a session: stats and
-    failures only, an empty history)."""
+    failures only, an empty history); a malformed tick among them is a SessionError."""
     failed: list[str] = []
 
-    def attempt(label: str, write: Callable[[], None]) -> None:
+    def lost(path: object, exc: OSError) -> None:
+        failed.append(cannot_write(path, exc))
+
+    def attempt(path: PathLike, write: Callable[[], None]) -> None:
         try:
             write()
         except OSError as exc:
-            failed.append(f"{label} ({exc.strerror or exc})")
+            lost(path, exc)
 
     if report_json is not None:
-        attempt(str(report_json), lambda: write_json(report, report_json))
+        attempt(report_json, lambda: write_json(report, report_json))
     if report_md is not None:
-        attempt(str(report_md), lambda: write_markdown(report, report_md))
+        attempt(report_md, lambda: write_markdown(report, report_md))
     if junit is not None:
-        attempt(str(junit), lambda: write_junit(report, junit))
+        attempt(junit, lambda: write_junit(report, junit))
     if csv_prefix is not None:
-        attempt(f"{csv_prefix}_*.csv", lambda: _write_csv(report, csv_prefix, session))
+        _write_csv(report, csv_prefix, session, lost)
     if svg is not None:
         if session is None:
-            failed.append(f"{svg} (an SVG chart needs the session's ticks)")
+            failed.append(f"cannot write {svg}: an SVG chart needs the session's ticks")
         else:
-            attempt(str(svg), lambda: write_text(svg, render_svg(session)))
+            chart = render_svg(session)
+            attempt(svg, lambda: write_text(svg, chart))
     return failed
 
 
-def _write_csv(report: Mapping[str, Any], prefix: PathLike, session: Session | None) -> None:
-    csv = CsvWriter(prefix)
+def _write_csv(
+    report: Mapping[str, Any],
+    prefix: PathLike,
+    session: Session | None,
+    lost: Callable[[Path, OSError], None],
+) -> None:
+    csv = CsvWriter(prefix, on_error=lost)
     try:
         for snap in session.ticks if session else ():
             csv.on_snapshot(snap)

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape, quoteattr
 from loadtui.metrics.histogram import decode, latency_of, merge
 from loadtui.metrics.snapshot import Event, Latency, Snapshot
 from loadtui.report.thresholds import evaluate
+from loadtui.scenario.userinfo import redact_url
 from loadtui.session.reader import Session
 
 MARKED = ("stage", "operator", "breach")
@@ -115,7 +116,7 @@ def render_svg(session: Session, width: int = 900, height: int = 420) -> str:
     pts = ChartPoints(ticks, plot_w)
     hdr = session.header
     scen = (hdr.get("scenario") or {}).get("name", "")
-    target = (hdr.get("target") or {}).get("url", "")
+    target = redact_url(str((hdr.get("target") or {}).get("url") or ""))
     prof = (hdr.get("profile") or {}).get("name", "")
     title = f"{scen or 'run'} → {target} · profile {prof}"
     out = [
@@ -234,7 +235,8 @@ def _markers(
 
 def _marker_label(e: Event) -> str:
     if e.kind == "operator" and e.data.get("action"):
-        args = " ".join(str(a) for a in e.data.get("args") or ())
+        raw = e.data.get("args")
+        args = " ".join(str(a) for a in raw) if isinstance(raw, list | tuple) else ""
         return f"{e.data['action']} {args}".strip()
     if e.kind == "breach":
         return f"breach {e.data.get('threshold', '')}".strip()

@@ -24,6 +24,7 @@ from loadtui.report.thresholds import format_limit
 
 __all__ = [
     "CsvWriter",
+    "cannot_write",
     "render_json",
     "render_junit",
     "render_markdown",
@@ -34,22 +35,40 @@ __all__ = [
 ]
 
 
+def cannot_write(path: object, exc: OSError) -> str:
+    """The one line that says an output was not written: the file and the OS's reason."""
+    return f"cannot write {path}: {exc.strerror or exc}"
+
+
 def write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write `text` atomically (temp file + rename); "-" writes to stdout."""
+    """Write `text` atomically (temp file + rename); "-" writes to stdout. A path that
+    exists and is not a regular file (a pipe, /dev/stdout, a device) is written straight
+    into: renaming over it would replace the device itself. OSError when it fails."""
     if str(path) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return
     target = Path(path)
+    if target.exists() and not target.is_file() and not target.is_dir():
+        with open(target, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; a report is for sharing
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def render_json(report: Mapping[str, Any]) -> str:

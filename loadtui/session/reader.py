@@ -3,34 +3,31 @@
 Tolerant where a crash leaves marks (a cut last line, a gzip stream without its end:
 the run replays up to its last whole tick) and strict where a file is not what it
 claims (one-line SessionError). Only JSON is parsed: nothing in a file is executed.
+Every field a command reads is checked as it is read (schema.py: types, finite numbers
+within bounds, nesting; histcheck.py: histograms), so a crafted or damaged file gives
+one line naming the place, never a traceback further on.
 """
 
 from __future__ import annotations
 
 import gzip
-import json
 import re
 import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, overload
 
 from loadtui.metrics.histogram import add_into, decode, latency_of
-from loadtui.metrics.snapshot import (
-    EndpointStats,
-    Event,
-    Latency,
-    LoadState,
-    PoolGauges,
-    RateLimit,
-    Snapshot,
-    StreamStats,
-    SystemGauges,
-)
-from loadtui.scenario.model import Burst, Profile, Stage, Threshold
+from loadtui.metrics.snapshot import Event, Latency, Snapshot, SystemGauges
+from loadtui.scenario.model import Profile, Threshold
+from loadtui.session import schema
+from loadtui.session.schema import Malformed
+from loadtui.session.strict_json import loads
 from loadtui.session.writer import FORMAT, VERSION
+
+MAX_LINE = 64 << 20  # a tick of hundreds of endpoints is ~1 MB; more is not a session
 
 
 class SessionError(Exception):
@@ -57,123 +54,121 @@ class Session:
         return self.times[-1] if self.times else 0.0
 
     def thresholds(self) -> list[Threshold]:
-        raw = (self.header.get("scenario") or {}).get("thresholds") or []
-        return [_build(Threshold, t) for t in raw]
+        """The recorded scenario's thresholds; SessionError when one is malformed."""
+        scenario = self.header.get("scenario")
+        raw = scenario.get("thresholds") if isinstance(scenario, dict) else None
+        try:
+            return list(schema.thresholds(raw, "scenario.thresholds"))
+        except Malformed as exc:
+            raise SessionError(f"{self.path}: session header: {exc}") from None
 
     def profile(self) -> Profile:
-        raw = dict(self.header.get("profile") or {})
-        stages = tuple(_build(Stage, s) for s in raw.pop("stages", []) or [])
-        burst = raw.pop("burst", None)
-        return _build(
-            Profile, {**raw, "stages": stages, "burst": _build(Burst, burst) if burst else None}
-        )
+        """The recorded profile; SessionError when it is missing or malformed."""
+        raw = self.header.get("profile")
+        if raw is None:
+            raise SessionError(f"{self.path}: the session header records no profile")
+        try:
+            return schema.profile(raw)
+        except Malformed as exc:
+            raise SessionError(f"{self.path}: session header: {exc}") from None
 
 
-def _names(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in fields(cls))
+_TICK = schema.builder(Snapshot)
+_GAUGES = schema.builder(SystemGauges)
+_EVENT = schema.builder(Event, message="")
 
 
-_FIELDS: dict[type, frozenset[str]] = {}
+def _event(d: Any) -> Event:
+    ev: Event = _EVENT(d, "event")
+    if ev.kind == "operator":  # read by rerun and the SVG's markers
+        if "action" in ev.data:
+            schema.text(ev.data["action"], "event.data.action")
+        if ev.data.get("args") is not None:
+            schema.listing(ev.data["args"], "event.data.args")
+    elif ev.kind == "breach" and "threshold" in ev.data:
+        schema.text(ev.data["threshold"], "event.data.threshold")
+    return ev
 
 
-def _build(cls: type, data: dict[str, Any]) -> Any:
-    """A dataclass from a dict, ignoring keys it does not know (newer minor additions)."""
-    known = _FIELDS.get(cls)
-    if known is None:
-        known = _FIELDS[cls] = _names(cls)
-    return cls(**{k: v for k, v in data.items() if k in known})
-
-
-def _latency(d: dict[str, Any] | None) -> Latency:
-    return _build(Latency, d) if d else Latency()
-
-
-def _int_keys(d: dict[str, int] | None) -> dict[int, int]:
-    return {int(k): v for k, v in (d or {}).items()}
-
-
-def _endpoint(d: dict[str, Any]) -> EndpointStats:
-    return _build(
-        EndpointStats,
-        {
-            **d,
-            "latency": _latency(d.get("latency")),
-            "interval_latency": _latency(d.get("interval_latency")),
-            "status_codes": _int_keys(d.get("status_codes")),
-            "histogram": (d.get("histogram") or "").encode("ascii"),
-        },
-    )
-
-
-def _stream(d: dict[str, Any]) -> StreamStats:
-    latencies = {
-        k: _latency(d.get(k)) for k in ("handshake", "first_message", "rtt", "gap", "interval_rtt")
-    }
-    hists = {k: v.encode("ascii") for k, v in (d.get("histograms") or {}).items()}
-    return _build(
-        StreamStats,
-        {**d, **latencies, "close_codes": _int_keys(d.get("close_codes")), "histograms": hists},
-    )
-
-
-def _event(d: dict[str, Any]) -> Event:
-    return Event(float(d["t"]), d["kind"], str(d.get("message", "")), dict(d.get("data") or {}))
-
-
-def _snapshot(d: dict[str, Any], events: list[Event]) -> Snapshot:
-    total = d.get("stream_total")
-    return _build(
-        Snapshot,
-        {
-            **d,
-            "load": _build(LoadState, d.get("load") or {}),
-            "total": _endpoint(d["total"]),
-            "endpoints": tuple(_endpoint(e) for e in d.get("endpoints") or ()),
-            "streams": tuple(_stream(s) for s in d.get("streams") or ()),
-            "stream_total": _stream(total) if total else None,
-            "pool": _build(PoolGauges, d.get("pool") or {}),
-            "system": _build(SystemGauges, d.get("system") or {}),
-            "rate_limit": _build(RateLimit, d.get("rate_limit") or {}),
-            "events": tuple(events),
-            "warnings": tuple(d.get("warnings") or ()),
-        },
-    )
+def _summary(d: dict[str, Any]) -> dict[str, Any]:
+    """The summary record, with what a report takes from it checked: the live report's
+    pass-through facts (saturation periods among them), nested at most a few levels."""
+    schema.plain(d, "summary")
+    report = d.get("report")
+    if report is not None:
+        schema.table(report, "summary.report")
+        periods = report.get("saturation")
+        if periods is not None:
+            for i, period in enumerate(schema.listing(periods, "summary.report.saturation")):
+                where = f"summary.report.saturation[{i}]"
+                if len(schema.listing(period, where)) != 2:
+                    raise Malformed(where, "expected [start, end]")
+                for value in period:
+                    schema.number(value, where, 0.0, schema.MAX_SECONDS)
+    return d
 
 
 def _lines(path: Path) -> Iterator[str]:
     """Text lines of a .json or .json.gz file; a gzip stream cut short ends quietly."""
     if path.suffix != ".gz":
         with path.open(encoding="utf-8", errors="replace") as f:
-            yield from f
+            while line := f.readline(MAX_LINE + 1):
+                if len(line) > MAX_LINE:
+                    raise SessionError(f"{path}: a line longer than {MAX_LINE >> 20} MiB")
+                yield line
         return
-    inflate = zlib.decompressobj(wbits=31)  # gzip container
     pending = b""
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 16):
-            try:
-                pending += inflate.decompress(chunk)
-            except zlib.error as exc:
-                if not pending and f.tell() <= len(chunk):
-                    raise SessionError(f"{path}: not a gzip file ({exc})") from None
-                break  # damaged tail: keep what came before
-            *whole, pending = pending.split(b"\n")
-            for line in whole:
-                yield line.decode("utf-8", errors="replace") + "\n"
+    for data in _inflated(path):
+        *whole, pending = (pending + data).split(b"\n")
+        for line in (*whole, pending):
+            if len(line) > MAX_LINE:
+                raise SessionError(f"{path}: a line longer than {MAX_LINE >> 20} MiB")
+        for line in whole:
+            yield line.decode("utf-8", errors="replace") + "\n"
     if pending:
         yield pending.decode("utf-8", errors="replace")  # no newline: maybe cut off
+
+
+def _inflated(path: Path) -> Iterator[bytes]:
+    """A gzip file's content in pieces of at most 1 MiB (a small file cannot swell to
+    gigabytes in one call); a damaged tail ends it quietly, keeping what came before."""
+    inflate = zlib.decompressobj(wbits=31)  # gzip container
+    produced = False
+    with path.open("rb") as f:
+        while not inflate.eof and (chunk := f.read(1 << 16)):
+            while chunk:
+                try:
+                    data = inflate.decompress(chunk, 1 << 20)
+                except zlib.error as exc:
+                    if not produced:
+                        raise SessionError(f"{path}: not a gzip file ({exc})") from None
+                    return
+                produced = produced or bool(data)
+                chunk = inflate.unconsumed_tail
+                yield data
 
 
 class Ticks(Sequence[Snapshot]):
     """A session's ticks, rebuilt from their JSON lines when first asked for (and the
     most recent few thousand kept): an hour at 4 ticks/s opens without parsing 14,400
-    records, and replay only ever needs the few around its playhead."""
+    records, and replay only ever needs the few around its playhead. A tick that does
+    not rebuild (a malformed field) is a SessionError naming its line and field."""
 
     CACHE = 4096
 
-    def __init__(self, lines: list[str], events: list[list[Event]], where: Path) -> None:
+    def __init__(
+        self,
+        lines: list[str],
+        events: list[list[Event]],
+        where: Path,
+        numbers: list[int] | None = None,
+        times: list[float] | None = None,
+    ) -> None:
         self._lines = lines
         self._events = events
         self._where = where
+        self._numbers = numbers  # each tick's line in the file, for messages
+        self._times = times  # each tick's t as the file was scanned: the rebuilt one agrees
         self._cache: OrderedDict[int, Snapshot] = OrderedDict()
 
     def __len__(self) -> int:
@@ -199,10 +194,7 @@ class Ticks(Sequence[Snapshot]):
             raise IndexError(index)
         snap = self._cache.get(index)
         if snap is None:
-            try:
-                snap = _snapshot(json.loads(self._lines[index]), self._events[index])
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise SessionError(f"{self._where}: malformed tick {index} ({exc})") from None
+            snap = self._rebuild(index)
             self._cache[index] = snap
             if len(self._cache) > self.CACHE:
                 self._cache.popitem(last=False)
@@ -210,16 +202,32 @@ class Ticks(Sequence[Snapshot]):
             self._cache.move_to_end(index)
         return snap
 
+    def _rebuild(self, index: int) -> Snapshot:
+        try:
+            snap: Snapshot = _TICK(
+                loads(self._lines[index]), "tick", events=tuple(self._events[index])
+            )
+        except ValueError as exc:  # Malformed, or JSON a strict reader refuses
+            raise self._error(index, exc) from None
+        if self._times is not None and snap.t != self._times[index]:
+            raise self._error(index, ValueError("tick.t: two different times in one record"))
+        return snap
+
+    def _error(self, index: int, exc: Exception) -> SessionError:
+        place = f":{self._numbers[index]}" if self._numbers else f": tick {index}"
+        return SessionError(f"{self._where}{place}: malformed tick: {exc}")
 
     def gauges(self) -> Iterator[tuple[float, SystemGauges]]:
         """Each tick's time and system gauges, without rebuilding its endpoints and
         streams: what a 12-hour soak's target figures need, at a fraction of the cost."""
         for index, line in enumerate(self._lines):
             try:
-                d = json.loads(line)
-                yield float(d["t"]), _build(SystemGauges, d.get("system") or {})
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise SessionError(f"{self._where}: malformed tick {index} ({exc})") from None
+                d = schema.table(loads(line), "tick")
+                t = schema.number(d.get("t"), "tick.t", 0.0, schema.MAX_SECONDS)
+                system = _GAUGES(d.get("system") or {}, "tick.system")
+            except ValueError as exc:
+                raise self._error(index, exc) from None
+            yield t, system
 
 
 def tick_gauges(session: Session) -> Iterator[tuple[float, SystemGauges]]:
@@ -231,6 +239,7 @@ def tick_gauges(session: Session) -> Iterator[tuple[float, SystemGauges]]:
 
 _TICK_T = re.compile(r'"t":\s*(-?[0-9][0-9.eE+-]*)')
 _IS_TICK = re.compile(r'\{\s*"type":\s*"tick"')
+_IS_HEADER = re.compile(r'\{\s*"type":\s*"header"')
 
 
 def _looks_whole(line: str) -> bool:
@@ -238,15 +247,33 @@ def _looks_whole(line: str) -> bool:
     return line.endswith("}\n") and line.startswith("{")
 
 
+def _tick_time(found: re.Match[str] | None, after: float) -> float:
+    """A tick's t as scanned: a number within bounds, never before the previous tick's."""
+    if found is None:
+        raise Malformed("tick.t", "missing")
+    try:
+        t = float(found.group(1))
+    except ValueError:
+        raise Malformed("tick.t", f"{found.group(1)[:24]!r} is not a number") from None
+    schema.number(t, "tick.t", 0.0, schema.MAX_SECONDS)
+    if t < after:
+        raise Malformed("tick.t", f"{t:g} is before the previous tick's {after:g}")
+    return t
+
+
 def read_session(path: str | Path) -> Session:
-    """Read a session log (.json or .json.gz)."""
+    """Read a session log (.json or .json.gz); SessionError (one line) when it cannot be
+    read as one or a field in it is malformed."""
     p = Path(path)
     if not p.exists():
         raise SessionError(f"{p}: no such file")
     if p.is_dir():
         raise SessionError(f"{p}: is a folder, not a session file")
+    if not p.is_file():
+        raise SessionError(f"{p}: not a regular file")
     header: dict[str, Any] | None = None
     tick_lines: list[str] = []
+    tick_numbers: list[int] = []
     times: list[float] = []
     tick_events: list[list[Event]] = []
     events: list[Event] = []
@@ -255,59 +282,53 @@ def read_session(path: str | Path) -> Session:
     summary: dict[str, Any] | None = None
     truncated = False
     damaged_at: int | None = None
+    damaged_why = ""
+    number = 0
     try:
         for number, line in enumerate(_lines(p), start=1):
             if damaged_at is not None:  # a bad line followed by more: not a clean cut
-                raise SessionError(f"{p}:{damaged_at}: damaged line inside the session")
+                why = f" ({damaged_why})" if damaged_why else ""
+                raise SessionError(f"{p}:{damaged_at}: damaged line inside the session{why}")
             if not line.strip():
                 continue
             if header is None:
-                try:
-                    header = _check_header(p, json.loads(line))
-                except (ValueError, TypeError, AttributeError):
-                    raise SessionError(
-                        f"{p}: not a loadtui session (the first line is not a session header)"
-                    ) from None
+                header = _header(p, line)
                 continue
             if not _looks_whole(line):
                 damaged_at = number
                 continue
             if _IS_TICK.match(line):
-                found = _TICK_T.search(line, 0, 200)
-                if found is None:
-                    damaged_at = number
-                    continue
+                t = _tick_time(_TICK_T.search(line, 0, 200), times[-1] if times else 0.0)
                 tick_lines.append(line)
-                times.append(float(found.group(1)))
+                tick_numbers.append(number)
+                times.append(t)
                 tick_events.append(pending)
                 pending = []
                 continue
             try:
-                record = json.loads(line)
-                kind = record["type"]
-                if kind == "event":
-                    ev = _event(record)
-                    pending.append(ev)
-                    events.append(ev)
-                    event_ticks.append(len(tick_lines))
-                elif kind == "summary":
-                    summary = record
-            except (ValueError, KeyError, TypeError, AttributeError):
-                damaged_at = number
+                record = loads(line)
+            except ValueError as exc:
+                damaged_at, damaged_why = number, str(exc)  # a crash's mark if nothing follows
+                continue
+            kind = schema.table(record, "record").get("type")
+            if kind == "event":
+                ev = _event(record)
+                pending.append(ev)
+                events.append(ev)
+                event_ticks.append(len(tick_lines))
+            elif kind == "summary":
+                summary = _summary(record)
+    except Malformed as exc:
+        raise SessionError(f"{p}:{number}: {exc}") from None
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         if header is None:
             raise SessionError(f"{p}: cannot read ({exc})") from None
         truncated = True
     if header is None:
         raise SessionError(f"{p}: empty file, not a session")
-    ticks = Ticks(tick_lines, tick_events, p)
+    ticks = Ticks(tick_lines, tick_events, p, tick_numbers, times)
     if ticks:
-        try:
-            ticks[-1]  # the final tick must rebuild: reports and compare start there
-        except SessionError:
-            ticks = Ticks(tick_lines[:-1], tick_events[:-1], p)
-            times.pop()
-            truncated = True
+        ticks[-1]  # the final tick must rebuild: reports and compare start there
     last = max(0, len(ticks) - 1)
     return Session(
         p,
@@ -321,20 +342,70 @@ def read_session(path: str | Path) -> Session:
     )
 
 
-def _check_header(path: Path, record: dict[str, Any]) -> dict[str, Any]:
-    if record.get("type") != "header" or record.get("format") != FORMAT:
+def _header(path: Path, line: str) -> dict[str, Any]:
+    try:
+        record = loads(line)
+    except ValueError as exc:
+        if _IS_HEADER.match(line):  # a header, but not one JSON can hold
+            raise SessionError(f"{path}:1: session header: {exc}") from None
+        record = None
+    if not isinstance(record, dict) or record.get("type") != "header":
+        raise SessionError(
+            f"{path}: not a loadtui session (the first line is not a session header)"
+        )
+    if record.get("format") != FORMAT:
         raise SessionError(
             f"{path}: not a loadtui session (the first line is not a session header)"
         )
     version = record.get("version")
-    if not isinstance(version, int):
+    if not isinstance(version, int) or isinstance(version, bool):
         raise SessionError(f"{path}: session header without a format version")
     if version > VERSION:
         raise SessionError(
             f"{path}: session format version {version} is newer than this loadtui reads "
             f"({VERSION}); upgrade loadtui"
         )
+    try:
+        _check_header(record)
+    except Malformed as exc:
+        raise SessionError(f"{path}:1: session header: {exc}") from None
     return record
+
+
+def _check_header(record: dict[str, Any]) -> None:
+    """What the commands read of a header: names, paths and URL as text, the profile
+    and the thresholds as the scenario loader would have made them, the target's pids."""
+    schema.plain(record, "")
+    scenario = record.get("scenario")
+    if scenario is not None:
+        schema.table(scenario, "scenario")
+        for key in ("name", "path"):
+            if scenario.get(key) is not None:
+                schema.text(scenario[key], f"scenario.{key}")
+        schema.thresholds(scenario.get("thresholds"), "scenario.thresholds")
+        users = scenario.get("users")
+        for i, cls in enumerate(schema.listing(users, "scenario.users") if users else ()):
+            schema.table(cls, f"scenario.users[{i}]")
+            for key in ("tasks", "on_start"):
+                tasks = cls.get(key)
+                for j, task in enumerate(
+                    schema.listing(tasks, f"scenario.users[{i}].{key}") if tasks else ()
+                ):
+                    schema.table(task, f"scenario.users[{i}].{key}[{j}]")
+    target = record.get("target")
+    if target is not None:
+        schema.table(target, "target")
+        for key in ("name", "url"):
+            if target.get(key) is not None:
+                schema.text(target[key], f"target.{key}")
+    if record.get("profile") is not None:
+        schema.profile(record["profile"])
+    schema.pids(record.get("target_pids"), "target_pids")
+    if record.get("workers") is not None:
+        schema.whole(record["workers"], "workers", 1, 100_000)
+    for key in ("tool", "started"):
+        if record.get(key) is not None:
+            schema.text(record[key], key)
 
 
 def window_latency(session: Session, t0: float, t1: float, endpoint: str | None = None) -> Latency:

@@ -5,6 +5,11 @@ A live exploration in the console thereby becomes a repeatable test. Offsets are
 wall-clock seconds since the start, like every event's `t`: pauses, skipped stages and
 manual levels land where they did, and the re-run stops where the original stopped
 (its `-t` counting wall time too; see RunConfig.duration).
+
+A session is data: nothing named in it is run. Its scenario's path tells where the
+declarative scenario was; Python tasks (`call = "module:function"`) are imported only
+from a scenario file the operator names (`--scenario`), so the plan lists those the
+session records, for the command to refuse without one.
 """
 
 from __future__ import annotations
@@ -15,6 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from loadtui.metrics.snapshot import Event
+from loadtui.scenario.bounds import (
+    MAX_DURATION_S,
+    MAX_RATE,
+    MAX_SPAWN_RATE,
+    MAX_STAGES,
+    MAX_USERS,
+    count_text,
+)
 from loadtui.scenario.model import Profile
 from loadtui.session.reader import Session, SessionError
 
@@ -31,6 +44,16 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "stop": ("number?",),  # the grace period
 }
 
+# The largest value of each argument: the loader's bounds (scenario/bounds.py), so a
+# session cannot ask a re-run for more than a scenario file could.
+LIMITS: dict[str, tuple[float, ...]] = {
+    "set_users": (MAX_USERS, MAX_SPAWN_RATE),
+    "set_rate": (MAX_RATE,),
+    "set_streams": (MAX_USERS, MAX_SPAWN_RATE),
+    "next_stage": (MAX_STAGES,),
+    "stop": (MAX_DURATION_S,),
+}
+
 Script = tuple[tuple[float, str, tuple[Any, ...]], ...]
 
 
@@ -43,6 +66,7 @@ class RerunPlan:
     script: Script
     duration: float  # wall-clock seconds to where the original stopped: the re-run too
     tick_s: float  # the recorded tick, so both sessions line up tick for tick
+    python_tasks: tuple[str, ...] = ()  # "module:function" of the recorded Python tasks
 
 
 def rerun_plan(session: Session) -> RerunPlan:
@@ -51,12 +75,16 @@ def rerun_plan(session: Session) -> RerunPlan:
     header = session.header
     scenario = header.get("scenario") or {}
     target = header.get("target") or {}
+    if not isinstance(scenario, dict) or not isinstance(target, dict):
+        raise SessionError(f"{session.path}: session header: scenario and target must be tables")
     script = tuple(
         _action(session.path, ev)
         for ev in session.events
         if ev.kind == "operator" and "action" in ev.data
     )
-    path = scenario.get("path") or ""
+    path = str(scenario.get("path") or "")
+    if "\x00" in path:
+        raise SessionError(f"{session.path}: session header: scenario.path is not a file name")
     tick = recorded_tick(session)
     end = stopped_at(session)
     if any(action == "stop" and at == end for at, action, _ in script):
@@ -69,7 +97,25 @@ def rerun_plan(session: Session) -> RerunPlan:
         script=script,
         duration=max(end, 0.1),
         tick_s=tick,
+        python_tasks=recorded_python_tasks(header),
     )
+
+
+def recorded_python_tasks(header: dict[str, Any]) -> tuple[str, ...]:
+    """The Python tasks (`module:function`) of the session's scenario, as recorded: a
+    PythonTask is written with `module` and `function` (a hand-written header may say
+    `call`). The reader has checked that users and their task lists are tables."""
+    scenario = header.get("scenario")
+    users = scenario.get("users") if isinstance(scenario, dict) else None
+    found: list[str] = []
+    for cls in users if isinstance(users, list) else ():
+        for key in ("on_start", "tasks"):
+            tasks = cls.get(key) if isinstance(cls, dict) else None
+            for task in tasks if isinstance(tasks, list) else ():
+                if isinstance(task, dict) and ("call" in task or "module" in task):
+                    call = task.get("call") or f"{task.get('module')}:{task.get('function')}"
+                    found.append(str(call)[:80])
+    return tuple(found)
 
 
 def stopped_at(session: Session) -> float:
@@ -98,12 +144,22 @@ def _action(path: Path, ev: Event) -> tuple[float, str, tuple[Any, ...]]:
         known = ", ".join(ACTIONS)
         raise SessionError(f"{where} cannot be re-run (re-runnable: {known})")
     needed = sum(1 for k in kinds if not k.endswith("?"))
+    shown = _brief(raw)
     if not isinstance(raw, list | None) or not needed <= len(args) <= len(kinds):
-        raise SessionError(f"{where} has arguments {raw!r}; expected {_shape(kinds)}")
-    for kind, value in zip(kinds, args, strict=False):
+        raise SessionError(f"{where} has arguments {shown}; expected {_shape(kinds)}")
+    limits = LIMITS.get(action, ())
+    for i, (kind, value) in enumerate(zip(kinds, args, strict=False)):
         if not _fits(kind.rstrip("?"), value, optional=kind.endswith("?")):
-            raise SessionError(f"{where} has arguments {raw!r}; expected {_shape(kinds)}")
+            raise SessionError(f"{where} has arguments {shown}; expected {_shape(kinds)}")
+        limit = limits[i] if i < len(limits) else math.inf
+        if value is not None and value > limit:
+            raise SessionError(f"{where} asks for {shown}; at most {count_text(limit)}")
     return ev.t, action, args
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _fits(kind: str, value: Any, *, optional: bool) -> bool:

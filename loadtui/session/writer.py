@@ -11,13 +11,14 @@ bench/session_size.py: the 12-hour soak needs it to stay under 100 MB).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import socket
 import time
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -80,9 +81,18 @@ class _Sink:
         finally:
             self._file.close()
 
+    def abandon(self) -> None:
+        """Let go of the file after a failed write (its buffer cannot be flushed)."""
+        with contextlib.suppress(OSError):
+            self._file.close()
+
 
 class SessionWriter:
     """Appends one run to a session log.
+
+    A write that fails (disk full, I/O error) raises OSError once and lets go of the
+    file; the writer is then closed and ignores what follows, so its caller can say so
+    and carry on with the run.
 
     The header's scenario and target hide the values of credential headers
     (Authorization, Cookie, Set-Cookie, Proxy-Authorization, X-Api-Key) and of the
@@ -122,7 +132,7 @@ class SessionWriter:
                 "target_pids": list(target_pids),
             }
         )
-        self._sink.sync()  # a run killed before its first tick still names what it was
+        self._sync()  # a run killed before its first tick still names what it was
 
     @property
     def compressed(self) -> bool:
@@ -131,22 +141,41 @@ class SessionWriter:
     def _write(self, obj: dict[str, Any]) -> None:
         if self._sink is None:
             return
-        self._sink.write(json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n")
+        line = json.dumps(obj, separators=(",", ":"), allow_nan=False) + "\n"
+        with self._failing():
+            self._sink.write(line)
+
+    def _sync(self) -> None:
+        if self._sink is not None:
+            with self._failing():
+                self._sink.sync()
+
+    @contextlib.contextmanager
+    def _failing(self) -> Iterator[None]:
+        """A failed write closes the writer (the file let go of) and is raised once."""
+        try:
+            yield
+        except OSError:
+            sink, self._sink = self._sink, None
+            if sink is not None:
+                sink.abandon()
+            raise
 
     def on_snapshot(self, snap: Snapshot) -> None:
+        if self._sink is None:
+            return
         parts = _tick_record(snap)
         for event in parts["events"]:
             self._write({"type": "event", **event})
         self._write(parts["record"])
-        if self._sink is not None:
-            self._sink.sync()
+        self._sync()
 
     def close(self, summary: dict[str, Any] | None = None) -> None:
         if self._sink is None:
             return
-        sink, self._sink = self._sink, None
-        try:
+        with self._failing():
             if summary is not None:
-                sink.write(json.dumps({"type": "summary", **summary}, separators=(",", ":")) + "\n")
-        finally:
-            sink.close()
+                line = json.dumps({"type": "summary", **summary}, separators=(",", ":"))
+                self._sink.write(line + "\n")
+            self._sink.close()
+            self._sink = None

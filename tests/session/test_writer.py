@@ -124,7 +124,7 @@ def test_url_redaction_keeps_everything_else_byte_for_byte() -> None:
     r = Redaction.extra(query=["sig"])
     assert r.url("/a?x=1&sig=abc&SIG=def&y#frag") == "/a?x=1&sig=***&SIG=***&y#frag"
     assert r.url("/p/{id}?sig={token}") == "/p/{id}?sig=***"
-    assert r.url("ws://u@h:1/x?s%69g=1") == "ws://u@h:1/x?s%69g=***"  # user, no password
+    assert r.url("ws://u@h:1/x?s%69g=1") == "ws://***@h:1/x?s%69g=***"  # a lone user: a token
     assert r.url("http://h/?") == "http://h/?"
     assert Redaction().url("/a?sig=abc") == "/a?sig=abc"
 

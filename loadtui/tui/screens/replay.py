@@ -9,6 +9,9 @@ history up to it, the events until then. The endpoints table and the header read
 that window's figures, percentiles merged exactly from the stored histograms (in
 slices: a long window decodes thousands of them).
 Quitting stays the app's (`q`).
+
+Ticks are rebuilt (and checked) as the playhead reaches them: one found malformed ends
+the replay with its one line and exit 2 (`LoadtuiApp.fail`), never a traceback.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
-from functools import partial
-from typing import Any, ClassVar
+from functools import partial, wraps
+from typing import Any, ClassVar, TypeVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,7 +32,7 @@ from textual.widgets import Footer
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.report.breaches import BreachWatch
 from loadtui.scenario.model import Profile, Threshold
-from loadtui.session.reader import Session
+from loadtui.session.reader import Session, SessionError
 from loadtui.tui.replay_player import BREACH, ReplayPlayer
 from loadtui.tui.screens.dashboard import TABS, VIEW_BINDINGS, DashboardScreen
 from loadtui.tui.widgets.common import WINDOW_LABEL, clock
@@ -64,6 +67,23 @@ REPLAY_BINDINGS: list[BindingType] = [
 ]
 
 
+Handler = TypeVar("Handler", bound=Callable[..., None])
+
+
+def _reads_ticks(method: Handler) -> Handler:
+    """A handler that moves the playhead or paints: a malformed tick met on the way
+    ends the replay with its one line (see ReplayScreen.unreadable)."""
+
+    @wraps(method)
+    def guarded(self: ReplayScreen, *args: Any, **kwargs: Any) -> None:
+        try:
+            method(self, *args, **kwargs)
+        except SessionError as exc:
+            self.unreadable(exc)
+
+    return cast(Handler, guarded)
+
+
 class _NoControl:
     """A recording cannot be steered: the live controls are not bound here at all."""
 
@@ -87,14 +107,14 @@ def recorded_names(session: Session) -> tuple[str, str]:
 def recorded_profile(session: Session) -> Profile:
     try:
         return session.profile()
-    except (TypeError, ValueError, AttributeError):  # a hand-edited or partial header
+    except (SessionError, TypeError, ValueError, AttributeError):  # a partial header
         return Profile("recorded")
 
 
 def recorded_thresholds(session: Session) -> list[Threshold]:
     try:
         return session.thresholds()
-    except (TypeError, ValueError, AttributeError):
+    except (SessionError, TypeError, ValueError, AttributeError):
         return []
 
 
@@ -140,6 +160,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         self._watched = -1  # the tick the breach watch last saw
         self._events_shown = -1
         self._damaged = False  # a damaged histogram near the playhead was reported
+        self._unreadable = False  # a malformed tick ended the replay
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
@@ -155,8 +176,24 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         """Not fed from outside: the player says what to show."""
         raise RuntimeError("ReplayScreen shows its session; it takes no live snapshots")
 
+    def unreadable(self, exc: SessionError) -> None:
+        """End the replay on a malformed tick: the app exits 2 and its command prints
+        the one line (a host app without `fail` prints it on exit)."""
+        from loadtui.tui.app import LoadtuiApp
+
+        if self._unreadable:
+            return
+        self._unreadable = True
+        if self._timer is not None:
+            self._timer.pause()
+        if isinstance(self.app, LoadtuiApp):
+            self.app.fail(str(exc), 2)
+        else:
+            self.app.exit(return_code=2, message=Text(f"loadtui: {exc}"))
+
     # ---- painting ----------------------------------------------------------------------
 
+    @_reads_ticks
     def _paint(self) -> None:
         p = self.player
         snap = self.latest = p.visible()
@@ -216,6 +253,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         assert view is not None  # slide_to added the playhead's tick
         return view
 
+    @_reads_ticks
     def _paint_table(self, window: Snapshot | None = None) -> None:
         pane, marked = self.endpoints, self.player.window
         selected = self.window_snapshot
@@ -229,6 +267,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         else:
             pane.show(window if window is not None else self._slide(), self.breach_watch)
 
+    @_reads_ticks
     def _frame(self) -> None:
         """While playing: move the playhead; repaint what changed."""
         p = self.player
@@ -247,6 +286,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
             return self.player.window_start is not None
         return True
 
+    @_reads_ticks
     def action_play_pause(self) -> None:
         p = self.player
         p.toggle()
@@ -257,14 +297,17 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
                 self._timer.pause()
         self._paint()
 
+    @_reads_ticks
     def action_seek(self, seconds: float) -> None:
         self.player.seek(seconds)
         self._paint()
 
+    @_reads_ticks
     def action_go_home(self) -> None:
         self.player.home()
         self._paint()
 
+    @_reads_ticks
     def action_go_end(self) -> None:
         self.player.end()
         self._paint()
@@ -274,6 +317,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         p.faster() if steps > 0 else p.slower()
         self._paint_timeline()
 
+    @_reads_ticks
     def action_jump(self, direction: int, kind: str = "") -> None:
         p = self.player
         find = p.next_event if direction > 0 else p.previous_event
@@ -285,6 +329,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
             self.notify(f"{clock(mark.t)} {mark.event.message}", timeout=3)
         self._paint()
 
+    @_reads_ticks
     def action_mark_start(self) -> None:
         t0 = self.player.mark_start()
         self.window_snapshot = None
@@ -292,6 +337,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         self.notify(f"window from {clock(t0)}: move, then M marks its end", timeout=3)
         self._paint()
 
+    @_reads_ticks
     def action_mark_end(self) -> None:
         p = self.player
         if p.window_start is None:
@@ -307,12 +353,14 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         self._compute_window(*window)
         self._paint()
 
+    @_reads_ticks
     def action_clear_window(self) -> None:
         self.player.clear_window()
         self.window_snapshot = None
         self.refresh_bindings()
         self._paint()
 
+    @_reads_ticks
     def action_toggle_view(self) -> None:
         view = "run" if self.endpoints.view == "window" else "window"
         self.endpoints.set_view(view)
@@ -338,6 +386,8 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
                 await asyncio.sleep(0)
         except StopIteration as done:
             self._window_ready((t0, t1), done.value)
+        except SessionError as exc:  # a malformed tick inside the window
+            self.unreadable(exc)
         except ValueError as exc:  # a damaged histogram in the log
             if self.player.window == (t0, t1):
                 self.player.clear_window()
