@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -22,11 +23,15 @@ from loadtui.cli_support import (
     check_writable,
     demo_target_if,
     load_plan,
+    parse_count_flag,
     parse_duration_flag,
+    parse_number_flag,
+    parse_run_length,
     preflight,
     scenario_path,
     target_pid_for,
 )
+from loadtui.stop_signals import startup_guard
 
 SUBCOMMANDS = {"run", "validate", "demo-target", "console", "replay", "report", "compare", "rerun"}
 
@@ -46,13 +51,19 @@ def run(
     ] = None,
     target: Annotated[str | None, typer.Option("--target", help="Target name or URL")] = None,
     profile: Annotated[str | None, typer.Option("--profile", help="Profile name")] = None,
-    users: Annotated[int | None, typer.Option("-u", "--users", help="Closed model: users")] = None,
-    spawn_rate: Annotated[
-        float | None, typer.Option("-r", "--spawn-rate", help="Users started per second")
+    users: Annotated[
+        str | None, typer.Option("-u", "--users", metavar="N", help="Closed model: users")
     ] = None,
-    rate: Annotated[float | None, typer.Option("--rate", help="Open model: requests/s")] = None,
+    spawn_rate: Annotated[
+        str | None,
+        typer.Option("-r", "--spawn-rate", metavar="N", help="Users started per second"),
+    ] = None,
+    rate: Annotated[
+        str | None, typer.Option("--rate", metavar="N", help="Open model: requests/s")
+    ] = None,
     streams: Annotated[
-        int | None, typer.Option("--streams", help="Extra WebSocket stream-only sessions")
+        str | None,
+        typer.Option("--streams", metavar="N", help="Extra WebSocket stream-only sessions"),
     ] = None,
     duration: Annotated[
         str | None, typer.Option("-t", "--duration", help="Run length, e.g. 30s, 5m")
@@ -83,7 +94,11 @@ def run(
     from loadtui.headless import Outputs, run_headless
     from loadtui.scenario.select import SelectionError, pick_profile, pick_target
 
-    seconds = parse_duration_flag(duration, "--duration")
+    seconds = parse_run_length(duration)
+    n_users = parse_count_flag(users, "--users")
+    n_streams = parse_count_flag(streams, "--streams")
+    n_spawn = parse_number_flag(spawn_rate, "--spawn-rate")
+    n_rate = parse_number_flag(rate, "--rate")
     grace_s = parse_duration_flag(grace, "--grace") or 0.0
     if not 0.05 <= tick <= 10:
         raise Failure("--tick must be between 0.05 and 10 seconds")
@@ -103,11 +118,11 @@ def run(
             prof = pick_profile(
                 plan,
                 profile,
-                users=users,
-                spawn_rate=spawn_rate,
-                rate=rate,
+                users=n_users,
+                spawn_rate=n_spawn,
+                rate=n_rate,
                 duration=seconds,
-                streams=streams,
+                streams=n_streams,
             )
         except SelectionError as exc:
             raise Failure(str(exc)) from None
@@ -217,10 +232,14 @@ def console(
         typer.echo(summary_table(tui.report))
     if saved is not None:
         typer.echo(f"session saved to {saved}")
+    for line in tui.lost:  # outputs not written (said in the console as they failed)
+        typer.echo(f"loadtui: {line}", err=True)
     if tui.no_answer:
         raise typer.Exit(3)  # nothing answered: no verdict (the console said so on quitting)
     if tui.report and not tui.report.get("passed", True):
         raise typer.Exit(1)
+    if tui.lost:
+        raise typer.Exit(3)  # incomplete: an output could not be written
 
 
 register_session_commands(app)
@@ -233,8 +252,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not args or (args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h")):
         args = ["console", *args]
+    # Commands that start a run: a stop signal before the run takes it over ends it
+    # with exit 3 (stop_signals.py), never a traceback or a silent death.
+    headless = args[0] in ("run", "rerun")
+    starts_run = headless or args[0] == "console"
+    guard = startup_guard(defer_first=headless) if starts_run else nullcontext()
     try:
-        app(args=args, prog_name="loadtui", standalone_mode=True)
+        with guard:
+            app(args=args, prog_name="loadtui", standalone_mode=True)
     except Failure as exc:
         typer.echo(f"loadtui: {exc}", err=True)
         raise SystemExit(exc.code) from None

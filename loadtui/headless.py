@@ -2,7 +2,9 @@
 
 The engine runs on its own thread; this thread reads snapshots, prints progress on
 stderr, feeds the session log and CSV history, and on the way out writes every report
-asked for, even after Ctrl-C or SIGTERM. Exit codes follow design.md.
+asked for, even after Ctrl-C, SIGTERM or SIGHUP, and even when user code blocked the
+engine past the run's end (the watchdog's reports are from the last snapshot). Exit
+codes follow design.md.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
 
+from loadtui import stop_signals
 from loadtui.engine.host import EngineHost
+from loadtui.engine.pycalls import describe
 from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.report.answered import never_answered
-from loadtui.report.csv_report import CsvWriter
-from loadtui.report.progress import Progress
+from loadtui.report.progress import CLEAR_LINE, Progress
 from loadtui.report.text import summary_table
-from loadtui.report.writers import write_json, write_junit, write_markdown
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
 
@@ -45,6 +47,7 @@ class Outcome:
     code: int
     reason: str = ""
     report: dict[str, Any] = field(default_factory=dict)
+    lost: list[str] = field(default_factory=list)  # outputs not written, a line each
 
 
 def _unreachable_all_run(final: Snapshot) -> str | None:
@@ -61,8 +64,27 @@ def run_headless(
     err: TextIO | None = None,
     out: TextIO | None = None,
 ) -> Outcome:
+    """The run, its reports and its exit code. SIGINT, SIGTERM and SIGHUP stop it
+    gracefully from the first line on (a second one cuts in-flight requests off); the
+    handlers stay until every report is written."""
     err = err or sys.stderr
-    out = out or sys.stdout
+    stops = _Stops(err if not outputs.quiet else None, config.grace_s)
+    previous = stop_signals.install(stops.on_signal)
+    stops.names[:0] = stop_signals.take_deferred()  # one that came during start-up
+    try:
+        return _run(config, outputs, info, stops, err, out or sys.stdout)
+    finally:
+        stop_signals.restore(previous)
+
+
+def _run(
+    config: RunConfig,
+    outputs: Outputs,
+    info: dict[str, Any],
+    stops: _Stops,
+    err: TextIO,
+    out: TextIO,
+) -> Outcome:
     progress = Progress(err, outputs.quiet)
     host = EngineHost(config)
     run = LiveRun(
@@ -71,77 +93,127 @@ def run_headless(
         session=outputs.session,
         csv_prefix=outputs.csv_prefix,
         redact=outputs.redact,
+        on_lost=_say_lost(err),
     )
     host.start()
-    interrupted: list[str] = []
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
-        if interrupted:  # a second signal: cut in-flight requests short
-            host.stop(grace=0.0, reason=f"{name} again: stopping now")
-        else:
-            host.stop(reason=f"{name}: stopping gracefully")
-        interrupted.append(name)
-
-    previous = _install_signals(on_signal)
+    stops.attach(host)  # a signal that came during start-up stops the run at once
     try:
         while not run.done:
             for snap in run.drain(timeout=0.2):
-                progress.show(snap)
-        host.join()
+                _quietly(progress, progress.show, snap)
+        if host.stuck is None:
+            host.join()
     finally:
-        _restore_signals(previous)
-        progress.done()
-    if host.error is not None:
-        raise host.error
-    report = run.finish({**info, "saturation": host.engine.saturation_periods()})
-    unwritten = _write_reports(report, outputs, run.csv)
+        _quietly(progress, progress.done)
+    why = _engine_trouble(host, run.last)
+    try:
+        report = run.finish({**info, "saturation": host.engine.saturation_periods()})
+    except RuntimeError as exc:  # not one snapshot: nothing to report from
+        return Outcome(EXIT_ABORTED, "; ".join(filter(None, (why, f"no report: {exc}"))))
+    unwritten = _write_reports(report, outputs, run)
     if not outputs.quiet:
-        out.write(summary_table(report) + "\n")
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            out.write(summary_table(report) + "\n")
     final = run.source.final or run.last
     assert final is not None
-    # Exit 3 with one line: no verdict (nothing answered, or aborted), or reports missing.
-    why = _unreachable_all_run(final) or (f"aborted by {interrupted[0]}" if interrupted else "")
-    if unwritten:
-        why = "; ".join(filter(None, (why, "could not write: " + "; ".join(unwritten))))
+    # Exit 3 with one line: no verdict (the engine failed or overran, nothing answered,
+    # or aborted), or reports missing.
+    why = why or _unreachable_all_run(final) or (f"aborted by {stops.first}" if stops.first else "")
     if why:
-        return Outcome(EXIT_ABORTED, why, report)
+        return Outcome(EXIT_ABORTED, why, report, unwritten)
     if not report.get("passed", True):
         failed = [t["name"] for t in report.get("thresholds", []) if not t["ok"]]
-        return Outcome(EXIT_THRESHOLD, "thresholds failed: " + "; ".join(failed), report)
+        return Outcome(EXIT_THRESHOLD, "thresholds failed: " + "; ".join(failed), report, unwritten)
+    if unwritten:  # each one already said on stderr, with its file and reason
+        n = len(unwritten)
+        return Outcome(
+            EXIT_ABORTED, f"incomplete: {n} output{'s' * (n > 1)} not written", report, unwritten
+        )
     return Outcome(EXIT_OK, "", report)
 
 
-def _write_reports(report: dict[str, Any], outputs: Outputs, csv: CsvWriter | None) -> list[str]:
-    """Write each report asked for; one failing (disk full...) does not stop the others."""
-    failed = []
-    writers = (
-        (outputs.report_json, write_json),
-        (outputs.report_md, write_markdown),
-        (outputs.junit, write_junit),
+class _Stops:
+    """Stop signals, counted from before the engine exists: the first stops the run
+    gracefully, the second cuts in-flight requests off."""
+
+    def __init__(self, err: TextIO | None, grace_s: float) -> None:
+        self.names: list[str] = []
+        self._host: EngineHost | None = None
+        self._err = err  # where the operator is told what the signal does (None: -q)
+        self._grace_s = grace_s
+
+    @property
+    def first(self) -> str:
+        return self.names[0] if self.names else ""
+
+    def on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.names.append(signal.Signals(signum).name)
+        if self._host is not None:
+            self._forward(self._host, len(self.names))
+
+    def attach(self, host: EngineHost) -> None:
+        self._host = host
+        if self.names:
+            self._forward(host, len(self.names))
+
+    def _forward(self, host: EngineHost, count: int) -> None:
+        name = self.names[-1]
+        if count == 1:
+            host.stop(reason=f"{name}: stopping gracefully")
+            self._say(
+                f"{name}: stopping; in-flight requests get {self._grace_s:g} s "
+                "(a second signal cuts them off)"
+            )
+        else:
+            host.stop(grace=0.0, reason=f"{name} again: stopping now")
+            self._say(f"{name} again: cutting in-flight requests off")
+
+    def _say(self, line: str) -> None:
+        if self._err is not None:
+            with contextlib.suppress(OSError, ValueError):
+                clear = CLEAR_LINE if self._err.isatty() else ""  # over the live line
+                self._err.write(f"{clear}loadtui: {line}\n")
+                self._err.flush()
+
+
+def _engine_trouble(host: EngineHost, last: Snapshot | None) -> str:
+    """Why the engine gave no final snapshot (it failed, or the watchdog gave up on it),
+    and what the reports are made of then; empty when it ended as it should."""
+    if host.stuck is not None:
+        why = f"run overran its end: {host.stuck}"
+    elif host.error is not None:
+        why = f"engine failed: {describe(host.error)}"
+    else:
+        return ""
+    if last is not None:
+        why += f"; reports are from the last snapshot ({last.t:.1f} s into the run)"
+    return why
+
+
+def _quietly(progress: Progress, show: Callable[..., None], *args: Any) -> None:
+    """Progress on a terminal that went away (SIGHUP) must not end the run: stop
+    printing and carry on to the reports."""
+    try:
+        show(*args)
+    except OSError:
+        progress.quiet = True
+
+
+def _write_reports(report: dict[str, Any], outputs: Outputs, run: LiveRun) -> list[str]:
+    """Write each report asked for and the CSV files; one failing (disk full, a folder in
+    the way) is a line on stderr and does not stop the others. Returns every output of
+    the run that could not be written (the session log and CSV history included)."""
+    return run.write_reports(
+        report, report_json=outputs.report_json, report_md=outputs.report_md, junit=outputs.junit
     )
-    for path, write in writers:
-        if path is not None:
-            try:
-                write(report, path)
-            except OSError as exc:
-                failed.append(f"{path} ({exc.strerror or exc})")
-    if csv is not None:
-        try:
-            csv.close(report)
-        except OSError as exc:
-            failed.append(f"{outputs.csv_prefix}_*.csv ({exc.strerror or exc})")
-    return failed
 
 
-def _install_signals(handler: Callable[[int, FrameType | None], None]) -> dict[int, Any]:
-    previous: dict[int, Any] = {}
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(ValueError):  # not the main thread: Ctrl-C is the caller's
-            previous[sig] = signal.signal(sig, handler)
-    return previous
+def _say_lost(err: TextIO) -> Callable[[str], None]:
+    """Each output that cannot be written, said on stderr at once (over a live line)."""
 
+    def say(line: str) -> None:
+        with contextlib.suppress(OSError, ValueError):  # the terminal may be gone (SIGHUP)
+            err.write(f"{CLEAR_LINE if err.isatty() else ''}loadtui: {line}\n")
+            err.flush()
 
-def _restore_signals(previous: dict[int, Any]) -> None:
-    for sig, handler in previous.items():
-        signal.signal(sig, handler)
+    return say

@@ -1,7 +1,9 @@
 """Runs an Engine on its own thread and event loop (uvloop when installed).
 
-The caller's thread (the headless CLI, later the console) never shares the load loop:
-commands cross over with call_soon_threadsafe, snapshots come back on a queue.
+The caller's thread (the headless CLI) never shares the load loop: commands cross over
+with call_soon_threadsafe, snapshots come back on a queue. A watchdog thread gives up
+on a loop that user code holds past the run's end (see engine/watchdog.py): `stuck`
+then says what held it, and the host reports itself done.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loadtui.engine.runner import Engine, RunConfig
+from loadtui.engine.watchdog import RunClock, Watchdog, where_blocked
 from loadtui.metrics.snapshot import Snapshot
 
 
@@ -25,20 +28,45 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
     return uvloop.new_event_loop()
 
 
+def run_length(config: RunConfig) -> float | None:
+    """How long the run lasts by itself (None: until stopped)."""
+    if config.duration is not None:
+        return config.duration
+    return config.profile.duration or None
+
+
 class EngineHost:
     def __init__(self, config: RunConfig) -> None:
         self.snapshots: queue.Queue[Snapshot] = queue.Queue()
-        self.engine = Engine(config, self.snapshots.put)
+        self.clock = RunClock(config.grace_s, run_length(config))
+        self.engine = Engine(config, self._on_snapshot)
         self.final: Snapshot | None = None
         self.error: BaseException | None = None
+        # Set by the watchdog when the run overran its end: what held the loop.
+        self.stuck: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._main, name="loadtui-engine", daemon=True)
+        self._watchdog = Watchdog(self.clock, lambda: not self._thread.is_alive(), self._give_up)
 
     def start(self) -> EngineHost:
         self._thread.start()
         self._ready.wait()
+        self._watchdog.start()
         return self
+
+    def _on_snapshot(self, snap: Snapshot) -> None:  # on the engine's loop
+        self.clock.ticked(snap)
+        self.snapshots.put(snap)
+
+    def _give_up(self) -> None:
+        """The watchdog's verdict (on its thread): the run is over, the loop is not."""
+        silent = self.clock.silent_for()
+        held = where_blocked(self._thread.ident, EngineHost._main.__code__)
+        if held is None:  # the loop turns, the run still does not end
+            self.stuck = "the engine did not finish stopping"
+        else:
+            self.stuck = f"{held} has held the engine's event loop for {silent:.1f} s"
 
     def _main(self) -> None:
         loop = new_event_loop()
@@ -83,10 +111,12 @@ class EngineHost:
         self.call(self.engine.follow_profile)
 
     def stop(self, grace: float | None = None, reason: str = "stopped by operator") -> None:
+        self.clock.stopping(grace)
         self.call(self.engine.stop, grace, reason)
 
     def alive(self) -> bool:
-        return self._thread.is_alive()
+        """True while the run goes on (False once it ended, or was given up on)."""
+        return self._thread.is_alive() and self.stuck is None
 
     def join(self, timeout: float | None = None) -> bool:
         self._thread.join(timeout)

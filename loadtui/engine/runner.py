@@ -31,6 +31,7 @@ from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
 from loadtui.metrics.system import LoopLagMonitor, SystemSampler
 from loadtui.scenario.model import Profile, Scenario, Target
+from loadtui.scenario.userinfo import redact_url
 
 FOLLOW_STEP_S = 0.05
 SCRIPTABLE = frozenset(
@@ -86,12 +87,7 @@ class Engine:
         # Everything that needs no running loop is built here, so errors surface in the
         # caller's thread and commands are valid as soon as the engine exists.
         cfg = config
-        self.pools = PoolSet(
-            verify_tls=cfg.target.verify_tls,
-            max_connections=cfg.target.max_connections,
-            connect_timeout=cfg.target.timeouts.connect,
-            read_timeout=cfg.target.timeouts.read,
-        )
+        self.pools = PoolSet.for_target(cfg.target)
         self.binder = Binder(cfg.target, self.pools, self.recorder)
         plans = [self.binder.plan(c) for c in cfg.scenario.users]
         self.users = ClosedUsers(plans, self.gate, self.rng)
@@ -242,7 +238,8 @@ class Engine:
         self._t0 = perf_counter()
         self.recorder.start()
         self.state = "running"
-        self._event("info", f"run started: profile {self.profile.name} against {cfg.target.url}")
+        against = redact_url(cfg.target.url)
+        self._event("info", f"run started: profile {self.profile.name} against {against}")
         loops = [
             asyncio.create_task(self.users.run()),
             asyncio.create_task(self.streams.run()),

@@ -30,12 +30,14 @@ from websockets.exceptions import (
 )
 
 from loadtui import __version__
+from loadtui.engine.auth import target_headers
 from loadtui.engine.calls import UserState
 from loadtui.engine.checks import MISSING, resolve_pointer
 from loadtui.engine.gate import Gate
 from loadtui.metrics.streams import StreamRecorder
 from loadtui.scenario.model import Target, WebSocketSpec, WsMessage
 from loadtui.scenario.template import render, render_value
+from loadtui.scenario.userinfo import split_userinfo
 
 PAUSED_POLL_S = 0.25  # how often a paused session looks whether the run resumed
 CLOSE_TIMEOUT_S = 2.0
@@ -55,6 +57,11 @@ def ws_url(target_url: str, path: str) -> str:
 
 def failure_reason(exc: BaseException) -> str:
     """A short, stable name for why a handshake failed."""
+    if isinstance(exc, AssertionError) and _raised_in_websockets(exc):
+        # A peer that talks first (an SSH banner) can fail the handshake while the
+        # request is still being sent, which trips an internal check of websockets
+        # instead of raising InvalidMessage: the same fault, so the same name.
+        return "not websocket"
     if isinstance(exc, InvalidStatus):
         return str(exc.response.status_code)
     if isinstance(exc, NegotiationError):
@@ -78,16 +85,30 @@ def failure_reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _raised_in_websockets(exc: BaseException) -> bool:
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(tb.tb_frame.f_globals.get("__name__", "")).startswith(
+        "websockets."
+    )
+
+
+# Close codes that name what went wrong with the messages (either side may send them).
+CLOSE_ERRORS = {1002: "protocol error", 1007: "invalid data", 1009: "message too big"}
+
+
 class _Session:
     """Per-connection state, kept small: thousands of these live at once."""
 
-    __slots__ = ("first", "last_rx", "n", "opened", "pending", "seq", "unanswered")
+    __slots__ = ("failed", "first", "last_rx", "n", "opened", "pending", "seq", "unanswered")
 
     def __init__(self, n: int, opened: float, reply: bool) -> None:
         self.n = n
         self.opened = opened
         self.seq = 0
         self.first = True
+        self.failed = False  # why the connection failed is counted (once a session)
         self.last_rx = 0.0
         # Send times awaiting a reply: a dict by reply key, or a FIFO list for echoes
         # (a list, not a deque: an empty deque costs ~600 bytes, times 10,000 sessions).
@@ -107,9 +128,12 @@ class StreamPlan:
     ) -> None:
         self.spec = spec
         self.rec = rec
-        self.url = ws_url(target.url, spec.path)
+        # The URL without user:password@ (websockets would send it as Basic auth unasked);
+        # it is sent only as the target's auth says, after the target's own headers.
+        url = ws_url(target.url, spec.path)
+        self.url, _ = split_userinfo(url)
         self.ssl = ssl_context if self.url.startswith("wss://") else None
-        self.headers = tuple((*target.headers, *spec.headers))
+        self.headers = (*target_headers(target, url, spec.headers), *spec.headers)
         self.open_timeout = target.timeouts.connect + target.timeouts.read
         self.expect = spec.expect
         self.reply_field = spec.reply_field or ""
@@ -179,6 +203,12 @@ class StreamPlan:
             stopped = planned = True  # the user stops: close properly, then go
         finally:
             if not receiver.done():
+                # websockets fails a connection (a frame breaking the protocol, a message
+                # over the limit) by sending a close frame, then waits up to its close
+                # timeout for the peer to hang up: name the failure now, not after that.
+                sent = ws.protocol.close_sent
+                if sent is not None:
+                    self._close_errors(state, {sent.code})
                 await ws.close(1011 if not planned else 1001 if stopped else 1000)
             await asyncio.wait({receiver}, timeout=CLOSE_TIMEOUT_S)
             receiver.cancel()
@@ -262,11 +292,19 @@ class StreamPlan:
                         rec.gap(int((now - st.last_rx) * 1e6))
                     st.last_rx = now
         except PayloadTooBig:
-            rec.error("message too big")
+            self._close_errors(st, {1009})
         except ConnectionClosed as exc:
-            codes = {frame.code for frame in (exc.sent, exc.rcvd) if frame is not None}
-            if 1009 in codes:  # either side refused a message over its size limit
-                rec.error("message too big")
+            self._close_errors(st, {f.code for f in (exc.sent, exc.rcvd) if f is not None})
+
+    def _close_errors(self, st: _Session, codes: set[int]) -> None:
+        """Count why either side failed the connection over its messages (a frame
+        breaking the protocol, text that is not UTF-8, a message over the size limit),
+        once a session."""
+        if st.failed:
+            return
+        for code in sorted(codes & CLOSE_ERRORS.keys()):
+            self.rec.error(CLOSE_ERRORS[code])
+            st.failed = True
 
 
 def close_code(ws: ClientConnection) -> int:

@@ -14,7 +14,9 @@ from loadtui.scenario.errors import Collector, Problem, ScenarioError, format_pa
 from loadtui.scenario.fields import Section
 from loadtui.scenario.locate import Locator
 from loadtui.scenario.model import Scenario
+from loadtui.scenario.nesting import HINT, MAX_DEPTH, TOO_DEEP, deep_line, too_deep
 from loadtui.scenario.profiles import check_streams, read_profiles
+from loadtui.scenario.tasks import count_problems
 from loadtui.scenario.thresholds import read_thresholds
 from loadtui.scenario.users import read_targets, read_users
 
@@ -45,11 +47,23 @@ def load_scenario_text(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([_syntax_problem(file, text, str(exc))]) from None
+    except RecursionError:  # tomllib recurses per level of arrays and inline tables
+        raise ScenarioError([Problem(file, deep_line(text), "", TOO_DEEP, HINT)]) from None
+    deep = too_deep(data)
+    if deep is not None:  # refused before any recursive walk meets it
+        line = Locator(text).line(deep[:MAX_DEPTH])
+        where = format_path(deep[:3]) + "\u2026"
+        raise ScenarioError([Problem(file, line, where, TOO_DEEP, HINT)])
     return build_scenario(data, file, text, os.environ if env is None else env)
 
 
 def build_scenario(data: dict[str, Any], file: str, text: str, env: Mapping[str, str]) -> Scenario:
     """Validate parsed TOML; `text` is only used to place problems on lines."""
+    too_many = count_problems(data.get("users"))  # refused before anything is built
+    if too_many:
+        raise ScenarioError(
+            [Problem(file, None, format_path(p.path), p.message, p.hint) for p in too_many]
+        )
     out = Collector()
     data = substitute_tree(data, env, out, ())
     folder = str(Path(file).resolve().parent) if file != "<string>" else str(Path.cwd())

@@ -8,8 +8,10 @@ session's path. Screens only render and send commands through `Control`.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import signal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +28,7 @@ from loadtui.engine.pycalls import python_task_problems
 from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
 from loadtui.report.answered import never_answered
+from loadtui.scenario.userinfo import redact_url
 from loadtui.session.reader import Session
 from loadtui.session.writer import default_session_path
 from loadtui.tui.screens.dashboard import DashboardScreen
@@ -101,8 +104,43 @@ class LoadtuiApp(App[Path | None]):
         self.dashboard: DashboardScreen | None = None
         self.report: dict[str, Any] | None = None
         self._quitting = False
-        self.no_answer: str | None = None  # set when a run ends that nothing answered
+        # Why the run has no verdict (exit 3): nothing answered, a stop signal, or the
+        # engine failed or was killed for overrunning; the line printed on exit.
+        self.no_answer: str | None = None
+        self._aborted_by: str | None = None  # the first SIGTERM/SIGHUP, if one came
+        self._restore_signals: dict[int, Any] = {}
         self._started_wall = ""
+        self.failure: str | None = None  # why the app ended on an error (see `fail`)
+
+    def on_load(self) -> None:
+        """SIGTERM and SIGHUP quit like `q` from before the terminal is taken over:
+        the run stops gracefully, its summary is written, and Textual leaves the
+        alternate screen and mouse reporting on its way out (a second one cuts in-flight
+        requests off, as a second `q` does)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            try:
+                previous = signal.getsignal(sig)
+                loop.add_signal_handler(sig, self._on_stop_signal, sig.name)
+            except (RuntimeError, ValueError):  # not the main thread: not ours to handle
+                continue
+            self._restore_signals[sig] = previous
+
+    def _on_stop_signal(self, name: str) -> None:
+        self._aborted_by = self._aborted_by or name
+        if self.live is None or self.engine is None:  # launch screen or replay
+            self.no_answer = f"aborted by {name}"
+            self.exit(None, return_code=3, message=Text(f"loadtui: {self.no_answer}"))
+            return
+        self._quit(f"{name}: stopping gracefully", f"{name} again")
+
+    def _put_back_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig, previous in self._restore_signals.items():
+            with contextlib.suppress(RuntimeError, ValueError, TypeError):
+                loop.remove_signal_handler(sig)
+                signal.signal(sig, previous if previous is not None else signal.SIG_DFL)
+        self._restore_signals.clear()
 
     def on_mount(self) -> None:
         if self._replay is not None:
@@ -134,7 +172,7 @@ class LoadtuiApp(App[Path | None]):
         problems = python_task_problems(choice.scenario)
         reason = unreachable_reason(choice.target.url, timeout=2.0)
         if reason:
-            problems.append(f"{choice.target.url} unreachable: {reason}")
+            problems.append(f"{redact_url(choice.target.url)} unreachable: {reason}")
         if problems:
             self.notify("\n".join(problems), severity="error", timeout=10)
             self.on_mount()  # back to the launch screen
@@ -148,7 +186,9 @@ class LoadtuiApp(App[Path | None]):
     def start_run(self, config: RunConfig) -> None:
         path = self._session or default_session_path(self._sessions_dir, config.scenario.name)
         self.engine = EngineProcess(config)
-        self.live = LiveRun(config, self.engine, session=path, redact=self._redact)
+        self.live = LiveRun(
+            config, self.engine, session=path, redact=self._redact, on_lost=self._output_lost
+        )
         self.engine.start()
         if self._yield_cpu:
             _yield_cpu_to_engine()
@@ -188,13 +228,18 @@ class LoadtuiApp(App[Path | None]):
             self.report = {}
             self.notify(f"run failed: {exc}", severity="error", timeout=10)
         final = self.live.source.final or self.live.last
-        self.no_answer = never_answered(final) if final is not None else None
+        self.no_answer = (
+            self.engine.error
+            or (never_answered(final) if final is not None else None)
+            or (f"aborted by {self._aborted_by}" if self._aborted_by else None)
+        )
         if self.engine.error:
-            self.notify(f"engine error: {self.engine.error}", severity="error", timeout=10)
+            self.notify(self.engine.error, severity="error", timeout=10)
         elif not self._quitting:
             verdict = "passed" if self.report.get("passed", True) else "FAILED thresholds"
             verdict = self.no_answer or verdict
-            self.notify(f"run finished: {verdict}. Session: {self.live.session_path}. q quits.")
+            saved = self.live.saved_session or "not written"
+            self.notify(f"run finished: {verdict}. Session: {saved}. q quits.")
         if self._quitting:
             self._exit_after_run()
 
@@ -204,26 +249,48 @@ class LoadtuiApp(App[Path | None]):
         assert self.live is not None
         if self.no_answer:
             line = Text(f"loadtui: {self.no_answer}")
-            self.exit(self.live.session_path, return_code=3, message=line)
+            self.exit(self.live.saved_session, return_code=3, message=line)
         else:
-            self.exit(self.live.session_path)
+            self.exit(self.live.saved_session, return_code=3 if self.lost else 0)
+
+    # ---- outputs that could not be written, and errors that end the app ---------------
+
+    @property
+    def lost(self) -> list[str]:
+        """One line per output of the run that could not be written (the session log on
+        a full disk, say): the run went on without it; the command exits 3."""
+        return list(self.live.lost) if self.live is not None else []
+
+    def _output_lost(self, line: str) -> None:
+        self.notify(line, severity="error", timeout=15)
+
+    def fail(self, line: str, return_code: int) -> None:
+        """End the app on an error its command reports (`failure`, one line) with
+        `return_code`: a session that turns out malformed while it is replayed."""
+        self.failure = line
+        self.exit(None, return_code=return_code)
 
     def action_quit_run(self) -> None:
         """Stop the run gracefully, write the session's summary, then exit."""
+        self._quit("quit by operator", "press q again")
+
+    def _quit(self, reason: str, again: str) -> None:
+        """Quit for `reason`; asked again (`again` says how), cut in-flight requests off."""
         if self.live is None or self.engine is None:
             self.exit(None)
             return
         if self.report is not None:
             self._exit_after_run()
             return
-        if self._quitting:  # a second press: do not wait for in-flight requests
-            self.engine.stop(grace=0.0, reason="quit by operator (again)")
+        if self._quitting:  # asked again: do not wait for in-flight requests
+            self.engine.stop(grace=0.0, reason=f"{reason} (again)")
             return
         self._quitting = True
-        self.engine.stop(grace=QUIT_GRACE_S, reason="quit by operator")
-        self.notify("stopping: in-flight requests get 2 s; press q again to cut them off")
+        self.engine.stop(grace=QUIT_GRACE_S, reason=reason)
+        self.notify(f"stopping: in-flight requests get 2 s; {again} to cut them off")
 
     def on_unmount(self) -> None:
+        self._put_back_signals()
         engine = self.engine
         if engine is not None and engine.alive():  # e.g. the terminal went away
             engine.stop(grace=0.0, reason="console closed")

@@ -135,7 +135,7 @@ def _bundled_files(folder: Path | None) -> list[Path]:
 def _looks_like_scenario(path: Path) -> bool:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError):
         return True  # keep it: loading it again will say what is wrong
     return any(key in data for key in SCENARIO_KEYS)
 

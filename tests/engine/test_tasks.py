@@ -142,7 +142,8 @@ weight = 0.2
     assert detail is not None and detail.requests > 0
     assert browse.latency.p50 > 0
     broken = final.endpoint("broken")
-    assert broken is not None and broken.errors == {"python: RuntimeError": broken.failures}
+    assert broken is not None
+    assert broken.errors == {"python: RuntimeError: bug in user code": broken.failures}
 
 
 async def test_msgpack_push_and_templated_bodies(demo_url: str) -> None:

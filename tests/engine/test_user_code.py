@@ -1,0 +1,121 @@
+"""User code is contained: whatever a Python task raises, BaseException included, is a
+counted error of its task (`python: Type: message`) and the run goes on; the engine's
+own cancellation of calls in flight at stop is still told apart from it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from support.runs import BASE
+from support.stalling import StallingTarget
+
+from loadtui.engine.pycalls import MAX_KINDS, python_task_problems
+from loadtui.engine.runner import Engine, RunConfig
+from loadtui.metrics.snapshot import Snapshot
+from loadtui.scenario import load_scenario
+from loadtui.scenario.select import pick_profile, pick_target
+
+RAISERS = {  # task name: (its body, the error kind it counts)
+    "exits": ("import sys\n    sys.exit(9)", "python: SystemExit: 9"),
+    "interrupts": ("raise KeyboardInterrupt", "python: KeyboardInterrupt"),
+    "closes": ("raise GeneratorExit('gone')", "python: GeneratorExit: gone"),
+    "cancels": ("raise asyncio.CancelledError('by hand')", "python: CancelledError: by hand"),
+    "custom": ("raise Boom('first line\\nsecond line')", "python: Boom: first line"),
+    "long": ("raise ValueError('v' * 500)", "python: ValueError: " + "v" * 79 + "\u2026"),
+}
+MODULE = """
+import asyncio
+
+class Boom(BaseException):
+    pass
+
+async def fine(client, vars):
+    await client.get("/api/fast")
+
+async def varied(client, vars):
+    vars["n"] = vars.get("n", 0) + 1
+    raise KeyError(f"key {vars['user_id']}-{vars['n']}")
+"""
+
+
+async def run_file(tmp_path: Path, text: str, url: str, **profile: float) -> Snapshot:
+    scen = tmp_path / "s.toml"
+    scen.write_text(text)
+    plan = load_scenario(scen, env={"LOADTUI_TARGET": url})
+    duration = profile.pop("duration")
+    prof = pick_profile(plan, None, duration=duration, **profile)  # type: ignore[arg-type]
+    config = RunConfig(plan, pick_target(plan, None), prof, duration=duration, grace_s=1.0)
+    return await Engine(config, lambda snap: None).run()
+
+
+def task(name: str, call: str) -> str:
+    return f'[[users.tasks]]\nname = "{name}"\ncall = "{call}"\n'
+
+
+async def test_any_exception_from_a_task_is_a_counted_error_and_the_run_goes_on(
+    demo_url: str, tmp_path: Path
+) -> None:
+    body = "".join(
+        f"\nasync def {n}(client, vars):\n    {code}\n" for n, (code, _) in RAISERS.items()
+    )
+    (tmp_path / "uc_raising.py").write_text(MODULE + body)
+    tasks = "".join(task(n, f"uc_raising:{n}") for n in (*RAISERS, "fine"))
+    text = BASE + '[[users]]\nname = "u"\nwait = "constant(0.01s)"\n' + tasks
+    final = await run_file(tmp_path, text, demo_url, users=2, spawn_rate=100, duration=1.0)
+    assert final.load.state == "stopped"
+    for name, (_, kind) in RAISERS.items():
+        ep = final.endpoint(name)
+        assert ep is not None and ep.failures > 0, name
+        assert ep.errors == {kind: ep.failures}, ep.errors
+    fine = final.endpoint("fine")  # kept running all along, among the failing ones
+    assert fine is not None and fine.requests > 10 and fine.failures == 0
+
+
+async def test_a_task_with_ever_new_messages_keeps_its_kinds_few(
+    demo_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "uc_varying.py").write_text(MODULE)
+    text = BASE + '[[users]]\nname = "u"\nwait = "none"\n' + task("varied", "uc_varying:varied")
+    final = await run_file(tmp_path, text, demo_url, users=2, spawn_rate=100, duration=0.5)
+    ep = final.endpoint("varied")
+    assert ep is not None and ep.failures > 2 * MAX_KINDS
+    assert len(ep.errors) == MAX_KINDS + 1  # the first messages, then the type alone
+    assert ep.errors["python: KeyError"] == ep.failures - MAX_KINDS
+
+
+async def test_a_task_cut_off_at_stop_is_unfinished_not_a_python_error(tmp_path: Path) -> None:
+    """The engine cancels a task whose request hangs at stop: its CancelledError is the
+    engine's, so the request counts as `unfinished` and no `python: ...` error appears."""
+    (tmp_path / "uc_hanging.py").write_text(
+        "async def wait(client, vars):\n    await client.get('/hang')\n"
+    )
+    with StallingTarget(silent=True) as target:
+        text = BASE + '[[users]]\nname = "u"\nwait = "none"\n' + task("wait", "uc_hanging:wait")
+        final = await run_file(tmp_path, text, target.url, users=2, spawn_rate=100, duration=0.5)
+    ep = final.endpoint("wait")
+    assert ep is not None and ep.errors == {"unfinished": 2}, ep.errors
+
+
+def test_import_failures_are_one_problem_per_module(tmp_path: Path) -> None:
+    """Whatever a module raises at import (SystemExit included) is one line naming the
+    module, however many tasks use it."""
+    tasks = "async def one(client, vars):\n    pass\nasync def two(client, vars):\n    pass\n"
+    (tmp_path / "uc_exits.py").write_text("import sys\nsys.exit(9)\n" + tasks)
+    (tmp_path / "uc_breaks.py").write_text(
+        "class Boom(BaseException):\n    pass\nraise Boom()\n" + tasks
+    )
+    text = (
+        BASE
+        + '[[users]]\nname = "u"\n'
+        + task("a", "uc_exits:one")
+        + task("b", "uc_exits:two")
+        + task("c", "uc_breaks:one")
+    )
+    scen = tmp_path / "s.toml"
+    scen.write_text(text)
+    plan = load_scenario(scen, env={"LOADTUI_TARGET": "http://127.0.0.1:9"})
+    problems = python_task_problems(plan)
+    assert len(problems) == 2, problems
+    exits = tmp_path / "uc_exits.py"
+    assert problems[0] == f"Python task module 'uc_exits' failed to import ({exits}): SystemExit: 9"
+    assert "'uc_breaks' failed to import" in problems[1] and problems[1].endswith("): Boom")
