@@ -123,7 +123,10 @@ def _run(
         return Outcome(EXIT_ABORTED, why, report, unwritten)
     if not report.get("passed", True):
         failed = [t["name"] for t in report.get("thresholds", []) if not t["ok"]]
-        return Outcome(EXIT_THRESHOLD, "thresholds failed: " + "; ".join(failed), report, unwritten)
+        reasons = [report["unserved"]] if report.get("unserved") else []
+        if failed:
+            reasons.append("thresholds failed: " + "; ".join(failed))
+        return Outcome(EXIT_THRESHOLD, "; ".join(reasons), report, unwritten)
     if unwritten:  # each one already said on stderr, with its file and reason
         n = len(unwritten)
         return Outcome(

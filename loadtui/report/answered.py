@@ -54,3 +54,29 @@ def never_answered(final: Snapshot) -> str | None:
 
 def _count(n: int, one: str, many: str) -> str:
     return "" if not n else f"{n} {one if n == 1 else many}"
+
+
+def nothing_succeeded(final: Snapshot) -> str | None:
+    """One line when the target answered but served nothing: every request failed and
+    no WebSocket session stayed up or delivered a message. Such a run fails whatever its
+    thresholds (a p95 gate over error pages is no evidence the target served load)."""
+    total = final.total
+    streams = final.streams
+    attempted = sum(s.opened + s.failed for s in streams)
+    if not total.requests and not attempted:
+        return None
+    if total.requests > total.failures:
+        return None
+    if any(s.messages_received or s.opened > s.disconnects for s in streams):
+        return None
+    parts = []
+    if total.requests:
+        kinds = ", ".join(f"{k} x{n}" for k, n in sorted(total.errors.items(), key=_most)[:3])
+        parts.append(f"{total.requests} requests, all failed ({kinds})")
+    if attempted:
+        parts.append(f"{attempted} WebSocket sessions, none served")
+    return "nothing succeeded: " + "; ".join(parts)
+
+
+def _most(item: tuple[str, int]) -> tuple[int, str]:
+    return (-item[1], item[0])

@@ -16,6 +16,7 @@ from loadtui.metrics.recorder import TOTAL_NAME
 from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot, StreamStats
 from loadtui.metrics.streams import combine
 from loadtui.metrics.target_process import TargetProcessSummary
+from loadtui.report.answered import nothing_succeeded
 from loadtui.report.thresholds import ThresholdResult
 from loadtui.scenario.threshold_metrics import metric_unit
 from loadtui.scenario.userinfo import redact_url
@@ -176,7 +177,9 @@ def build_report(
         "generator_saturated": bool(info.get("saturation")),
         "saturation": [[round(a, 1), round(b, 1)] for a, b in info.get("saturation") or ()],
         "thresholds": [threshold_entry(r) for r in results],
-        "passed": all(r.ok for r in results),
+        # A run where the target served nothing fails whatever its thresholds.
+        "unserved": nothing_succeeded(final),
+        "passed": all(r.ok for r in results) and nothing_succeeded(final) is None,
     }
     for key, value in info.items():
         report.setdefault(key, value)  # extra facts never shadow a report key

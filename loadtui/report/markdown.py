@@ -161,7 +161,9 @@ def _http(report: Mapping[str, Any]) -> list[str]:
 def render_markdown(report: Mapping[str, Any]) -> str:
     thresholds = report.get("thresholds") or []
     failed = [t for t in thresholds if not t["ok"]]
-    if not thresholds:
+    if report.get("unserved"):
+        verdict = f"❌ **loadtui: failed**, {report['unserved']}"
+    elif not thresholds:
         verdict = "ℹ️ **loadtui: no thresholds**"
     elif failed:
         verdict = f"❌ **loadtui: failed** ({len(failed)} of {len(thresholds)} thresholds)"

@@ -175,6 +175,8 @@ def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
         failed = sum(1 for r in results if not r["ok"])
         verdict = "PASSED" if not failed else f"FAILED ({failed} of {len(results)} thresholds)"
         lines.append(f"Result: {verdict}")
+    if report.get("unserved"):
+        lines += ["", f"FAILED: {report['unserved']}"]
     return "\n".join(lines)
 
 

@@ -95,10 +95,12 @@ def _x(text: object) -> str:
 def render_junit(report: Mapping[str, Any]) -> str:
     """One testsuite, one testcase per threshold; a failed threshold has a <failure>."""
     thresholds = report.get("thresholds") or []
-    failures = sum(1 for t in thresholds if not t["ok"])
+    unserved = report.get("unserved")
+    failures = sum(1 for t in thresholds if not t["ok"]) + (1 if unserved else 0)
     name = _x(f"loadtui {report.get('scenario') or 'run'}".strip())
     duration = f"{float(report.get('duration_s') or 0.0):.3f}"
-    attrs = {"name": name, "tests": str(len(thresholds)), "failures": str(failures)}
+    tests = len(thresholds) + (1 if unserved else 0)
+    attrs = {"name": name, "tests": str(tests), "failures": str(failures)}
     suites = ET.Element("testsuites", {**attrs, "errors": "0", "time": duration})
     suite = ET.SubElement(
         suites,
@@ -130,6 +132,12 @@ def render_junit(report: Mapping[str, Any]) -> str:
             message = f"observed {observed}, limit {limit}"
             failure = ET.SubElement(case, "failure", {"message": _x(message), "type": "threshold"})
             failure.text = _x(f"{t['name']}: {message}")
+    if unserved:  # the target served nothing: a failure whatever the thresholds
+        case = ET.SubElement(
+            suite, "testcase", {"classname": "loadtui.run", "name": "target served", "time": "0"}
+        )
+        failure = ET.SubElement(case, "failure", {"message": _x(unserved), "type": "unserved"})
+        failure.text = _x(unserved)
     ET.indent(suites)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 

@@ -237,6 +237,8 @@ class LoadtuiApp(App[Path | None]):
             self.notify(self.engine.error, severity="error", timeout=10)
         elif not self._quitting:
             verdict = "passed" if self.report.get("passed", True) else "FAILED thresholds"
+            if self.report.get("unserved"):
+                verdict = f"FAILED: {self.report['unserved']}"
             verdict = self.no_answer or verdict
             saved = self.live.saved_session or "not written"
             self.notify(f"run finished: {verdict}. Session: {saved}. q quits.")

@@ -78,7 +78,10 @@ def test_a_silent_target_exits_3_with_one_line_and_unfinished_counted(tmp_path: 
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr == "loadtui: target never answered: 5 requests sent, 0 answered\n"
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["passed"] is True  # the thresholds alone would have let it through
+    # The thresholds alone would have let it through; the report does not.
+    assert all(t["ok"] for t in report["thresholds"])
+    assert report["passed"] is False
+    assert report["unserved"] == "nothing succeeded: 5 requests, all failed (unfinished x5)"
     ep = report["endpoints"][0]
     assert ep["errors"] == {"unfinished": 5} and ep["requests"] == ep["failures"] == 5
     # Each waited at least through the stop's grace: a lower bound, in the tail.
