@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # support.*
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -65,6 +66,20 @@ def fault_modules() -> list[ModuleType]:
     return found
 
 
+def observed_kinds(report: dict[str, Any]) -> str:
+    """HTTP error kinds, then WebSocket handshake failures, stream errors and abnormal
+    close codes: every named fault the report counted."""
+    counts: dict[str, int] = dict(report.get("errors") or {})
+    ws = report.get("websocket") or {}
+    for key in ("handshake_failures", "errors"):
+        for kind, n in (ws.get(key) or {}).items():
+            counts[f"ws {kind}"] = counts.get(f"ws {kind}", 0) + n
+    for code, n in (ws.get("close_codes") or {}).items():
+        if code not in ("1000", "1001"):
+            counts[f"ws close {code}"] = n
+    return ", ".join(f"{k} {n}" for k, n in counts.items()) or "none"
+
+
 def run_once(label: str, text: str, seconds: float, folder: Path) -> Row:
     scen = folder / "scenario.toml"
     report = folder / "report.json"
@@ -83,8 +98,7 @@ def run_once(label: str, text: str, seconds: float, folder: Path) -> Row:
     took = time.monotonic() - t0
     kinds = "(no report)"
     if report.exists():
-        errors = json.loads(report.read_text()).get("errors") or {}
-        kinds = ", ".join(f"{k} {n}" for k, n in errors.items()) or "none"
+        kinds = observed_kinds(json.loads(report.read_text()))
     elif err.strip():
         kinds = "(no report) " + err.strip().splitlines()[-1][:100]
     return Row(label, kinds, rss.peak / MiB, took, proc.returncode)
