@@ -14,7 +14,9 @@ import typer
 if TYPE_CHECKING:
     from loadtui.scenario.model import Scenario, Target
 
-BUNDLED = Path(__file__).resolve().parent.parent / "scenarios"
+# The bundled scenarios ship inside the package (package data), so an installed wheel
+# has them as much as a checkout does.
+BUNDLED = Path(__file__).resolve().parent / "data" / "scenarios"
 DEMO_SCENARIO = "demo.toml"
 
 
@@ -77,12 +79,24 @@ def parse_count_flag(text: str | None, flag: str) -> int | None:
     return None if value is None else int(value)
 
 
+def bundled_named(name: str) -> Path | None:
+    """A bundled scenario by its name (`spike` or `spike.toml`), when `name` is no path."""
+    if "/" in name or "\\" in name:
+        return None
+    path = BUNDLED / (name if name.endswith(".toml") else f"{name}.toml")
+    return path if path.is_file() else None
+
+
 def scenario_path(scenario: Path | None) -> tuple[Path, bool]:
     """The scenario to load and whether it is the bundled demo (which needs the target)."""
     if scenario is not None:
-        if not scenario.exists():
-            raise Failure(f"scenario file not found: {scenario}")
-        return scenario, False
+        if scenario.exists():
+            return scenario, False
+        bundled = bundled_named(str(scenario))
+        if bundled is None:
+            names = ", ".join(sorted(p.stem for p in BUNDLED.glob("*.toml")))
+            raise Failure(f"scenario file not found: {scenario} (bundled scenarios: {names})")
+        return bundled, bundled.name == DEMO_SCENARIO
     path = BUNDLED / DEMO_SCENARIO
     if not path.exists():
         raise Failure(f"the bundled demo scenario is missing ({path}); give a scenario file")

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from loadtui.cli_support import BUNDLED
 from loadtui.scenario import load_scenario
 
-SCENARIOS = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.toml"))
+SCENARIOS = sorted(BUNDLED.glob("*.toml"))
 EXPECTED = {
     "baseline", "day-in-the-life", "demo", "heavy", "light", "production-incident",
     "soak", "spike", "stress", "streaming", "write-heavy",

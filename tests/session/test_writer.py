@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from loadtui.cli_support import BUNDLED
 from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, PoolGauges, Snapshot, SystemGauges
 from loadtui.scenario.model import (
@@ -257,7 +258,7 @@ def test_bundled_scenarios_keep_the_codec_shape() -> None:
     from loadtui.scenario.loader import load_scenario
     from loadtui.session.codec import jsonable
 
-    folder = Path(__file__).resolve().parents[2] / "scenarios"
+    folder = BUNDLED
     paths = sorted(folder.glob("*.toml"))
     assert paths
     for p in paths:
