@@ -1,7 +1,8 @@
 """Command line: builds objects from arguments and hands them over; no logic of its own.
 
-Exit codes (design.md): 0 ok, 1 a threshold failed, 2 usage or scenario error,
-3 aborted or the target was unreachable.
+Exit codes (docs/contracts.md, "Exit codes"): 0 passed, 1 a threshold failed or nothing
+was served, 2 usage or scenario error, 3 no verdict (aborted, target unreachable or never
+answered, run overran its end) or an output not written.
 """
 
 from __future__ import annotations

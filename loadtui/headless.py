@@ -4,7 +4,7 @@ The engine runs on its own thread; this thread reads snapshots, prints progress 
 stderr, feeds the session log and CSV history, and on the way out writes every report
 asked for, even after Ctrl-C, SIGTERM or SIGHUP, and even when user code blocked the
 engine past the run's end (the watchdog's reports are from the last snapshot). Exit
-codes follow design.md.
+codes follow docs/contracts.md, "Exit codes".
 """
 
 from __future__ import annotations

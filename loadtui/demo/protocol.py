@@ -82,7 +82,8 @@ class HttpProtocol(asyncio.Protocol):
             return
         if self._closing:
             return
-        self._out = out = []
+        out: list[bytes] = []
+        self._out = out
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserUpgrade as exc:

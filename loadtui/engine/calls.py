@@ -70,6 +70,8 @@ UNFINISHED = "unfinished"  # the error kind of a request cut off at stop
 INVALID_VALUE = "invalid header value"  # CR/LF/NUL headed for the wire: nothing sent
 TOO_LARGE = "too large"
 _BAD_VALUE = re.compile(r"[\x00\r\n]")
+# A query value as httpx types it (its list of pairs is invariant, so say it in full).
+_QueryValue = str | int | float | bool | None
 
 
 def failure_latency(kind: str, started: float) -> int | None:
@@ -236,7 +238,9 @@ class HttpxCall(_Judge):
         v = user.vars
         try:
             path = render(task.path, v) if task.templated else task.path
-            query = [(k, render(val, v) if task.templated else val) for k, val in task.query]
+            query: list[tuple[str, _QueryValue]] = [
+                (k, render(val, v) if task.templated else val) for k, val in task.query
+            ]
             hdrs = {k: (render(val, v) if task.templated else val) for k, val in task.headers}
             body = encode_body(task, v)
         except KeyError as exc:

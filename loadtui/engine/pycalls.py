@@ -55,7 +55,7 @@ def task_name_of(code: CodeType) -> str | None:
 def load_function(task: PythonTask) -> TaskFn:
     """Import the task's module from the scenario's folder; it must be an async def."""
     module = import_task_module(task)
-    fn = getattr(module, task.function, None)
+    fn: TaskFn | None = getattr(module, task.function, None)
     if fn is None or not inspect.iscoroutinefunction(fn):
         raise TypeError(f"{task.module}:{task.function} is not an async function")
     return fn

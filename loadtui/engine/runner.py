@@ -267,7 +267,12 @@ class Engine:
         stop), then cancel them. Each cancelled call counts its request as `unfinished`
         (a cancelled handshake likewise); awaited here, so the final tick has them all."""
         before = self.recorder.count_errors(UNFINISHED)
-        left = {*self.users.stop_all(), *self.streams.stop_all(), *self.arrivals.pending()}
+        # Any: the set mixes these None tasks with the `hurry` waiter (a bool future).
+        left: set[asyncio.Future[Any]] = {
+            *self.users.stop_all(),
+            *self.streams.stop_all(),
+            *self.arrivals.pending(),
+        }
         start = perf_counter()
         hurry = asyncio.ensure_future(self._hurry.wait())
         try:

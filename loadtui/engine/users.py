@@ -106,7 +106,7 @@ class ClosedUsers:
         user = UserState(uid, plan.initial_vars(uid))
         task = asyncio.get_running_loop().create_task(self._user(plan, user))
         self.live[uid] = (task, user, idx)
-        task.add_done_callback(lambda _t, uid=uid: self._gone(uid))
+        task.add_done_callback(lambda _t: self._gone(uid))  # uid: this call's own local
 
     def _gone(self, uid: int) -> None:
         entry = self.live.pop(uid, None)

@@ -255,17 +255,20 @@ class StreamPlan:
         st.seq += 1
         data = encode_message(msg, user, st.seq, st.n)
         now = perf_counter()
+        pending = st.pending
         if self.expect == "echo":
-            st.pending.append(now)  # type: ignore[union-attr]
+            assert isinstance(pending, list)  # echoes queue in a list (see _Session)
+            pending.append(now)
         elif self.expect == "reply" and msg is self.spec.send:
+            assert isinstance(pending, dict)  # replies are keyed (see _Session)
             key = reply_key(msg, data, self.reply_field)
             if key is not None:
-                st.pending[key] = now  # type: ignore[index]
+                pending[key] = now
         await ws.send(data)
         self.rec.sent(len(data))
 
     async def _receive(self, ws: ClientConnection, st: _Session) -> None:
-        rec, expect = self.rec, self.expect
+        rec, expect, pending = self.rec, self.expect, st.pending
         try:
             async for data in ws:
                 now = perf_counter()
@@ -274,15 +277,17 @@ class StreamPlan:
                     st.first = False
                     rec.first_message(int((now - st.opened) * 1e6))
                 if expect == "echo":
-                    if st.pending:
-                        rec.rtt(int((now - st.pending.pop(0)) * 1e6))  # type: ignore[arg-type]
+                    assert isinstance(pending, list)
+                    if pending:
+                        rec.rtt(int((now - pending.pop(0)) * 1e6))
                     else:
                         rec.error("unexpected message")
                 elif expect == "reply":
                     key = field_of(data, self.reply_field)
                     if key is None:  # not a reply (a push, another user's message): fine
                         continue
-                    sent = st.pending.pop(key, None)  # type: ignore[call-arg]
+                    assert isinstance(pending, dict)
+                    sent = pending.pop(key, None)
                     if sent is None:
                         rec.error("unmatched reply")
                     else:

@@ -66,12 +66,13 @@ _check_layout()
 
 
 def same_layout(a: HdrHistogram, b: HdrHistogram) -> bool:
-    return a.counts_len == b.counts_len and same_indexes(a, b)
+    return bool(a.counts_len == b.counts_len) and same_indexes(a, b)
 
 
 def same_indexes(a: HdrHistogram, b: HdrHistogram) -> bool:
     """Each value lands at the same counts index in both (they may differ in range)."""
-    return (
+    # bool(): hdrh is untyped, so its attributes (and these comparisons) are Any to mypy.
+    return bool(
         a.unit_magnitude == b.unit_magnitude
         and a.sub_bucket_half_count_magnitude == b.sub_bucket_half_count_magnitude
         and a.word_size == b.word_size == 8  # hdrh's counters; decoded ones always are

@@ -307,9 +307,9 @@ class Recorder:
             waited_s=float(sum(ep.rl_waited_s for ep in eps)),
         )
         streams, stream_total = self._stream_stats(interval_s)
-        for st in streams:
-            if st.clamped:
-                self._warn_clamped("stream", st.name, f"stream {st.name}")
+        for ss in streams:
+            if ss.clamped:
+                self._warn_clamped("stream", ss.name, f"stream {ss.name}")
         events, self._events = tuple(self._events), []
         snap = Snapshot(
             seq=self._seq,

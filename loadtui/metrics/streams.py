@@ -263,7 +263,16 @@ def combine(name: str, streams: Sequence[StreamStats]) -> StreamStats:
     )
 
 
-def _summed(name: str, stats: Sequence[StreamStats], **latencies: Latency) -> StreamStats:
+def _summed(
+    name: str,
+    stats: Sequence[StreamStats],
+    *,
+    handshake: Latency,
+    first_message: Latency,
+    rtt: Latency,
+    gap: Latency,
+    interval_rtt: Latency,
+) -> StreamStats:
     """Counters, gauges and rates summed; counts by key merged. No histograms: the
     per-stream ones already carry every sample."""
     return StreamStats(
@@ -285,7 +294,11 @@ def _summed(name: str, stats: Sequence[StreamStats], **latencies: Latency) -> St
         close_codes=_merged(s.close_codes for s in stats),
         errors=_merged(s.errors for s in stats),
         clamped=sum(s.clamped for s in stats),
-        **latencies,
+        handshake=handshake,
+        first_message=first_message,
+        rtt=rtt,
+        gap=gap,
+        interval_rtt=interval_rtt,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 
 import psutil
 
@@ -113,8 +114,8 @@ class SystemSampler:
 
 def _fds(proc: psutil.Process) -> int:
     try:
-        if hasattr(proc, "num_fds"):
-            return int(proc.num_fds())
-        return int(proc.num_handles())  # Windows
+        if sys.platform == "win32":
+            return int(proc.num_handles())
+        return int(proc.num_fds())
     except (psutil.AccessDenied, psutil.NoSuchProcess):
         return 0

@@ -1,4 +1,4 @@
-"""The report dict: what scripts read (design.md §4 "Report JSON").
+"""The report dict: what scripts read (docs/contracts.md, "Report JSON").
 
 Built from the final Snapshot (cumulative figures) and the threshold results; every
 writer (JSON, Markdown, JUnit, terminal table) renders this one dict, so they never
@@ -183,7 +183,8 @@ def build_report(
     }
     for key, value in info.items():
         report.setdefault(key, value)  # extra facts never shadow a report key
-    return json_safe(report)
+    safe: dict[str, Any] = json_safe(report)  # a dict in, a dict out
+    return safe
 
 
 def _by_count(counts: Mapping[str, int]) -> dict[str, int]:

@@ -222,11 +222,15 @@ def _figures(s: EndpointStats | StreamStats) -> list[_Figure]:
 
 def _row(b: Any, n: Any, total: bool, tol: float, floor_ms: float) -> Row:
     deltas = tuple(
-        Delta(f, k, bv, nv, _judge(k, bv, nv, tol, floor_ms), None if bc is None else (bc, nc))
+        Delta(f, k, bv, nv, _judge(k, bv, nv, tol, floor_ms), _counts(bc, nc))
         for (f, k, bv, bc), (_f, _k, nv, nc) in zip(_figures(b), _figures(n), strict=True)
     )
     label = "Total" if total else fmt.endpoint_label({"name": n.name, "method": _method(n)})
     return Row("Total" if total else n.name, label, isinstance(n, StreamStats), total, deltas)
+
+
+def _counts(base: int | None, new: int | None) -> tuple[int, int] | None:
+    return None if base is None or new is None else (base, new)
 
 
 def _method(stats: EndpointStats | StreamStats) -> str:

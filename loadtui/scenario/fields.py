@@ -16,6 +16,7 @@ from loadtui.scenario.errors import Collector, FieldPath, did_you_mean
 from loadtui.scenario.units import parse_duration
 
 T = TypeVar("T")
+D = TypeVar("D")
 _MISSING: Any = object()
 _LIMIT = 1e15  # numbers beyond this are typos, and keep float() exact enough
 
@@ -59,7 +60,7 @@ class Section:
     def error(self, key: str, message: str, hint: str | None = None) -> None:
         self.out.add(self.at(key), message, hint)
 
-    def _typed(self, key: str, kinds: tuple[type, ...], expected: str, default: Any) -> Any:
+    def _typed(self, key: str, kinds: tuple[type[T], ...], expected: str, default: D) -> T | D:
         value = self.data.get(key, _MISSING)
         if value is _MISSING:
             return default

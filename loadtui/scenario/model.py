@@ -16,6 +16,7 @@ WaitKind = Literal["none", "constant", "uniform", "exponential", "pacing"]
 Model = Literal["closed", "open"]
 Op = Literal["<", "<=", ">", ">=", "=="]
 Pairs = tuple[tuple[str, str], ...]
+BodyFormat = Literal["json", "msgpack", "raw"]
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class HttpTask:
     body: bytes | None = None
     content_type: str | None = None
     body_template: Any = None  # JSON/msgpack value with `{var}` strings, when templated
-    body_format: Literal["json", "msgpack", "raw"] | None = None
+    body_format: BodyFormat | None = None
     templated: bool = False
     checks: Checks = field(default_factory=Checks)
     extract: tuple[Extract, ...] = ()
@@ -155,7 +156,7 @@ class Backoff:
     def delay(self, attempt: int) -> float:
         if self.kind == "constant":
             return self.base
-        return min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        return min(self.cap, self.base * 2.0 ** max(0, attempt - 1))
 
 
 @dataclass(frozen=True)

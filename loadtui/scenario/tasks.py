@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, Literal
 
 import msgpack
 
 from loadtui.scenario.bounds import MAX_TASKS, MAX_USER_CLASSES, count_text
 from loadtui.scenario.errors import Collector, FieldPath, RawProblem
 from loadtui.scenario.fields import Section, sections, type_name
-from loadtui.scenario.model import Checks, Extract, HttpTask, PythonTask, Task
+from loadtui.scenario.model import BodyFormat, Checks, Extract, HttpTask, PythonTask, Task
 from loadtui.scenario.pytask import check_call
 from loadtui.scenario.template import placeholders, render, value_placeholders
 
@@ -25,7 +25,7 @@ HTTP_KEYS = (
     "content_type", "checks", "extract", "on_429",
 )  # fmt: skip
 PYTHON_KEYS = ("name", "weight", "call")
-BODY_KEYS = ("json", "msgpack", "body")
+BODY_KEYS: tuple[Literal["json", "msgpack", "body"], ...] = ("json", "msgpack", "body")
 CONTENT_TYPES = {"json": "application/json", "msgpack": "application/x-msgpack"}
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
@@ -146,7 +146,7 @@ def _on_429(sec: Section) -> Any:
 
 
 def _method(sec: Section) -> str:
-    method = sec.string("method", "GET")
+    method: str = sec.string("method", "GET")
     if method.upper() not in METHODS:
         listed = ", ".join(METHODS)
         sec.error("method", f"{method!r} is not an HTTP method", f"Use one of {listed}")
@@ -180,7 +180,7 @@ def read_headers(sec: Section) -> tuple[tuple[str, str], ...]:
     return pairs
 
 
-def _body(sec: Section) -> tuple[str, Any, bool] | None:
+def _body(sec: Section) -> tuple[BodyFormat, Any, bool] | None:
     """(format, value, has placeholders) of the one body form given, if any."""
     given = [k for k in BODY_KEYS if sec.has(k)]
     if len(given) > 1:

@@ -19,7 +19,7 @@ HIDDEN = "***"
 
 def jsonable(value: Any, redact: frozenset[str] = REDACT) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {}
+        out: dict[str, Any] = {}
         for f in dataclasses.fields(value):
             item = getattr(value, f.name)
             if f.name == "histogram" and isinstance(item, bytes):

@@ -120,11 +120,11 @@ def _lines(path: Path) -> Iterator[str]:
     pending = b""
     for data in _inflated(path):
         *whole, pending = (pending + data).split(b"\n")
-        for line in (*whole, pending):
-            if len(line) > MAX_LINE:
+        for raw in (*whole, pending):
+            if len(raw) > MAX_LINE:
                 raise SessionError(f"{path}: a line longer than {MAX_LINE >> 20} MiB")
-        for line in whole:
-            yield line.decode("utf-8", errors="replace") + "\n"
+        for raw in whole:
+            yield raw.decode("utf-8", errors="replace") + "\n"
     if pending:
         yield pending.decode("utf-8", errors="replace")  # no newline: maybe cut off
 

@@ -211,7 +211,7 @@ def _check_for(name: str, tp: Any) -> Check:
         return _table_of(_key_check(args[0]), _check_for(name, args[1]))
     if origin is tuple:
         return _list_of(_check_for(name, args[0]))
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         return builder(tp)
     raise TypeError(f"no session check for {tp!r}")  # pragma: no cover - a model change
 

@@ -1,7 +1,7 @@
 """The session log: JSON Lines, appended and flushed every tick.
 
 Header first, then ticks and events in time order, a summary last. A killed process
-leaves every line up to its last tick intact (see design.md, "Session log").
+leaves every line up to its last tick intact (see docs/contracts.md, "Session log").
 
 A path ending in `.gz` is written as one gzip stream, sync-flushed (zlib Z_SYNC_FLUSH)
 after every tick: the bytes on disk always decompress to whole lines up to the last tick,

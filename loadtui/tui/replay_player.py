@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -52,7 +52,7 @@ class ReplayPlayer:
         if not session.ticks:
             raise SessionError(f"{session.path}: no tick was recorded; nothing to replay")
         self.session = session
-        self.ticks: tuple[Snapshot, ...] = session.ticks
+        self.ticks: Sequence[Snapshot] = session.ticks
         # Tick times come with the session (no tick is rebuilt to learn them).
         self.times: list[float] = list(session.times) or [s.t for s in self.ticks]
         self.clock = clock

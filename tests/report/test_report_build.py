@@ -1,4 +1,4 @@
-"""The report dict honours the design.md contract and is strict-JSON safe."""
+"""The report dict honours its contract (docs/contracts.md) and is strict-JSON safe."""
 
 from __future__ import annotations
 

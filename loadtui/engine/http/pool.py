@@ -24,7 +24,7 @@ import asyncio
 import ssl
 from collections import deque
 
-from loadtui.engine.http.errors import HttpError, from_os_error
+from loadtui.engine.http.errors import ErrorKind, HttpError, from_os_error
 from loadtui.engine.http.protocol import INF, HttpConn, Response
 
 DEFAULT_MAX_HEADER_SIZE = 64 * 1024
@@ -210,7 +210,7 @@ class Pool:
                     )
             except TimeoutError:
                 self.connect_errors += 1
-                kind = "timeout" if by_total else "connect_timeout"
+                kind: ErrorKind = "timeout" if by_total else "connect_timeout"
                 raise HttpError(kind, f"connecting to {self.origin}") from None
             except OSError as exc:
                 self.connect_errors += 1

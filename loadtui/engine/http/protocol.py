@@ -149,7 +149,9 @@ class HttpConn(asyncio.Protocol):
 
     def __init__(self, pool: Pool) -> None:
         self.pool = pool
-        self.loop = pool.loop
+        loop = pool.loop
+        assert loop is not None  # a pool binds its loop before it opens a connection
+        self.loop = loop
         self.transport: Any = None
         self.alive = True
         self.fut: asyncio.Future[Response] | None = None

@@ -1,6 +1,6 @@
 """httpx on the engine's pool: scripted Python tasks get the httpx API they know while
 their HTTP/1.1 requests share the engine's fast connections (the stock httpx pool is
-~200x slower under concurrency, see design §3).
+~200x slower under concurrency; see docs/architecture.md, "HTTP paths").
 
 Errors surface as the usual httpx exceptions; the engine's HttpError (with its `kind`)
 is the exception's `__cause__`. Request bodies are read fully; responses are buffered,

@@ -139,8 +139,8 @@ class ControlActions(_Base):
             if snap.load.users_target == value or snap.seq >= seq + PENDING_SNAPSHOTS:
                 self._pending_users = None
         if self._pending_rate is not None:
-            value, seq = self._pending_rate
-            if abs(snap.load.rate - value) < 0.005 or snap.seq >= seq + PENDING_SNAPSHOTS:
+            rate, seq = self._pending_rate
+            if abs(snap.load.rate - rate) < 0.005 or snap.seq >= seq + PENDING_SNAPSHOTS:
                 self._pending_rate = None
         if self._pending_streams is not None:
             value, seq = self._pending_streams

@@ -46,7 +46,9 @@ class LaunchChoice:
 class LaunchScreen(Screen[LaunchChoice]):
     """Dismisses with a LaunchChoice; quitting (escape, q) is the app's business."""
 
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [
+    # Textual types it `ClassVar[list[...]] | None`, which mypy takes for an instance
+    # variable; ruff (RUF012) wants the ClassVar that mypy then rejects.
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [  # type: ignore[misc]
         (0, "-tiny"),
         (NARROW, "-narrow"),
         (WIDE, "-wide"),
@@ -206,6 +208,7 @@ class LaunchScreen(Screen[LaunchChoice]):
         profile_key = self.query_one("#profiles", Chooser).key
         if key is None or profile_key is None:
             return "pick a target and a profile"
+        wanted: str | None  # None: the scenario's only target (pick_target)
         if key == CUSTOM:
             wanted = self.query_one("#custom-url", Input).value.strip()
             problem = catalog.url_problem(wanted)

@@ -36,6 +36,7 @@ from loadtui.session.reader import Session, SessionError
 from loadtui.tui.replay_player import BREACH, ReplayPlayer
 from loadtui.tui.screens.dashboard import TABS, VIEW_BINDINGS, DashboardScreen
 from loadtui.tui.widgets.common import WINDOW_LABEL, clock
+from loadtui.tui.widgets.endpoints import View
 from loadtui.tui.widgets.recorded import ReplayEventsLog, ReplayHeader
 from loadtui.tui.widgets.timeline import Timeline, TimelineView
 
@@ -124,6 +125,10 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         *REPLAY_BINDINGS,
         *VIEW_BINDINGS,
     ]
+    # Set in __init__ over the dashboard's own: a recorded run's header, log and watch.
+    header: ReplayHeader
+    events: ReplayEventsLog
+    breach_watch: BreachWatch
 
     def __init__(
         self,
@@ -362,7 +367,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
 
     @_reads_ticks
     def action_toggle_view(self) -> None:
-        view = "run" if self.endpoints.view == "window" else "window"
+        view: View = "run" if self.endpoints.view == "window" else "window"
         self.endpoints.set_view(view)
         self._paint_table()
         words = "whole run up to the playhead" if view == "run" else self.endpoints.view_label

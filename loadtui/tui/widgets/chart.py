@@ -140,7 +140,8 @@ def render_chart(
         line = Text(no_wrap=True)
         line.append(label.rjust(label_w), style="dim")
         line.append("┤" if label else "│", style="dim")
-        run, run_style = [], ""  # cells of one style go in one span: cheap to draw
+        run: list[str] = []  # cells of one style go in one span: cheap to draw
+        run_style = ""
         for cx in range(plot_w):
             mark = marks.get((row, cx))
             if mark is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from rich.console import JustifyMethod
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -121,7 +122,7 @@ class EndpointsPane(Vertical):
 
     def on_mount(self) -> None:
         for key, title, width in COLUMNS:
-            justify = "left" if key == "name" else "right"
+            justify: JustifyMethod = "left" if key == "name" else "right"
             self.table.add_column(Text(title, justify=justify), key=key, width=width)
         self._titles()
 
