@@ -67,7 +67,7 @@ def test_child_process_reports_a_crash_instead_of_hanging(demo_url: str) -> None
     prof = pick_profile(plan, None, users=1, duration=5)
     config = RunConfig(plan, pick_target(plan, None), prof, duration=5)
     engine = EngineProcess(config).start()
-    time.sleep(0.5)
+    engine.snapshots.get(timeout=30)  # the child is mid-run: it has ticked
     engine.kill()  # the child dies without a final snapshot
     assert engine.join(5)
     assert engine.final is None

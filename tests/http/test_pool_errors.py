@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from support.waits import wait_for
 
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.request import encode_request
@@ -68,7 +69,7 @@ async def test_connect_timeout(pool_for, full_backlog) -> None:
     pool = pool_for(full_backlog, connect_timeout=0.3)
     t0 = time.monotonic()
     assert await kind_of(pool.request(GET)) == "connect_timeout"
-    assert 0.25 < time.monotonic() - t0 < 1.5
+    assert time.monotonic() - t0 >= 0.25  # it waited out the connect limit first
     # The total limit, when shorter, is what expires: kind "timeout".
     assert await kind_of(pool.request(GET, total_timeout=0.1)) == "timeout"
     assert pool.gauges()["connect_errors"] == 2
@@ -79,7 +80,7 @@ async def test_read_timeout(server, pool_for) -> None:
     pool = pool_for(srv.port, read_timeout=0.3)
     t0 = time.monotonic()
     assert await kind_of(pool.request(GET)) == "read_timeout"
-    assert 0.28 < time.monotonic() - t0 < 0.9
+    assert time.monotonic() - t0 >= 0.28  # a silent peer: only the read limit ends it
     assert pool.gauges()["open"] == 0  # a timed-out connection is never reused
 
 
@@ -95,7 +96,8 @@ async def test_total_timeout_while_body_trickles(server, pool_for) -> None:
     pool = pool_for(srv.port, read_timeout=0.3)
     t0 = time.monotonic()
     assert await kind_of(pool.request(GET, total_timeout=0.6)) == "timeout"
-    assert 0.58 < time.monotonic() - t0 < 1.2
+    # The total limit, not the read limit (0.3 s) and not the end of the 4 s trickle.
+    assert 0.58 <= time.monotonic() - t0 < 100 * 0.04
 
 
 async def test_reset_mid_response(server, pool_for, kit) -> None:
@@ -190,11 +192,10 @@ async def test_waiter_total_timeout_and_cancel(server, pool_for, kit) -> None:
     srv = await server(slow)
     pool = pool_for(srv.port, max_connections=1)
     first = asyncio.create_task(pool.request(GET, want_body=True))
-    await asyncio.sleep(0.02)
+    await wait_for(lambda: len(srv.requests) == 1, what="the first request holds the slot")
     cancelled = asyncio.create_task(pool.request(GET))
-    t0 = time.monotonic()
     assert await kind_of(pool.request(GET, total_timeout=0.15)) == "timeout"
-    assert time.monotonic() - t0 < 0.35
+    assert not first.done()  # it expired while waiting, not after the slot came free
     cancelled.cancel()
     assert (await first).body == b"late"
     assert (await pool.request(GET, want_body=True)).body == b"late"
@@ -206,7 +207,7 @@ async def test_cancel_in_flight_drops_the_connection(server, pool_for) -> None:
     srv = await server(silent)
     pool = pool_for(srv.port)
     task = asyncio.create_task(pool.request(GET))
-    await asyncio.sleep(0.05)
+    await wait_for(lambda: len(srv.requests) == 1, what="the request reached the peer")
     assert pool.gauges()["in_use"] == 1
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -218,7 +219,7 @@ async def test_close_fails_in_flight_and_later_requests(server, pool_for) -> Non
     srv = await server(silent)
     pool = pool_for(srv.port)
     task = asyncio.create_task(pool.request(GET))
-    await asyncio.sleep(0.05)
+    await wait_for(lambda: len(srv.requests) == 1, what="the request reached the peer")
     await pool.close()
     assert await kind_of(task) == "closed"
     assert await kind_of(pool.request(GET)) == "closed"
@@ -235,8 +236,7 @@ async def test_unsolicited_bytes_kill_an_idle_connection(server, pool_for, kit) 
     srv = await server(chatty)
     pool = pool_for(srv.port)
     await pool.request(GET)
-    await asyncio.sleep(0.15)
-    assert pool.gauges()["open"] == 0
+    await wait_for(lambda: pool.gauges()["open"] == 0, what="the chatty connection dropped")
 
 
 async def test_cancel_just_after_the_answer_keeps_the_connection(server, pool_for) -> None:
@@ -245,7 +245,7 @@ async def test_cancel_just_after_the_answer_keeps_the_connection(server, pool_fo
     srv = await server(silent)
     pool = pool_for(srv.port)
     task = asyncio.create_task(pool.request(GET))
-    await asyncio.sleep(0.05)
+    await wait_for(lambda: len(srv.requests) == 1, what="the request reached the peer")
     (conn,) = pool._conns
     conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")  # as if from the socket
     task.cancel()

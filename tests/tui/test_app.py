@@ -121,8 +121,9 @@ async def test_unreachable_choice_returns_to_the_launch_screen(tmp_path: Path) -
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, LaunchScreen))
         await pilot.press("enter")
-        await pilot.pause(0.5)
-        await wait_for(pilot, lambda: isinstance(app.screen, LaunchScreen))
+        said = lambda: " ".join(str(n.message) for n in app._notifications)  # noqa: E731
+        await wait_for(pilot, lambda: "unreachable" in said())  # the preflight answered
+        assert isinstance(app.screen, LaunchScreen)
         assert app.live is None  # nothing started, no session written
         assert not (tmp_path / "sessions").exists()
         await pilot.press("q")

@@ -65,10 +65,16 @@ class Console:
             os.waitpid(self.pid, 0)
 
 
-def wait_until(check: object, what: str, timeout: float = 30.0) -> None:
+def wait_until(
+    check: object, what: str, timeout: float = 60.0, console: Console | None = None
+) -> None:
+    """Poll `check`; the timeout is a hang guard sized for a loaded 2-core machine, where
+    the console, its demo target and the engine child all start from cold. A failure
+    shows what the console last drew."""
     deadline = time.monotonic() + timeout
     while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        shown = bytes(console.output[-1500:]) if console is not None else b""
+        assert time.monotonic() < deadline, f"timed out waiting for {what}: {shown!r}"
         time.sleep(0.05)
 
 
@@ -84,6 +90,7 @@ def test_a_stop_signal_ends_the_console_gracefully(tmp_path: Path, sig: signal.S
         wait_until(
             lambda: session.exists() and session.read_text().count('"type":"tick"') >= 2,
             "the run to tick",
+            console=console,
         )
         started = psutil.Process(console.pid).children(recursive=True)
         assert len(started) >= 2  # the demo target and the engine child, at least
@@ -113,7 +120,7 @@ def test_a_stop_signal_on_the_launch_screen_restores_the_terminal(tmp_path: Path
     )
     console = Console("waiting.toml", cwd=tmp_path)
     try:
-        wait_until(lambda: b"waiting" in console.output, "the launch screen")
+        wait_until(lambda: b"waiting" in console.output, "the launch screen", console=console)
         os.kill(console.pid, signal.SIGTERM)
         code = console.wait(timeout=30)
     finally:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from rich.text import Text
 from support.control import RecordingControl
+from support.palette import pick
 from support.snapshots import endpoint, run_of, snapshot
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static, Tabs
@@ -426,11 +427,7 @@ async def test_command_palette_offers_the_controls_usable_now() -> None:
         assert "Follow the profile again" not in names
         await names["Users: add 50"]()
         assert app.control.last == ("set_users", 60, None)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"next stage")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await pick(pilot, "next stage", "Next stage")
         await pilot.pause()
         assert app.control.last == ("next_stage",)
 
