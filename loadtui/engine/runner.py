@@ -13,12 +13,13 @@ import contextlib
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from time import perf_counter
 from typing import Any
 
 from loadtui.engine.arrivals import OpenArrivals
 from loadtui.engine.calls import UNFINISHED
+from loadtui.engine.config import RunConfig as RunConfig  # re-exported: callers import it here
 from loadtui.engine.gate import Gate
 from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.limits import socket_budget
@@ -30,7 +31,6 @@ from loadtui.engine.walker import ProfileWalker, Step
 from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
 from loadtui.metrics.system import LoopLagMonitor, SystemSampler
-from loadtui.scenario.model import Profile, Scenario, Target
 from loadtui.scenario.userinfo import redact_url
 
 FOLLOW_STEP_S = 0.05
@@ -46,24 +46,6 @@ SCRIPTABLE = frozenset(
         "stop",
     }
 )
-
-
-@dataclass(frozen=True)
-class RunConfig:
-    scenario: Scenario
-    target: Target
-    profile: Profile
-    tick_s: float = 0.5
-    # -t: the run's length in wall-clock seconds, pauses included (a re-run lasts as long
-    # as its original); the profile is cut there, or its last stage held until then.
-    # Without it the profile's own clock ends the run (pauses excluded, skips included).
-    duration: float | None = None
-    grace_s: float = 5.0  # how long in-flight requests may finish when stopping
-    seed: int | None = None
-    # The target's processes when it runs on this machine (each with its descendants).
-    target_pids: tuple[int, ...] = ()
-    # Operator actions to replay at their offsets (seconds since start): a re-run.
-    script: tuple[tuple[float, str, tuple[Any, ...]], ...] = ()
 
 
 class Engine:

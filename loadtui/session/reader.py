@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import re
-import zlib
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,15 +22,16 @@ from loadtui.metrics.histogram import add_into, decode, latency_of
 from loadtui.metrics.snapshot import Event, Latency, Snapshot, SystemGauges
 from loadtui.scenario.model import Profile, Threshold
 from loadtui.session import schema
+from loadtui.session.errors import (
+    SessionError as SessionError,  # re-exported: callers import it here
+)
+from loadtui.session.lines import text_lines
 from loadtui.session.schema import Malformed
 from loadtui.session.strict_json import loads
 from loadtui.session.writer import FORMAT, VERSION
 
 MAX_LINE = 64 << 20  # a tick of hundreds of endpoints is ~1 MB; more is not a session
 
-
-class SessionError(Exception):
-    """A file that cannot be read as a session; the message is one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -106,46 +106,6 @@ def _summary(d: dict[str, Any]) -> dict[str, Any]:
                 for value in period:
                     schema.number(value, where, 0.0, schema.MAX_SECONDS)
     return d
-
-
-def _lines(path: Path) -> Iterator[str]:
-    """Text lines of a .json or .json.gz file; a gzip stream cut short ends quietly."""
-    if path.suffix != ".gz":
-        with path.open(encoding="utf-8", errors="replace") as f:
-            while line := f.readline(MAX_LINE + 1):
-                if len(line) > MAX_LINE:
-                    raise SessionError(f"{path}: a line longer than {MAX_LINE >> 20} MiB")
-                yield line
-        return
-    pending = b""
-    for data in _inflated(path):
-        *whole, pending = (pending + data).split(b"\n")
-        for raw in (*whole, pending):
-            if len(raw) > MAX_LINE:
-                raise SessionError(f"{path}: a line longer than {MAX_LINE >> 20} MiB")
-        for raw in whole:
-            yield raw.decode("utf-8", errors="replace") + "\n"
-    if pending:
-        yield pending.decode("utf-8", errors="replace")  # no newline: maybe cut off
-
-
-def _inflated(path: Path) -> Iterator[bytes]:
-    """A gzip file's content in pieces of at most 1 MiB (a small file cannot swell to
-    gigabytes in one call); a damaged tail ends it quietly, keeping what came before."""
-    inflate = zlib.decompressobj(wbits=31)  # gzip container
-    produced = False
-    with path.open("rb") as f:
-        while not inflate.eof and (chunk := f.read(1 << 16)):
-            while chunk:
-                try:
-                    data = inflate.decompress(chunk, 1 << 20)
-                except zlib.error as exc:
-                    if not produced:
-                        raise SessionError(f"{path}: not a gzip file ({exc})") from None
-                    return
-                produced = produced or bool(data)
-                chunk = inflate.unconsumed_tail
-                yield data
 
 
 class Ticks(Sequence[Snapshot]):
@@ -285,7 +245,7 @@ def read_session(path: str | Path) -> Session:
     damaged_why = ""
     number = 0
     try:
-        for number, line in enumerate(_lines(p), start=1):
+        for number, line in enumerate(text_lines(p, MAX_LINE), start=1):
             if damaged_at is not None:  # a bad line followed by more: not a clean cut
                 why = f" ({damaged_why})" if damaged_why else ""
                 raise SessionError(f"{p}:{damaged_at}: damaged line inside the session{why}")

@@ -323,14 +323,14 @@ def test_every_difference_gets_its_line(runs: tuple[Session, Session]) -> None:
         lasting(base, 30.0),
         scenario={"name": "other", "path": "/elsewhere/other.toml"},
         profile={"name": "spike"},
-        target={"url": "http://10.0.0.9:8080"},
+        target={"url": "http://staging.example.com:8080"},
         workers=4,
     )
     c = compare(lasting(base, 10.0), other)
     assert [str(d) for d in c.differences] == [
         "scenario 'cmp' (cmp.toml) vs 'other' (other.toml)",
         "profile 'flat' vs 'spike' (same settings)",
-        f"target {url} vs http://10.0.0.9:8080",
+        f"target {url} vs http://staging.example.com:8080",
         "duration 10.0s vs 30.0s (+200%)",
         "workers 1 vs 4",
     ]
