@@ -21,6 +21,8 @@ import pytest
 from support.cli import loadtui
 from support.recording import RecordingTarget
 
+# User names in URLs (user:password@host); the host is always 127.0.0.1.
+ALICE, BOB = "alice", "bob"
 SECRET = {
     name: f"{name}{secrets.token_hex(8)}"
     for name in ("UrlPw", "ApiKey", "Custom", "Query", "Cookie", "Static", "Var", "Token", "OldPw")
@@ -102,7 +104,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory) -> Outputs:
     streams: dict[str, str] = {}
     server = RecordingTarget(token=SECRET["Token"])
     with server:
-        url = server.url.replace("http://", f"http://alice:{SECRET['UrlPw']}@")
+        url = server.url.replace("http://", f"http://{ALICE}:{SECRET['UrlPw']}@")
         run = loadtui(
             "run",
             str(given / "s.toml"),
@@ -182,11 +184,11 @@ def test_outputs_show_the_url_with_its_password_hidden(outputs: Outputs) -> None
     assert report["requests"] > 0 and report["failures"] == 0  # the run did send them all
     assert json.loads((outputs.folder / "r2.json").read_text())["target"] == shown
     assert json.loads((outputs.folder / "old.json").read_text())["target"].startswith(
-        "http://bob:***@"
+        f"http://{BOB}:***@"
     )
     assert f"against {shown}" in outputs.streams["run stderr"]  # the run's first event
     assert shown in outputs.streams["run stdout"]  # the summary table
-    assert "http://bob:***@" in outputs.streams["compare stdout"]  # "not comparable: target"
+    assert f"http://{BOB}:***@" in outputs.streams["compare stdout"]  # "not comparable: target"
     header = json.loads((outputs.folder / "s.json").read_text().splitlines()[0])
     assert header["target"]["url"] == shown
     assert header["target"]["headers"] == {"X-Api-Key": "***", "X-Custom-Secret": "***"}
@@ -223,7 +225,7 @@ def test_the_wire_got_a_clean_host_and_basic_auth_only_where_no_header_said(
 def test_an_unreachable_target_is_named_without_its_password(given_as: str, tmp_path: Path) -> None:
     with RecordingTarget() as closed:
         url = closed.url  # nothing listens there once the server is gone
-    url = url.replace("http://", f"http://alice:{SECRET['UrlPw']}@")
+    url = url.replace("http://", f"http://{ALICE}:{SECRET['UrlPw']}@")
     text = SCENARIO.replace("${SECRET_TARGET}", url if given_as == "file" else "${SECRET_TARGET}")
     (tmp_path / "s.toml").write_text(text)
     extra = ["--target", url] if given_as == "--target" else []
@@ -241,7 +243,7 @@ HALVES = (f"Half{secrets.token_hex(4)}", f"Half{secrets.token_hex(4)}")
 @pytest.mark.parametrize(
     ("where", "url"),
     [
-        ("--target", "http://alice:{0}/{1}@127.0.0.1:1"),  # a raw '/' breaks the port
+        ("--target", "http://" + ALICE + ":{0}/{1}@127.0.0.1:1"),  # a raw '/' breaks the port
         ("--target", "ftp://alice:{0}{1}@127.0.0.1:1"),
         ("--target", "http://alice:{0}{1}@127.0.0.1:1?x=1"),
         ("file", "http://alice:{0}?{1}@127.0.0.1:1"),  # a raw '?' starts a query

@@ -263,22 +263,39 @@ def _certificate() -> tuple[str, str]:
     return str(crt), str(key)
 
 
-class _Server:
-    """One mode on its own thread and loop; stops at `close()` or after `lifetime`."""
+# A connection's handler, given the serving server's counters (HTTP handlers here read
+# them through `_counters`; the WebSocket ones in faulty_ws.py take them as an argument).
+ConnHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, Counters], Awaitable[None]]
 
-    def __init__(self, mode: str, lifetime: float) -> None:
-        self.handler = HANDLERS[mode]
+
+def _http(handler: Handler) -> ConnHandler:
+    async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, c: Counters) -> None:
+        _counters.set(c)
+        await handler(reader, writer)
+
+    return run
+
+
+class FaultServer:
+    """One handler on its own thread and loop, on 127.0.0.1; stops at `close()` or after
+    `lifetime`. Shared by the HTTP modes here and the WebSocket ones in faulty_ws.py."""
+
+    def __init__(
+        self,
+        handler: ConnHandler,
+        lifetime: float,
+        name: str,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
+        self.handler = handler
         self.lifetime = lifetime
-        self.ssl: ssl.SSLContext | None = None
-        if mode == "plain-to-tls":
-            self.ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-            self.ssl.load_cert_chain(*_certificate())
+        self.ssl = tls
         self.port = 0
         self.counters = Counters()
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._main, name=f"faulty-{mode}", daemon=True)
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -309,9 +326,8 @@ class _Server:
             assert task is not None
             handlers.add(task)
             self.counters.connections += 1
-            _counters.set(self.counters)
             try:
-                await self.handler(reader, writer)
+                await self.handler(reader, writer, self.counters)
             except (OSError, asyncio.CancelledError):
                 pass  # the client went, or the server is stopping
             finally:
@@ -366,7 +382,11 @@ def serve(mode: str, *, lifetime: float = 60.0) -> Iterator[Served]:
         with _full_backlog() as port:
             yield Served(mode, f"{spec.scheme}://127.0.0.1:{port}", port, Counters())
         return
-    server = _Server(mode, lifetime)
+    tls = None
+    if mode == "plain-to-tls":
+        tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        tls.load_cert_chain(*_certificate())
+    server = FaultServer(_http(HANDLERS[mode]), lifetime, f"faulty-{mode}", tls)
     server.start()
     try:
         yield Served(mode, f"{spec.scheme}://127.0.0.1:{server.port}", server.port, server.counters)

@@ -21,10 +21,9 @@ import base64
 import contextlib
 import hashlib
 import struct
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 
-from support.faulty import Counters, Mode, Served
+from support.faulty import Counters, FaultServer, Mode, Served
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, Counters], Awaitable[None]]
 
@@ -183,73 +182,10 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-# -- the server -------------------------------------------------------------------------
-
-
-class _Server:
-    """One mode on its own thread and loop; stops at `close()` or after `lifetime`."""
-
-    def __init__(self, mode: str, lifetime: float) -> None:
-        self.handler = HANDLERS[mode]
-        self.lifetime = lifetime
-        self.port = 0
-        self.counters = Counters()
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._main, name=f"faulty-ws-{mode}", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the faulty WebSocket target did not start")
-
-    def close(self) -> None:
-        if self._stop is not None and not self._loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop ended on its own meanwhile
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        self._loop.set_exception_handler(lambda loop, context: None)  # resets are the point
-        try:
-            self._loop.run_until_complete(self._serve())
-        finally:
-            self._loop.close()
-
-    async def _serve(self) -> None:
-        self._stop = asyncio.Event()
-        handlers: set[asyncio.Task[None]] = set()
-
-        async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            handlers.add(task)
-            self.counters.connections += 1
-            try:
-                await self.handler(reader, writer, self.counters)
-            except (OSError, asyncio.CancelledError):
-                pass  # the client went, or the server is stopping
-            finally:
-                handlers.discard(task)
-                writer.close()
-
-        server = await asyncio.start_server(client, "127.0.0.1", 0)
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), self.lifetime)
-        server.close()
-        for task in list(handlers):
-            task.cancel()
-        await asyncio.gather(*handlers, return_exceptions=True)
-
-
 @contextlib.contextmanager
 def serve(mode: str, *, lifetime: float = 60.0) -> Iterator[Served]:
     """Serve `mode` on 127.0.0.1 until the block ends (or `lifetime` seconds pass)."""
-    server = _Server(mode, lifetime)
+    server = FaultServer(HANDLERS[mode], lifetime, f"faulty-ws-{mode}")
     server.start()
     try:
         yield Served(mode, f"http://127.0.0.1:{server.port}", server.port, server.counters)
