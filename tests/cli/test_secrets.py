@@ -248,7 +248,7 @@ HALVES = (f"Half{secrets.token_hex(4)}", f"Half{secrets.token_hex(4)}")
         ("--target", "http://alice:{0}{1}@127.0.0.1:1?x=1"),
         ("file", "http://alice:{0}?{1}@127.0.0.1:1"),  # a raw '?' starts a query
         ("file", "http://alice:{0}#{1}@127.0.0.1:1"),
-        ("file", "http://alice:{0}/{1}@127.0.0.1:1"),
+        ("file", "http://" + ALICE + ":{0}/{1}@127.0.0.1:1"),
     ],
 )
 def test_a_malformed_url_is_refused_without_showing_its_password(
