@@ -18,7 +18,6 @@ import typer
 from loadtui import __version__
 from loadtui.cli_sessions import register as register_session_commands
 from loadtui.cli_support import (
-    BUNDLED,
     Failure,
     check_python_tasks,
     check_writable,
@@ -32,6 +31,7 @@ from loadtui.cli_support import (
     scenario_path,
     target_pid_for,
 )
+from loadtui.scenario import bundled
 from loadtui.stop_signals import startup_guard
 
 SUBCOMMANDS = {"run", "validate", "demo-target", "console", "replay", "report", "compare", "rerun"}
@@ -216,8 +216,9 @@ def console(
             pids = watched or target_pid_for((), chosen.url, demo)
             config = RunConfig(plan, chosen, prof, tick_s=tick, target_pids=pids)
         else:
+            here = demo[0] if demo else None
             launch = LaunchArgs(
-                BUNDLED, Path.cwd(), scenario, env, demo[0] if demo else None, target, profile
+                bundled.directory(), Path.cwd(), scenario, env, here, target, profile
             )
         tui = LoadtuiApp(
             config=config,

@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from loadtui.cli_support import (
-    BUNDLED,
     Failure,
     check_python_tasks,
     check_writable,
@@ -30,6 +29,7 @@ from loadtui.cli_support import (
     preflight,
     target_pid_for,
 )
+from loadtui.scenario import bundled
 
 if TYPE_CHECKING:
     from loadtui.scenario.model import Scenario
@@ -222,8 +222,8 @@ def rerun(
     out = new_session or default_session_path(Path.cwd(), f"{source.stem}-rerun")
     check_writable("--session", out)
     check_writable("--report-json", report_json)
-    bundled = source.resolve().parent == BUNDLED.resolve()
-    with demo_target_if(bundled and target is None, quiet) as demo:
+    shipped = bundled.is_bundled(source)
+    with demo_target_if(shipped and target is None, quiet) as demo:
         # ${LOADTUI_TARGET} means the demo target now, or the target recorded then.
         recorded = load_plan(source, demo[0] if demo else plan.target_url or None)
         found = _python_tasks(recorded)

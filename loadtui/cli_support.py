@@ -14,10 +14,7 @@ import typer
 if TYPE_CHECKING:
     from loadtui.scenario.model import Scenario, Target
 
-# The bundled scenarios ship inside the package (package data), so an installed wheel
-# has them as much as a checkout does.
-BUNDLED = Path(__file__).resolve().parent / "data" / "scenarios"
-DEMO_SCENARIO = "demo.toml"
+from loadtui.scenario import bundled
 
 
 class Failure(Exception):
@@ -79,27 +76,19 @@ def parse_count_flag(text: str | None, flag: str) -> int | None:
     return None if value is None else int(value)
 
 
-def bundled_named(name: str) -> Path | None:
-    """A bundled scenario by its name (`spike` or `spike.toml`), when `name` is no path."""
-    if "/" in name or "\\" in name:
-        return None
-    path = BUNDLED / (name if name.endswith(".toml") else f"{name}.toml")
-    return path if path.is_file() else None
-
-
 def scenario_path(scenario: Path | None) -> tuple[Path, bool]:
     """The scenario to load and whether it is the bundled demo (which needs the target)."""
     if scenario is not None:
         if scenario.exists():
             return scenario, False
-        bundled = bundled_named(str(scenario))
-        if bundled is None:
-            names = ", ".join(sorted(p.stem for p in BUNDLED.glob("*.toml")))
+        found = bundled.named(str(scenario))
+        if found is None:
+            names = ", ".join(bundled.names())
             raise Failure(f"scenario file not found: {scenario} (bundled scenarios: {names})")
-        return bundled, bundled.name == DEMO_SCENARIO
-    path = BUNDLED / DEMO_SCENARIO
-    if not path.exists():
-        raise Failure(f"the bundled demo scenario is missing ({path}); give a scenario file")
+        return found, found.stem == bundled.DEMO
+    path = bundled.named(bundled.DEMO)
+    if path is None:
+        raise Failure("the bundled demo scenario is missing; give a scenario file")
     return path, True
 
 

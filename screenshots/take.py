@@ -15,10 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from loadtui.cli_support import BUNDLED
 from loadtui.demo.runner import start_subprocess, stop_subprocess
 from loadtui.engine.runner import RunConfig
-from loadtui.scenario import load_scenario
+from loadtui.scenario import bundled, load_scenario
 from loadtui.scenario.select import pick_profile, pick_target
 from loadtui.tui.app import LaunchArgs, LoadtuiApp
 
@@ -82,14 +81,14 @@ def config(path: Path, url: str, pid: int, profile: str | None = None) -> RunCon
 async def main() -> None:
     proc, port = start_subprocess("127.0.0.1", 0)
     url = f"http://127.0.0.1:{port}"
-    demo = BUNDLED / "demo.toml"
+    demo = bundled.directory() / "demo.toml"
     try:
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             errors = work / "errors.toml"
             errors.write_text(ERRORS)
             launch = LaunchArgs(
-                BUNDLED, work, None, {**os.environ, "LOADTUI_TARGET": url}, url
+                bundled.directory(), work, None, {**os.environ, "LOADTUI_TARGET": url}, url
             )
             await shot(LoadtuiApp(launch=launch, sessions_dir=work), "launch", (120, 36), 1.0)
             for size in ((80, 24), (160, 48)):
@@ -97,7 +96,7 @@ async def main() -> None:
                 await shot(app, f"dashboard-{size[0]}x{size[1]}", size, 12.0)
             app = LoadtuiApp(config=config(errors, url, proc.pid), sessions_dir=work)
             await shot(app, "errors-160x48", (160, 48), 12.0)
-            streaming = BUNDLED / "streaming.toml"
+            streaming = bundled.directory() / "streaming.toml"
             app = LoadtuiApp(config=config(streaming, url, proc.pid), sessions_dir=work)
             await shot(app, "websocket-160x48", (160, 48), 12.0, keys=("w", "w"))
     finally:

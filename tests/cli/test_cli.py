@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtui.cli_support import BUNDLED
+from loadtui.scenario import bundled
 
 MINIMAL = """
 name = "bench"
@@ -164,7 +164,7 @@ def test_usage_errors_exit_2(demo_url: str, tmp_path: Path, args: list[str], mes
 def test_missing_file_and_validate_ok(tmp_path: Path) -> None:
     proc = loadtui("run", str(tmp_path / "absent.toml"))
     assert proc.returncode == 2 and "not found" in proc.stderr
-    ok = loadtui("validate", str(BUNDLED / "demo.toml"))
+    ok = loadtui("validate", str(bundled.directory() / "demo.toml"))
     assert ok.returncode == 0 and ": ok (" in ok.stdout
 
 

@@ -7,13 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from loadtui.cli_support import BUNDLED
 from loadtui.engine.runner import Engine, RunConfig
-from loadtui.scenario import load_scenario
+from loadtui.scenario import bundled, load_scenario
 from loadtui.scenario.model import Profile
 from loadtui.scenario.select import pick_target
 
-SCENARIOS = sorted(BUNDLED.glob("*.toml"))
+SCENARIOS = sorted(bundled.directory().glob("*.toml"))
 TRANSPORT = {"refused", "reset", "dns", "tls", "protocol", "closed", "connect_timeout"}
 
 

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from loadtui.cli_support import BUNDLED
-from loadtui.scenario import load_scenario
+from loadtui.scenario import bundled, load_scenario
 
-SCENARIOS = sorted(BUNDLED.glob("*.toml"))
+SCENARIOS = sorted(bundled.directory().glob("*.toml"))
 EXPECTED = {
     "baseline", "day-in-the-life", "demo", "heavy", "light", "production-incident",
     "soak", "spike", "stress", "streaming", "write-heavy",

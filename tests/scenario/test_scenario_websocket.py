@@ -16,8 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from loadtui.cli_support import BUNDLED
-from loadtui.scenario import ScenarioError, load_scenario, load_scenario_text
+from loadtui.scenario import ScenarioError, bundled, load_scenario, load_scenario_text
 from loadtui.scenario.loader import build_scenario
 from loadtui.scenario.model import (
     Backoff,
@@ -301,7 +300,7 @@ def test_profile_streams() -> None:
 
 
 def test_the_bundled_streaming_scenario() -> None:
-    s = load_scenario(BUNDLED / "streaming.toml", env={})
+    s = load_scenario(bundled.directory() / "streaming.toml", env={})
     chatter, watcher, poller = s.users
     chat, feed = chatter.websocket, watcher.websocket
     assert chat is not None and feed is not None and poller.websocket is None

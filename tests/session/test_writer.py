@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from loadtui.cli_support import BUNDLED
 from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, PoolGauges, Snapshot, SystemGauges
+from loadtui.scenario import bundled
 from loadtui.scenario.model import (
     HttpTask,
     Profile,
@@ -258,7 +258,7 @@ def test_bundled_scenarios_keep_the_codec_shape() -> None:
     from loadtui.scenario.loader import load_scenario
     from loadtui.session.codec import jsonable
 
-    folder = BUNDLED
+    folder = bundled.directory()
     paths = sorted(folder.glob("*.toml"))
     assert paths
     for p in paths:

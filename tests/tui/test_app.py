@@ -13,9 +13,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from loadtui.cli_support import BUNDLED
 from loadtui.engine.runner import RunConfig
-from loadtui.scenario import load_scenario
+from loadtui.scenario import bundled, load_scenario
 from loadtui.scenario.select import pick_profile, pick_target
 from loadtui.tui.app import LaunchArgs, LoadtuiApp
 from loadtui.tui.screens.dashboard import DashboardScreen
@@ -80,7 +79,7 @@ async def test_live_run_steered_and_quit_writes_the_session(demo_url: str, tmp_p
 async def test_launch_screen_starts_the_chosen_run(demo_url: str, tmp_path: Path) -> None:
     (tmp_path / "fast.toml").write_text(FAST)
     launch = LaunchArgs(
-        bundled=BUNDLED,
+        bundled=bundled.directory(),
         cwd=tmp_path,
         given=tmp_path / "fast.toml",
         env={**os.environ, "LOADTUI_TARGET": demo_url},
