@@ -1,14 +1,15 @@
-"""The report dict: what scripts read (docs/contracts.md, "Report JSON").
+"""The report: what scripts read (docs/contracts.md, "Report JSON"; its type in schema.py).
 
 Built from the final Snapshot (cumulative figures) and the threshold results; every
-writer (JSON, Markdown, JUnit, terminal table) renders this one dict, so they never
-disagree. Values are JSON-safe: no NaN or infinity (they become null), string keys.
+writer (JSON, Markdown, JUnit, CSV, terminal table) renders this one report, so they
+never disagree. Its figures are finite numbers (histogram values, counters, durations of
+a monotonic clock); facts a caller passes through are made JSON-safe here.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,34 +18,47 @@ from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot, StreamSta
 from loadtui.metrics.streams import combine
 from loadtui.metrics.target_process import TargetProcessSummary
 from loadtui.report.answered import nothing_succeeded
+from loadtui.report.schema import (
+    REPORT_KEYS,
+    Counts,
+    EndpointRow,
+    Figures,
+    LatencyMs,
+    Report,
+    StreamFigures,
+    TargetProcess,
+    ThresholdEntry,
+    Websocket,
+    with_facts,
+)
 from loadtui.report.thresholds import ThresholdResult
 from loadtui.scenario.threshold_metrics import metric_unit
 from loadtui.scenario.userinfo import redact_url
 
-LATENCY_KEYS: tuple[tuple[str, str], ...] = (
-    ("p50", "p50"),
-    ("p75", "p75"),
-    ("p90", "p90"),
-    ("p95", "p95"),
-    ("p99", "p99"),
-    ("p99.9", "p999"),
-    ("max", "max"),
-    ("min", "min"),
-    ("mean", "mean"),
-)
 
-
-def latency_ms(lat: Latency) -> dict[str, float]:
+def latency_ms(lat: Latency) -> LatencyMs:
     """Latency figures keyed as in the report (`p99.9`, not `p999`), µs resolution."""
-    return {key: round(float(getattr(lat, attr)), 3) for key, attr in LATENCY_KEYS}
+    return {
+        "p50": _ms(lat.p50),
+        "p75": _ms(lat.p75),
+        "p90": _ms(lat.p90),
+        "p95": _ms(lat.p95),
+        "p99": _ms(lat.p99),
+        "p99.9": _ms(lat.p999),
+        "max": _ms(lat.max),
+        "min": _ms(lat.min),
+        "mean": _ms(lat.mean),
+    }
 
 
-def figures(stats: EndpointStats) -> dict[str, Any]:
+def _ms(value: float) -> float:
+    return round(float(value), 3)
+
+
+def counts(stats: EndpointStats) -> Counts:
     """The figures every scope has: the whole run and each endpoint. `clamped`: latencies
     beyond the histograms' 1 h, counted as 1 h; `checks`: responses judged (the implicit
-    status < 400 included), `checks_failed` those that failed a check or an extraction;
-    `rate_limited.responses`: 429 / 503-with-Retry-After (the run's own `rate_limited`
-    adds the Retry-After figures)."""
+    status < 400 included), `checks_failed` those that failed a check or an extraction."""
     return {
         "requests": stats.requests,
         "failures": stats.failures,
@@ -58,11 +72,20 @@ def figures(stats: EndpointStats) -> dict[str, Any]:
         "clamped": stats.clamped,
         "checks": stats.checks,
         "checks_failed": stats.checks_failed,
-        "rate_limited": {"responses": stats.rate_limited},
     }
 
 
-def stream_figures(st: StreamStats, duration_s: float) -> dict[str, Any]:
+def figures(stats: EndpointStats) -> Figures:
+    """`counts` and `rate_limited.responses`: 429 / 503-with-Retry-After (the run's own
+    `rate_limited` adds the Retry-After figures)."""
+    return {**counts(stats), "rate_limited": {"responses": stats.rate_limited}}
+
+
+def endpoint_row(stats: EndpointStats) -> EndpointRow:
+    return {"name": stats.name, "method": stats.method, **figures(stats)}
+
+
+def stream_figures(st: StreamStats, duration_s: float) -> StreamFigures:
     """The figures of one WebSocket stream, or of all streams together; message rates
     are means over the run."""
     return {
@@ -90,7 +113,7 @@ def stream_figures(st: StreamStats, duration_s: float) -> dict[str, Any]:
     }
 
 
-def websocket_section(final: Snapshot) -> dict[str, Any] | None:
+def websocket_section(final: Snapshot) -> Websocket | None:
     """The report's `websocket`: totals over all streams (the recorder's exact merge,
     `Snapshot.stream_total`) plus `streams`, one entry per stream; None when no stream
     ran."""
@@ -103,15 +126,16 @@ def websocket_section(final: Snapshot) -> dict[str, Any] | None:
     }
 
 
-def threshold_entry(r: ThresholdResult) -> dict[str, Any]:
+def threshold_entry(r: ThresholdResult) -> ThresholdEntry:
     """One threshold's verdict. `observed` and `limit` are in `unit` (ms, fraction,
     count, per_s, bytes, percent of one core, bool as 0/1); `reason` says why `observed`
     is null. `scope` is run (with `endpoint`), websocket (with `stream`) or target."""
     t = r.threshold
+    observed = r.observed if r.observed is not None and math.isfinite(r.observed) else None
     return {
         "name": r.name,
         "ok": r.ok,
-        "observed": None if r.observed is None else round(r.observed, 6),
+        "observed": None if observed is None else round(observed, 6),
         "limit": r.limit,
         "metric": t.metric,
         "op": t.op,
@@ -123,7 +147,7 @@ def threshold_entry(r: ThresholdResult) -> dict[str, Any]:
     }
 
 
-def target_process_section(tp: TargetProcessSummary | None) -> dict[str, Any] | None:
+def target_process_section(tp: TargetProcessSummary | None) -> TargetProcess | None:
     """The report's `target_process`: the target's processes (each with its descendants,
     summed) over the run; None when none was watched or none could be read."""
     if tp is None:
@@ -143,53 +167,63 @@ def build_report(
     final: Snapshot,
     results: list[ThresholdResult],
     *,
-    info: Mapping[str, Any],
+    info: Mapping[str, object],
     target_process: TargetProcessSummary | None = None,
-) -> dict[str, Any]:
+) -> Report:
     """The report of a run that ended with `final`.
 
-    `info` supplies `scenario`, `target` (its password is hidden here), `profile` and
+    `info` supplies `scenario`, `target` (its password is hidden here), `profile`,
     `started` (ISO text, epoch seconds or datetime; default: the run start derived from
-    `final`). Other `info` keys
-    are passed through unless they would shadow a report key. `websocket` comes from
-    the snapshot's streams (null when none ran), `target_process` from the run's
-    TargetWatch (null when the target was not watched).
+    `final`) and `saturation` (the generator's saturated periods, `(start, end)` pairs).
+    Its other keys are passed through (JSON-safe) unless they would shadow a report key.
+    `websocket` comes from the snapshot's streams (null when none ran), `target_process`
+    from the run's TargetWatch (null when the target was not watched).
     """
     rl = final.rate_limit
-    report: dict[str, Any] = {
-        "scenario": info.get("scenario", ""),
-        "target": redact_url(str(info.get("target", ""))),  # an old session's too
-        "profile": info.get("profile", ""),
+    periods = _periods(info.get("saturation"))
+    unserved = nothing_succeeded(final)  # the target served nothing: fails whatever else
+    report: Report = {
+        "scenario": _name(info.get("scenario")),
+        "target": redact_url(_name(info.get("target"))),  # an old session's too
+        "profile": _name(info.get("profile")),
         "started": _iso(info.get("started", final.wall - final.t)),
         "duration_s": round(final.t, 3),
-        **figures(final.total),
-        "endpoints": [{"name": e.name, "method": e.method, **figures(e)} for e in final.endpoints],
-        "websocket": websocket_section(final),
-        "target_process": target_process_section(target_process),
+        **counts(final.total),
         "rate_limited": {
             "responses": rl.responses,
             "with_retry_after": rl.with_retry_after,
             "honoured": rl.honoured,
             "waited_s": round(rl.waited_s, 3),
         },
+        "endpoints": [endpoint_row(e) for e in final.endpoints],
+        "websocket": websocket_section(final),
+        "target_process": target_process_section(target_process),
         "open_model": {"late_starts": final.load.late_starts, "dropped": final.load.dropped},
         # Periods (start, end seconds) when the generator itself was the bottleneck.
-        "generator_saturated": bool(info.get("saturation")),
-        "saturation": [[round(a, 1), round(b, 1)] for a, b in info.get("saturation") or ()],
+        "generator_saturated": bool(periods),
+        "saturation": [[round(a, 1), round(b, 1)] for a, b in periods],
         "thresholds": [threshold_entry(r) for r in results],
-        # A run where the target served nothing fails whatever its thresholds.
-        "unserved": nothing_succeeded(final),
-        "passed": all(r.ok for r in results) and nothing_succeeded(final) is None,
+        "unserved": unserved,
+        "passed": all(r.ok for r in results) and unserved is None,
     }
-    for key, value in info.items():
-        report.setdefault(key, value)  # extra facts never shadow a report key
-    safe: dict[str, Any] = json_safe(report)  # a dict in, a dict out
-    return safe
+    facts = {k: json_safe(v) for k, v in info.items() if k not in REPORT_KEYS}
+    return with_facts(report, facts) if facts else report
 
 
-def _by_count(counts: Mapping[str, int]) -> dict[str, int]:
+def _name(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _periods(value: object) -> list[tuple[float, float]]:
+    """The saturation periods of `info`: (start, end) pairs of seconds, as given."""
+    if not isinstance(value, Iterable):
+        return []
+    return [(a, b) for a, b in value]
+
+
+def _by_count(by_key: Mapping[str, int]) -> dict[str, int]:
     """Most frequent first, then by name."""
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return dict(sorted(by_key.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def json_safe(value: Any) -> Any:
@@ -210,11 +244,12 @@ def json_safe(value: Any) -> Any:
     return str(value)  # paths, enums: readable rather than a TypeError at the end of a run
 
 
-def _iso(started: Any) -> Any:
+def _iso(started: object) -> str | None:
+    """ISO 8601 text of `started`: epoch seconds (UTC, ms), a datetime, or text as is."""
     if isinstance(started, int | float) and not isinstance(started, bool):
         if not math.isfinite(started):
             return None
         return datetime.fromtimestamp(started, tz=UTC).isoformat(timespec="milliseconds")
     if isinstance(started, datetime):
         return started.isoformat()
-    return started
+    return None if started is None else str(started)

@@ -4,8 +4,7 @@ and `{prefix}_streams.csv` (WebSocket streams, one row each plus an Aggregated r
 History is appended and flushed one row per tick, so a long soak never holds its history
 in memory and a killed run leaves the rows up to its last tick; its last columns are the
 streams' live figures (zero when none run). Stats, failures and streams are written at
-`close()` from the report dict (or the final snapshot). Latencies in ms, rates
-per second.
+`close()` from the report (or the final snapshot). Latencies in ms, rates per second.
 
 A file that cannot be written (disk full, a folder in the way) raises OSError, unless
 the writer was given `on_error`: then it is handed the file and the error, and every
@@ -17,15 +16,17 @@ from __future__ import annotations
 import contextlib
 import csv
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO
 
 from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot
 from loadtui.metrics.streams import combine
-from loadtui.report.build import figures, websocket_section
+from loadtui.report.build import counts, endpoint_row, websocket_section
+from loadtui.report.schema import Counts, EndpointRow, LatencyKey, Report, StreamFigures, Websocket
 
 STATS_HEADER = [
     "Type",
@@ -122,69 +123,76 @@ def _lat(lat: Latency, *attrs: str) -> list[str]:
     return [_n(getattr(lat, a)) for a in attrs]
 
 
-def _as_report(snap: Snapshot | None) -> Mapping[str, Any]:
-    """The parts of a report dict the stats, failures and streams files need."""
-    if snap is None:
-        return {"duration_s": 0.0, **figures(EndpointStats(name=AGGREGATED)), "endpoints": []}
-    return {
-        "duration_s": snap.t,
-        **figures(snap.total),
-        "endpoints": [{"name": e.name, "method": e.method, **figures(e)} for e in snap.endpoints],
-        "websocket": websocket_section(snap),
-    }
+@dataclass(frozen=True)
+class _Tables:
+    """What the stats, failures and streams files are written from: a report's parts,
+    or the same parts of a final snapshot."""
+
+    duration_s: float
+    total: Counts
+    endpoints: Sequence[EndpointRow]
+    websocket: Websocket | None
+
+    @classmethod
+    def of(cls, final: Report | Snapshot | None) -> _Tables:
+        if final is None:
+            return cls(0.0, counts(EndpointStats(name=AGGREGATED)), (), None)
+        if isinstance(final, Snapshot):
+            rows = [endpoint_row(e) for e in final.endpoints]
+            return cls(final.t, counts(final.total), rows, websocket_section(final))
+        return cls(final["duration_s"], final, final["endpoints"], final["websocket"])
 
 
-def _counts(counts: Mapping[Any, int]) -> str:
+def _counts(by_key: Mapping[str, int]) -> str:
     """`1000:950 1006:3`: one cell, no commas to quote."""
-    return " ".join(f"{key}:{n}" for key, n in counts.items())
+    return " ".join(f"{key}:{n}" for key, n in by_key.items())
 
 
-def _stream_row(name: str, fig: Mapping[str, Any]) -> list[str]:
-    def lat(figure: str, *keys: str) -> list[str]:
-        values = fig.get(figure) or {}
-        return [_n(values.get(k, 0.0)) for k in keys]
-
+def _stream_row(name: str, fig: StreamFigures) -> list[str]:
     return [
         name,
         *(
-            str(fig.get(k, 0))
-            for k in (
-                "sessions_opened",
-                "sessions_failed",
-                "sessions_closed",
-                "disconnects",
-                "reconnects",
-                "messages_sent",
-                "messages_received",
+            str(n)
+            for n in (
+                fig["sessions_opened"],
+                fig["sessions_failed"],
+                fig["sessions_closed"],
+                fig["disconnects"],
+                fig["reconnects"],
+                fig["messages_sent"],
+                fig["messages_received"],
             )
         ),
-        _n(fig.get("sent_per_s", 0.0)),
-        _n(fig.get("received_per_s", 0.0)),
-        str(fig.get("bytes_sent", 0)),
-        str(fig.get("bytes_received", 0)),
-        *lat("rtt_ms", "p50", "p90", "p95", "p99", "max"),
-        *lat("handshake_ms", "p50", "p95", "p99", "max"),
-        *lat("first_message_ms", "p50", "p95"),
-        *lat("gap_ms", "p50", "p95", "p99", "max"),
-        _counts(fig.get("close_codes") or {}),
-        _counts(fig.get("handshake_failures") or {}),
-        _counts(fig.get("errors") or {}),
+        _n(fig["sent_per_s"]),
+        _n(fig["received_per_s"]),
+        str(fig["bytes_sent"]),
+        str(fig["bytes_received"]),
+        *(_n(fig["rtt_ms"][k]) for k in ("p50", "p90", "p95", "p99", "max")),
+        *(_n(fig["handshake_ms"][k]) for k in ("p50", "p95", "p99", "max")),
+        *(_n(fig["first_message_ms"][k]) for k in ("p50", "p95")),
+        *(_n(fig["gap_ms"][k]) for k in ("p50", "p95", "p99", "max")),
+        _counts(fig["close_codes"]),
+        _counts(fig["handshake_failures"]),
+        _counts(fig["errors"]),
     ]
 
 
-def _stats_row(kind: str, name: str, fig: Mapping[str, Any], duration: float) -> list[str]:
-    lat = fig.get("latency_ms") or {}
-    keys = ("p50", "p75", "p90", "p95", "p99", "p99.9", "max", "mean", "min")
+_STATS_LATENCY: tuple[LatencyKey, ...] = (
+    "p50", "p75", "p90", "p95", "p99", "p99.9", "max", "mean", "min"
+)  # fmt: skip
+
+
+def _stats_row(kind: str, name: str, fig: Counts, duration: float) -> list[str]:
     return [
         kind,
         name,
-        str(fig.get("requests", 0)),
-        str(fig.get("failures", 0)),
-        _n(fig.get("rps", 0.0)),
-        _n(fig.get("failures", 0) / duration if duration > 0 else 0.0),
-        *(_n(lat.get(k, 0.0)) for k in keys),
-        str(fig.get("bytes_in", 0)),
-        str(fig.get("bytes_out", 0)),
+        str(fig["requests"]),
+        str(fig["failures"]),
+        _n(fig["rps"]),
+        _n(fig["failures"] / duration if duration > 0 else 0.0),
+        *(_n(fig["latency_ms"][k]) for k in _STATS_LATENCY),
+        str(fig["bytes_in"]),
+        str(fig["bytes_out"]),
     ]
 
 
@@ -280,32 +288,35 @@ class CsvWriter:
         rtt = ws.interval_rtt
         return [str(ws.open), _n(ws.sent_per_s), _n(ws.received_per_s), _n(rtt.p95)]
 
-    def close(self, final: Snapshot | Mapping[str, Any] | None = None) -> None:
-        """Write stats, failures and streams from `final`: the report dict of
-        `build_report`, a final Snapshot, or by default the last snapshot seen. The
-        streams file always exists (a header alone when no stream ran). Closing twice is
-        a no-op."""
+    def close(
+        self, final: Report | Snapshot | None = None, *, on_error: OnError | None = None
+    ) -> None:
+        """Write stats, failures and streams from `final`: the report of `build_report`,
+        a final Snapshot, or by default the last snapshot seen. The streams file always
+        exists (a header alone when no stream ran). `on_error`: where the failures of
+        this close go, instead of the writer's own. Closing twice is a no-op."""
         if self._closed:
             return
         self._closed = True
+        if on_error is not None:
+            self._on_error = on_error
         if self._history is not None:
             try:
                 self._history.close()
             except OSError as exc:
                 self._history_failed(exc)
             self._history = None
-        report = final if isinstance(final, Mapping) else _as_report(final or self._last)
-        duration = float(report.get("duration_s") or 0.0)
-        endpoints = report.get("endpoints") or []
-        stats = [_stats_row(e.get("method", ""), e["name"], e, duration) for e in endpoints]
-        stats.append(_stats_row("", AGGREGATED, report, duration))
+        tables = _Tables.of(final if final is not None else self._last)
+        duration = tables.duration_s
+        stats = [_stats_row(e["method"], e["name"], e, duration) for e in tables.endpoints]
+        stats.append(_stats_row("", AGGREGATED, tables.total, duration))
         failures = [
             [e["name"], kind, str(n)]
-            for e in endpoints
-            for kind, n in sorted((e.get("errors") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+            for e in tables.endpoints
+            for kind, n in sorted(e["errors"].items(), key=lambda kv: (-kv[1], kv[0]))
         ]
-        ws = report.get("websocket") or {}
-        streams = [_stream_row(str(st["name"]), st) for st in ws.get("streams") or []] if ws else []
+        ws = tables.websocket
+        streams = [_stream_row(st["name"], st) for st in ws["streams"]] if ws else []
         if ws:
             streams.append(_stream_row(AGGREGATED, ws))
         self._write(self.stats_path, [STATS_HEADER, *stats])

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TypedDict
 
+from loadtui.report.schema import LatencyKey, LatencyMs, Report
 from loadtui.scenario.threshold_metrics import metric_unit
 
 
-def endpoint_label(row: Mapping[str, Any]) -> str:
+class Named(TypedDict):
+    """What names an endpoint: a report's endpoint row, or the two keys alone."""
+
+    name: str
+    method: str
+
+
+def endpoint_label(row: Named) -> str:
     """The endpoint's name; a bare path gets its method in front (`GET /items`)."""
-    name = str(row.get("name", ""))
-    method = row.get("method") or ""
+    name, method = row["name"], row["method"]
     return f"{method} {name}" if method and name.startswith("/") else name
+
+
+def names(report: Report) -> tuple[tuple[str, str], ...]:
+    """What the run was, as (key, value): its scenario, target and profile."""
+    return (
+        ("scenario", report["scenario"]),
+        ("target", report["target"]),
+        ("profile", report["profile"]),
+    )
 
 
 def ms(value: float | None) -> str:
@@ -26,11 +41,11 @@ def ms(value: float | None) -> str:
     return f"{value:.0f}"
 
 
-def latency(lat: Mapping[str, float], key: str) -> str:
+def latency(lat: LatencyMs, key: LatencyKey) -> str:
     """A cell of a report's `latency_ms`; "-" when nothing was measured (max is 0)."""
-    if not lat.get("max"):
+    if not lat["max"]:
         return "-"
-    return ms(lat.get(key, 0.0))
+    return ms(lat[key])
 
 
 def count(value: int) -> str:
@@ -101,10 +116,10 @@ def observed(metric: str, value: float | None) -> str:
     return f"{value:g}"
 
 
-def saturation(report: Mapping[str, Any]) -> str | None:
+def saturation(report: Report) -> str | None:
     """The generator-saturated warning of a report, or None when it never was."""
-    periods = report.get("saturation") or []
-    if not report.get("generator_saturated") or not periods:
+    periods = report["saturation"]
+    if not report["generator_saturated"] or not periods:
         return None
     total = sum(b - a for a, b in periods)
     spans = ", ".join(f"{duration(a)}-{duration(b)}" for a, b in periods[:5])

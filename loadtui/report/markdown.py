@@ -3,39 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from loadtui.report import fmt
+from loadtui.report.schema import (
+    Counts,
+    LatencyKey,
+    Report,
+    StreamFigures,
+    TargetProcess,
+    ThresholdEntry,
+    Websocket,
+)
 from loadtui.report.thresholds import format_limit
 
-_LAT = ("p50", "p90", "p95", "p99", "p99.9", "max")
+_LAT: tuple[LatencyKey, ...] = ("p50", "p90", "p95", "p99", "p99.9", "max")
 
 
-def _cell(text: Any) -> str:
+def _cell(text: object) -> str:
     """Table-cell safe: no pipes or newlines breaking the row."""
     return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def _code(text: Any) -> str:
+def _code(text: object) -> str:
     clean = str(text).replace("`", "'")
     return f"`{clean}`"
 
 
-def _limit(t: Mapping[str, Any]) -> str:
-    return f"{t.get('op', '')} {format_limit(t.get('metric', ''), t['limit'])}".strip()
+def _limit(t: ThresholdEntry) -> str:
+    return f"{t['op']} {format_limit(t['metric'], t['limit'])}".strip()
 
 
-def _observed(t: Mapping[str, Any]) -> str:
+def _observed(t: ThresholdEntry) -> str:
     """The observed value; with no data, why (no target process watched, ...)."""
-    text = fmt.observed(t.get("metric", ""), t["observed"])
-    return f"{text} ({t['reason']})" if t["observed"] is None and t.get("reason") else text
+    text = fmt.observed(t["metric"], t["observed"])
+    return f"{text} ({t['reason']})" if t["observed"] is None and t["reason"] else text
 
 
 def _row(cells: list[str]) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
-def _figures_row(name: str, r: Mapping[str, Any]) -> str:
+def _figures_row(name: str, r: Counts) -> str:
     lat = r["latency_ms"]
     return _row(
         [
@@ -72,7 +80,7 @@ _WS_HEAD = (
 )
 
 
-def _stream_row(name: str, r: Mapping[str, Any]) -> str:
+def _stream_row(name: str, r: StreamFigures) -> str:
     codes = ", ".join(f"{code}×{fmt.count(n)}" for code, n in r["close_codes"].items())
     return _row(
         [
@@ -90,8 +98,8 @@ def _stream_row(name: str, r: Mapping[str, Any]) -> str:
     )
 
 
-def _websocket(ws: Mapping[str, Any]) -> list[str]:
-    streams = ws.get("streams") or []
+def _websocket(ws: Websocket) -> list[str]:
+    streams = ws["streams"]
     lines = [
         "",
         "### WebSocket",
@@ -107,8 +115,8 @@ def _websocket(ws: Mapping[str, Any]) -> list[str]:
         lines.append(_stream_row(_cell(st["name"]), st))
     if len(streams) != 1:
         lines.append(_stream_row("**Total**", ws))
-    lines += _counts("Handshake failures", "Reason", ws.get("handshake_failures") or {})
-    lines += _counts("Stream errors", "Error", ws.get("errors") or {})
+    lines += _counts("Handshake failures", "Reason", ws["handshake_failures"])
+    lines += _counts("Stream errors", "Error", ws["errors"])
     return lines
 
 
@@ -116,7 +124,7 @@ def _mib(n: int, sign: bool = False) -> str:
     return f"{n / 2**20:{'+' if sign else ''}.1f} MiB"
 
 
-def _target_process(tp: Mapping[str, Any]) -> list[str]:
+def _target_process(tp: TargetProcess) -> list[str]:
     """RSS and CPU of the target's processes, children included, summed."""
     pids = ", ".join(str(p) for p in tp["pids"]) or "-"
     return [
@@ -140,12 +148,12 @@ def _target_process(tp: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _http(report: Mapping[str, Any]) -> list[str]:
+def _http(report: Report) -> list[str]:
     """The headline figures and the endpoints table."""
     lat = report["latency_ms"]
     lines = [
         f"**{fmt.count(report['requests'])} requests** in {fmt.duration(report['duration_s'])}"
-        f" ({fmt.rate(report['rps'])} req/s), {fmt.pct(report.get('error_rate', 0.0))} failed"
+        f" ({fmt.rate(report['rps'])} req/s), {fmt.pct(report['error_rate'])} failed"
         f" · p50 {fmt.latency(lat, 'p50')} ms · p95 {fmt.latency(lat, 'p95')} ms"
         f" · p99 {fmt.latency(lat, 'p99')} ms",
         "",
@@ -158,10 +166,10 @@ def _http(report: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def render_markdown(report: Mapping[str, Any]) -> str:
-    thresholds = report.get("thresholds") or []
+def render_markdown(report: Report) -> str:
+    thresholds = report["thresholds"]
     failed = [t for t in thresholds if not t["ok"]]
-    if report.get("unserved"):
+    if report["unserved"]:
         verdict = f"❌ **loadtui: failed**, {report['unserved']}"
     elif not thresholds:
         verdict = "ℹ️ **loadtui: no thresholds**"
@@ -169,14 +177,13 @@ def render_markdown(report: Mapping[str, Any]) -> str:
         verdict = f"❌ **loadtui: failed** ({len(failed)} of {len(thresholds)} thresholds)"
     else:
         verdict = f"✅ **loadtui: passed** ({len(thresholds)} thresholds)"
-    where = ", ".join(
-        f"{k} {_code(report[k])}" for k in ("scenario", "target", "profile") if report.get(k)
-    )
+    where = ", ".join(f"{k} {_code(v)}" for k, v in fmt.names(report) if v)
     lines = [f"{verdict}" + (f" — {where}" if where else ""), ""]
     warning = fmt.saturation(report)
     if warning:
         lines += [f"> ⚠️ {warning[0].upper()}{warning[1:]}", ""]
-    if report["endpoints"] or report["requests"] or not report.get("websocket"):
+    ws = report["websocket"]
+    if report["endpoints"] or report["requests"] or not ws:
         lines += _http(report)
     else:  # streams only: the WebSocket section says it all
         lines.append(f"**No HTTP requests** in {fmt.duration(report['duration_s'])}.")
@@ -197,23 +204,23 @@ def render_markdown(report: Mapping[str, Any]) -> str:
             )
     lines += _counts("Status codes", "Status", report["status_codes"])
     lines += _counts("Errors", "Error", report["errors"])
-    if report.get("websocket"):
-        lines += _websocket(report["websocket"])
-    rl = report.get("rate_limited") or {}
-    if rl.get("responses"):
+    if ws:
+        lines += _websocket(ws)
+    rl = report["rate_limited"]
+    if rl["responses"]:
         lines += [
             "",
             f"Rate-limited responses (kept out of latency): {fmt.count(rl['responses'])}"
             f" ({fmt.count(rl['with_retry_after'])} with Retry-After);"
             f" honoured {fmt.count(rl['honoured'])}, waited {rl['waited_s']:.1f}s.",
         ]
-    om = report.get("open_model") or {}
-    if om.get("late_starts") or om.get("dropped"):
+    om = report["open_model"]
+    if om["late_starts"] or om["dropped"]:
         lines += [
             "",
             f"Open model: {fmt.count(om['late_starts'])} late starts,"
             f" {fmt.count(om['dropped'])} dropped starts.",
         ]
-    if report.get("target_process"):
+    if report["target_process"]:
         lines += _target_process(report["target_process"])
     return "\n".join(lines) + "\n"

@@ -7,56 +7,59 @@ a TTY.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
 
 from loadtui.metrics.recorder import TOTAL_NAME
 from loadtui.metrics.snapshot import LoadState, Snapshot
 from loadtui.metrics.streams import combine
 from loadtui.report import fmt
+from loadtui.report.schema import (
+    Counts,
+    Report,
+    StreamFigures,
+    TargetProcess,
+    Websocket,
+)
 
-_Row = Mapping[str, Any]
+_Row = TypeVar("_Row", Counts, StreamFigures)
 _Column = tuple[str, int, Callable[[_Row], str]]
 # (header, width, cell); columns named in _DROP_ORDER go, in that order, while too wide
-_COLUMNS: list[_Column] = [
+_COLUMNS: list[_Column[Counts]] = [
     ("Requests", 10, lambda r: fmt.count(r["requests"])),
     ("Fail", 8, lambda r: fmt.count(r["failures"])),
     ("req/s", 9, lambda r: fmt.rate(r["rps"])),
-    ("p50", 7, lambda r: _lat(r, "p50")),
-    ("p90", 7, lambda r: _lat(r, "p90")),
-    ("p95", 7, lambda r: _lat(r, "p95")),
-    ("p99", 7, lambda r: _lat(r, "p99")),
-    ("p99.9", 7, lambda r: _lat(r, "p99.9")),
-    ("max", 8, lambda r: _lat(r, "max")),
+    ("p50", 7, lambda r: fmt.latency(r["latency_ms"], "p50")),
+    ("p90", 7, lambda r: fmt.latency(r["latency_ms"], "p90")),
+    ("p95", 7, lambda r: fmt.latency(r["latency_ms"], "p95")),
+    ("p99", 7, lambda r: fmt.latency(r["latency_ms"], "p99")),
+    ("p99.9", 7, lambda r: fmt.latency(r["latency_ms"], "p99.9")),
+    ("max", 8, lambda r: fmt.latency(r["latency_ms"], "max")),
 ]
 _DROP_ORDER = ("p90", "p99.9", "p50", "p95", "Fail")
 _NAME_MIN = 12
-_WS_COLUMNS: list[_Column] = [
+_WS_COLUMNS: list[_Column[StreamFigures]] = [
     ("Opened", 8, lambda r: fmt.count(r["sessions_opened"])),
     ("Failed", 7, lambda r: fmt.count(r["sessions_failed"])),
     ("Sent", 10, lambda r: fmt.count(r["messages_sent"])),
     ("Recv", 10, lambda r: fmt.count(r["messages_received"])),
     ("out/s", 8, lambda r: fmt.rate(r["sent_per_s"])),
     ("in/s", 8, lambda r: fmt.rate(r["received_per_s"])),
-    ("RTT p50", 7, lambda r: _lat(r, "p50", "rtt_ms")),
-    ("p95", 7, lambda r: _lat(r, "p95", "rtt_ms")),
-    ("p99", 7, lambda r: _lat(r, "p99", "rtt_ms")),
-    ("max", 8, lambda r: _lat(r, "max", "rtt_ms")),
-    ("HS p95", 7, lambda r: _lat(r, "p95", "handshake_ms")),
-    ("gap p95", 7, lambda r: _lat(r, "p95", "gap_ms")),
+    ("RTT p50", 7, lambda r: fmt.latency(r["rtt_ms"], "p50")),
+    ("p95", 7, lambda r: fmt.latency(r["rtt_ms"], "p95")),
+    ("p99", 7, lambda r: fmt.latency(r["rtt_ms"], "p99")),
+    ("max", 8, lambda r: fmt.latency(r["rtt_ms"], "max")),
+    ("HS p95", 7, lambda r: fmt.latency(r["handshake_ms"], "p95")),
+    ("gap p95", 7, lambda r: fmt.latency(r["gap_ms"], "p95")),
 ]
 _WS_DROP_ORDER = ("out/s", "Sent", "max", "gap p95", "Failed", "HS p95", "Recv")
 
 
-def _lat(row: _Row, key: str, figure: str = "latency_ms") -> str:
-    return fmt.latency(row[figure], key)
-
-
 def _table(
     head: str,
-    rows: list[tuple[str, _Row]],
+    rows: Sequence[tuple[str, _Row]],
     total: _Row | None,
-    all_columns: list[_Column],
+    all_columns: list[_Column[_Row]],
     drop_order: tuple[str, ...],
     width: int,
 ) -> list[str]:
@@ -89,17 +92,16 @@ def _table(
     return out
 
 
-def _endpoint_table(report: _Row, width: int) -> list[str]:
+def _endpoint_table(report: Report, width: int) -> list[str]:
     rows = [(fmt.endpoint_label(e), e) for e in report["endpoints"]]
-    total = report if len(rows) != 1 else None
+    total: Counts | None = report if len(rows) != 1 else None
     return _table("Endpoint", rows, total, _COLUMNS, _DROP_ORDER, width)
 
 
-def _websocket_lines(ws: _Row, width: int) -> list[str]:
+def _websocket_lines(ws: Websocket, width: int) -> list[str]:
     """One row per stream (a total under several), then close codes and faults."""
-    streams = ws.get("streams") or []
-    rows = [(str(st["name"]), st) for st in streams]
-    total = ws if len(rows) != 1 else None
+    rows = [(st["name"], st) for st in ws["streams"]]
+    total: StreamFigures | None = ws if len(rows) != 1 else None
     lines = [
         "",
         f"WebSocket: {fmt.count(ws['sessions_opened'])} sessions opened,"
@@ -109,12 +111,17 @@ def _websocket_lines(ws: _Row, width: int) -> list[str]:
     ]
     lines += _table("Stream", rows, total, _WS_COLUMNS, _WS_DROP_ORDER, width)
     lines.append("")
-    scopes = [("", ws)] if len(rows) == 1 else [(f" ({name})", st) for name, st in rows]
+    scopes: list[tuple[str, StreamFigures]] = (
+        [("", ws)] if len(rows) == 1 else [(f" ({name})", st) for name, st in rows]
+    )
     for suffix, st in scopes:
         lines += _counts_line(f"Close codes{suffix}", st["close_codes"], width)
-    for label, key in (("Handshake failures", "handshake_failures"), ("Stream errors", "errors")):
-        if ws.get(key):
-            lines += _counts_line(label, ws[key], width)
+    for label, counts in (
+        ("Handshake failures", ws["handshake_failures"]),
+        ("Stream errors", ws["errors"]),
+    ):
+        if counts:
+            lines += _counts_line(label, counts, width)
     return lines
 
 
@@ -125,19 +132,17 @@ def _counts_line(label: str, counts: Mapping[str, int], width: int) -> list[str]
     return textwrap.wrap(f"{label}: {text}", width=width, subsequent_indent="  ")
 
 
-def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
-    """The end-of-run summary of a report dict (see build.build_report)."""
+def summary_table(report: Report, width: int = 100) -> str:
+    """The end-of-run summary of a report (see build.build_report)."""
     width = max(40, width)
-    head = " | ".join(
-        f"{k} {report[k]}" for k in ("scenario", "target", "profile") if report.get(k)
-    )
+    head = " | ".join(f"{k} {v}" for k, v in fmt.names(report) if v)
     lines = [head] if head else []
-    ws = report.get("websocket")
+    ws = report["websocket"]
     if report["endpoints"] or report["requests"] or not ws:
         lines.append(
             f"{fmt.count(report['requests'])} requests in {fmt.duration(report['duration_s'])}"
             f" ({fmt.rate(report['rps'])} req/s), {fmt.count(report['failures'])} failed"
-            f" ({fmt.pct(report.get('error_rate', 0.0))})"
+            f" ({fmt.pct(report['error_rate'])})"
         )
         lines.append("")
         lines.append("Per endpoint (latency in ms):")
@@ -150,32 +155,32 @@ def summary_table(report: Mapping[str, Any], width: int = 100) -> str:
     if ws:
         lines += _websocket_lines(ws, width)
     lines += _rate_limited_lines(report, width)
-    om = report.get("open_model") or {}
-    if om.get("late_starts") or om.get("dropped"):
+    om = report["open_model"]
+    if om["late_starts"] or om["dropped"]:
         lines.append(
             f"Open model: {fmt.count(om['late_starts'])} late starts,"
             f" {fmt.count(om['dropped'])} dropped"
         )
-    lines += _target_lines(report.get("target_process"))
+    lines += _target_lines(report["target_process"])
     warnings = [w for w in (fmt.saturation(report), _clamped(report), _throttled(report)) if w]
     if warnings:
         lines.append("")
         for w in warnings:
             lines += textwrap.wrap(f"WARNING: {w}", width=width, subsequent_indent="  ")
-    results = report.get("thresholds") or []
+    results = report["thresholds"]
     if results:
         lines.append("")
         lines.append("Thresholds:")
         for r in results:
-            observed = fmt.observed(r.get("metric", ""), r["observed"])
-            why = f": {r['reason']}" if r["observed"] is None and r.get("reason") else ""
+            observed = fmt.observed(r["metric"], r["observed"])
+            why = f": {r['reason']}" if r["observed"] is None and r["reason"] else ""
             lines.append(
                 f"  {'PASS' if r['ok'] else 'FAIL'}  {r['name']}  (observed {observed}{why})"
             )
         failed = sum(1 for r in results if not r["ok"])
         verdict = "PASSED" if not failed else f"FAILED ({failed} of {len(results)} thresholds)"
         lines.append(f"Result: {verdict}")
-    if report.get("unserved"):
+    if report["unserved"]:
         lines += ["", f"FAILED: {report['unserved']}"]
     return "\n".join(lines)
 
@@ -227,15 +232,15 @@ def _where(load: LoadState) -> list[str]:
     return out
 
 
-def _responses(report: Mapping[str, Any]) -> int:
-    return sum(int(n) for n in (report.get("status_codes") or {}).values())
+def _responses(report: Report) -> int:
+    return sum(report["status_codes"].values())
 
 
-def _rate_limited_lines(report: Mapping[str, Any], width: int) -> list[str]:
+def _rate_limited_lines(report: Report, width: int) -> list[str]:
     """The throttled share, beside the counts: 429s are neither requests nor failures,
     so without this line a mostly throttled run reads as a clean one."""
-    rl = report.get("rate_limited") or {}
-    if not rl.get("responses"):
+    rl = report["rate_limited"]
+    if not rl["responses"]:
         return []
     answered = _responses(report)
     share = (
@@ -255,15 +260,15 @@ def _rate_limited_lines(report: Mapping[str, Any], width: int) -> list[str]:
 THROTTLED_WARN = 0.05  # a share of rate-limited responses worth a warning when not gated
 
 
-def _throttled(report: Mapping[str, Any]) -> str:
+def _throttled(report: Report) -> str:
     """A warning when much of the run was throttled and no threshold gates on it."""
-    limited = (report.get("rate_limited") or {}).get("responses") or 0
+    limited = report["rate_limited"]["responses"]
     answered = _responses(report)
     if not answered or limited / answered < THROTTLED_WARN:
         return ""
     gated = any(
-        str(r.get("metric", "")).startswith(("rate_limited", "status_4", "status_429"))
-        for r in report.get("thresholds") or ()
+        r["metric"].startswith(("rate_limited", "status_4", "status_429"))
+        for r in report["thresholds"]
     )
     if gated:
         return ""
@@ -273,17 +278,17 @@ def _throttled(report: Mapping[str, Any]) -> str:
     )
 
 
-def _clamped(report: Mapping[str, Any]) -> str:
-    n = report.get("clamped") or 0
+def _clamped(report: Report) -> str:
+    n = report["clamped"]
     return f"{fmt.count(n)} latencies beyond 1 h were recorded as 1 h" if n else ""
 
 
-def _target_lines(tp: Mapping[str, Any] | None) -> list[str]:
+def _target_lines(tp: TargetProcess | None) -> list[str]:
     """The watched target's processes (RSS and CPU summed over them)."""
     if not tp:
         return []
     mib = 1024 * 1024
-    pids = tp.get("pids") or []
+    pids = tp["pids"]
     return [
         "",
         f"Target processes ({len(pids)}): RSS {tp['rss_start_bytes'] / mib:.1f} ->"

@@ -1,25 +1,25 @@
 """Report files: JSON (for scripts), Markdown (for PR comments), JUnit XML (for CI).
 
-Every writer takes the dict of `build.build_report`; the path "-" means stdout. Files
+Every writer takes the report of `build.build_report`; the path "-" means stdout. Files
 are written to a temporary name and renamed, so a CI step never reads half a report.
-The CSV writer lives in `csv_report` (it follows the run tick by tick).
+The JSON text is `schema.to_json`'s; the CSV writer lives in `csv_report` (it follows
+the run tick by tick); `outputs.write_reports` writes every file a command asked for.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from loadtui.report import fmt
 from loadtui.report.csv_report import CsvWriter
 from loadtui.report.markdown import render_markdown
+from loadtui.report.schema import Report, ThresholdEntry
+from loadtui.report.schema import to_json as render_json
 from loadtui.report.thresholds import format_limit
 
 __all__ = [
@@ -71,16 +71,11 @@ def _umask() -> int:
     return mask
 
 
-def render_json(report: Mapping[str, Any]) -> str:
-    """Strict JSON (ValueError on NaN/inf: build_report never produces them)."""
-    return json.dumps(report, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
-
-
-def write_json(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+def write_json(report: Report, path: str | os.PathLike[str]) -> None:
     write_text(path, render_json(report))
 
 
-def write_markdown(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+def write_markdown(report: Report, path: str | os.PathLike[str]) -> None:
     write_text(path, render_markdown(report))
 
 
@@ -92,13 +87,13 @@ def _x(text: object) -> str:
     return _XML_BAD.sub("?", str(text))
 
 
-def render_junit(report: Mapping[str, Any]) -> str:
+def render_junit(report: Report) -> str:
     """One testsuite, one testcase per threshold; a failed threshold has a <failure>."""
-    thresholds = report.get("thresholds") or []
-    unserved = report.get("unserved")
+    thresholds = report["thresholds"]
+    unserved = report["unserved"]
     failures = sum(1 for t in thresholds if not t["ok"]) + (1 if unserved else 0)
-    name = _x(f"loadtui {report.get('scenario') or 'run'}".strip())
-    duration = f"{float(report.get('duration_s') or 0.0):.3f}"
+    name = _x(f"loadtui {report['scenario'] or 'run'}".strip())
+    duration = f"{report['duration_s']:.3f}"
     tests = len(thresholds) + (1 if unserved else 0)
     attrs = {"name": name, "tests": str(tests), "failures": str(failures)}
     suites = ET.Element("testsuites", {**attrs, "errors": "0", "time": duration})
@@ -107,17 +102,18 @@ def render_junit(report: Mapping[str, Any]) -> str:
         "testsuite",
         {**attrs, "errors": "0", "skipped": "0", "time": duration},
     )
-    if report.get("started"):
+    if report["started"]:
         suite.set("timestamp", _x(report["started"]))
-    shown = [
-        k
-        for k in ("scenario", "target", "profile", "requests", "failures", "rps")
-        if report.get(k) not in (None, "")
-    ]
+    figures = (
+        ("requests", report["requests"]),
+        ("failures", report["failures"]),
+        ("rps", report["rps"]),
+    )
+    shown = [(k, v) for k, v in (*fmt.names(report), *figures) if v != ""]
     if shown:
         props = ET.SubElement(suite, "properties")
-        for key in shown:
-            ET.SubElement(props, "property", {"name": key, "value": _x(report[key])})
+        for key, value in shown:
+            ET.SubElement(props, "property", {"name": key, "value": _x(value)})
     for t in thresholds:
         case = ET.SubElement(
             suite,
@@ -125,10 +121,10 @@ def render_junit(report: Mapping[str, Any]) -> str:
             {"classname": _junit_class(t), "name": _x(t["name"]), "time": "0"},
         )
         if not t["ok"]:
-            observed = fmt.observed(t.get("metric", ""), t["observed"])
-            if t["observed"] is None and t.get("reason"):
+            observed = fmt.observed(t["metric"], t["observed"])
+            if t["observed"] is None and t["reason"]:
                 observed = f"{observed} ({t['reason']})"
-            limit = f"{t.get('op', '')} {format_limit(t.get('metric', ''), t['limit'])}".strip()
+            limit = f"{t['op']} {format_limit(t['metric'], t['limit'])}".strip()
             message = f"observed {observed}, limit {limit}"
             failure = ET.SubElement(case, "failure", {"message": _x(message), "type": "threshold"})
             failure.text = _x(f"{t['name']}: {message}")
@@ -142,12 +138,12 @@ def render_junit(report: Mapping[str, Any]) -> str:
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def _junit_class(t: Mapping[str, Any]) -> str:
+def _junit_class(t: ThresholdEntry) -> str:
     """loadtui.thresholds for the run's and endpoints' thresholds, then
     loadtui.thresholds.websocket and loadtui.thresholds.target: CI groups them."""
-    scope = t.get("scope") or "run"
+    scope = t["scope"]
     return "loadtui.thresholds" if scope == "run" else _x(f"loadtui.thresholds.{scope}")
 
 
-def write_junit(report: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+def write_junit(report: Report, path: str | os.PathLike[str]) -> None:
     write_text(path, render_junit(report))

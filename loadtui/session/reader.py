@@ -91,20 +91,13 @@ def _event(d: Any) -> Event:
 
 
 def _summary(d: dict[str, Any]) -> dict[str, Any]:
-    """The summary record, with what a report takes from it checked: the live report's
-    pass-through facts (saturation periods among them), nested at most a few levels."""
+    """The summary record: nested at most a few levels, its `report` a table. The
+    report's fields are checked where a command reads them (report/schema.py,
+    `from_json`: this layer does not know the report's shape)."""
     schema.plain(d, "summary")
     report = d.get("report")
     if report is not None:
         schema.table(report, "summary.report")
-        periods = report.get("saturation")
-        if periods is not None:
-            for i, period in enumerate(schema.listing(periods, "summary.report.saturation")):
-                where = f"summary.report.saturation[{i}]"
-                if len(schema.listing(period, where)) != 2:
-                    raise Malformed(where, "expected [start, end]")
-                for value in period:
-                    schema.number(value, where, 0.0, schema.MAX_SECONDS)
     return d
 
 

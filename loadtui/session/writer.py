@@ -111,6 +111,7 @@ class SessionWriter:
         redact_query: Iterable[str] = (),
         redact_variables: Iterable[str] = (),
         target_pids: Iterable[int] = (),
+        workers: int = 1,
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,6 +131,8 @@ class SessionWriter:
                 # The target's processes watched at the start (given or found, with
                 # their descendants then): the report's target_process.pids.
                 "target_pids": list(target_pids),
+                # The worker layout: load generator processes (1: the run's own).
+                "workers": workers,
             }
         )
         self._sync()  # a run killed before its first tick still names what it was

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from support.clocks import recorder
 
-from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, Snapshot
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def run_snapshot() -> Snapshot:
@@ -24,9 +16,7 @@ def run_snapshot() -> Snapshot:
     - "c": 2 connection failures without latency
     Whole run: 102 requests, 3 failures, 10.2 req/s.
     """
-    clock = FakeClock()
-    rec = Recorder(clock=clock, wall=lambda: 1_750_000_000.0 + clock.now - 1000.0)
-    rec.start()
+    rec, clock = recorder(now=1000.0, epoch=1_750_000_000.0 - 1000.0)
     a = rec.endpoint("/a", "GET")
     b = rec.endpoint("b | pipe", "POST")
     c = rec.endpoint("c")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.scenarios import api_delay, api_fast, get, scenario, user, write
 
 from loadtui.metrics.snapshot import Latency
 from loadtui.report.compare import Comparison, compare, parse_tolerance
@@ -19,30 +20,19 @@ from loadtui.session.reader import Session, SessionError, read_session
 
 # BASE: "work" answers after 5 ms; NEW: after 30 ms under the same name, and "legacy"
 # is replaced by "fresh". Every user also keeps a WebSocket echo stream ("chat") open.
-SCENARIO = """
-name = "cmp"
-[targets.local]
-url = "{url}"
-[[users]]
-name = "u"
-wait = "constant(0.01s)"
-[[users.tasks]]
-name = "work"
-path = "/api/delay?ms={ms}"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-[[users.tasks]]
-name = "{third}"
-path = "/api/items"
-[users.websocket]
-name = "chat"
-path = "/ws/echo"
-send = {{ every = "100ms", text = "hi {{seq}}" }}
-expect = "echo"
-[profiles.flat]
-stages = [{{ duration = "10s", users = 4, spawn_rate = 1000 }}]
-"""
+CHAT = {
+    "name": "chat",
+    "path": "/ws/echo",
+    "send": {"every": "100ms", "text": "hi {seq}"},
+    "expect": "echo",
+}
+FLAT = {"stages": [{"duration": "10s", "users": 4, "spawn_rate": 1000}]}
+
+
+def cmp_scenario(url: str, ms: int, third: str) -> str:
+    tasks = api_delay(ms, "work"), api_fast(), get("/api/items", third)
+    user_class = user(*tasks, wait="constant(0.01s)", websocket=CHAT)
+    return scenario(user_class, target=url, name="cmp", profiles={"flat": FLAT})
 
 
 Runs = tuple[Session, Session, Session]
@@ -59,9 +49,8 @@ def all_runs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Runs:
         ("new", 30, "fresh", "2s"),
         ("longer", 5, "legacy", "3s"),
     ):
-        scen = tmp / tag / "cmp.toml"
-        scen.parent.mkdir()
-        scen.write_text(SCENARIO.format(url=demo_url, ms=ms, third=third))
+        (tmp / tag).mkdir()
+        scen = write(tmp / tag, cmp_scenario(demo_url, ms, third), "cmp.toml")
         cmd = [sys.executable, "-m", "loadtui", "run", str(scen), "-t", length, "--tick", "0.25"]
         procs.append(
             subprocess.Popen(

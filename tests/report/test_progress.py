@@ -8,10 +8,11 @@ import io
 import re
 from collections.abc import Sequence
 
-from support.runs import delay_user, run
+from support.runs import run
+from support.scenarios import api_delay, scenario, user
 from support.snapshots import endpoint, snapshot
 
-from loadtui.engine.runner import Engine
+from loadtui.engine.controller import Controller
 from loadtui.metrics.histogram import decode, latency_of, merge
 from loadtui.metrics.snapshot import Event, Snapshot
 from loadtui.report import fmt
@@ -99,14 +100,12 @@ def test_quiet_prints_nothing() -> None:
     assert stream.getvalue() == ""
 
 
-PROFILE = """
-[profiles.long]
-stages = [
-  { duration = "60s", users = 2, spawn_rate = 100 },
-  { duration = "60s", users = 3 },
-  { duration = "60s", users = 1 },
+STAGES = [
+    {"duration": "60s", "users": 2, "spawn_rate": 100},
+    {"duration": "60s", "users": 3},
+    {"duration": "60s", "users": 1},
 ]
-"""
+LONG = scenario(user(api_delay(20, "slow")), profiles={"long": {"stages": STAGES}})
 # A running tick's line ends with the stage and the time left; the final (stopped) tick
 # may also get a line, without them.
 LINE = re.compile(
@@ -123,15 +122,13 @@ async def test_under_t_the_lines_count_every_request_and_the_run_s_time_left(
     progress = Progress(stream, quiet=False, every=0.5)
     printed: list[Snapshot] = []  # the ticks that ended a line
 
-    def show(_engine: Engine, snap: Snapshot) -> None:
+    def show(_engine: Controller, snap: Snapshot) -> None:
         before = stream.tell()
         progress.show(snap)
         if "req/s" in stream.getvalue()[before:]:
             printed.append(snap)
 
-    final, snaps, _ = await run(
-        delay_user("slow", 20) + PROFILE, demo_url, profile="long", duration=2.0, on_snapshot=show
-    )
+    final, snaps, _ = await run(LONG, demo_url, profile="long", duration=2.0, on_snapshot=show)
     assert final.t < 10  # bounded: the run ended at its -t
     for snap in snaps:
         if snap.load.state == "running":

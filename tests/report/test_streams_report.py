@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from support.clocks import recorder
 
 from loadtui.metrics import histogram as H
-from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, Snapshot
 from loadtui.report.build import build_report
 from loadtui.report.csv_report import STREAMS_HEADER, CsvWriter
@@ -38,14 +38,6 @@ FIGURES = {
 }
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def run(*, http: bool = True, snapshots: list[Snapshot] | None = None) -> Snapshot:
     """10 s in two ticks.
 
@@ -54,9 +46,7 @@ def run(*, http: bool = True, snapshots: list[Snapshot] | None = None) -> Snapsh
     - "feed": 5 sessions (handshake 8 ms), pushes with 100 ms gaps, closed 4001.
     - "GET /login": one request (when `http`).
     """
-    clock = Clock()
-    rec = Recorder(clock=clock, wall=lambda: 1_750_000_000.0 + clock.now)
-    rec.start()
+    rec, clock = recorder(epoch=1_750_000_000.0)
     if http:
         rec.endpoint("/login", "GET").success(5_000, 200)
     echo, feed = rec.stream("echo"), rec.stream("feed")

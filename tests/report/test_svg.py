@@ -6,8 +6,9 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from support.clocks import recorder
+
 from loadtui.metrics.histogram import decode, latency_of, merge
-from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState
 from loadtui.report.svg import ChartPoints, nice_scale, render_svg, time_label
 from loadtui.scenario.model import Profile, Scenario, Stage, Target, Threshold
@@ -26,9 +27,7 @@ def session(
     close: bool = True,
 ) -> Session:
     """A real session: Recorder snapshots through the real writer, events included."""
-    now = [0.0]
-    rec = Recorder(clock=lambda: now[0], wall=lambda: 1_700_000_000.0 + now[0])
-    rec.start()
+    rec, clock = recorder()
     ep = rec.endpoint("home", "GET")
     target = Target("t", "http://127.0.0.1:8089")
     profile = Profile("ramp", stages=(Stage(10.0, users=5),))
@@ -45,7 +44,7 @@ def session(
         if i == 3:
             rec.add_event("operator", "users set to 9", action="set_users", args=[9])
             rec.add_event("breach", "threshold breached: p95", threshold="p95 < 1ms")
-        now[0] += 1.0
+        clock.now += 1.0
         w.on_snapshot(rec.tick(load=LoadState(state="running", users=5)))
     w.close({"report": {}} if close else None)
     return read_session(tmp_path / "c.json")

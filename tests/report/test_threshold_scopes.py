@@ -9,6 +9,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
+from support.scenarios import get, load, scenario, user
 from support.snapshots import endpoint, snapshot, stream
 
 from loadtui.metrics.snapshot import Latency, Snapshot
@@ -21,7 +22,6 @@ from loadtui.report.observe import NOT_WATCHED
 from loadtui.report.text import summary_table
 from loadtui.report.thresholds import evaluate, threshold_name
 from loadtui.report.writers import render_junit
-from loadtui.scenario import load_scenario_text
 from loadtui.scenario.model import Threshold
 from loadtui.session.reader import read_session
 from loadtui.session.writer import SessionWriter
@@ -311,31 +311,16 @@ def test_text_markdown_and_junit_read_naturally(report: dict) -> None:
 
 def test_every_scope_survives_the_session_log(tmp_path: Path) -> None:
     """`loadtui report` and replay judge a recorded run by the thresholds in its header."""
-    scen = load_scenario_text(
-        """name = "s"
-[targets.local]
-url = "http://127.0.0.1:9"
-[[users]]
-name = "chat"
-[[users.tasks]]
-name = "/x"
-path = "/x"
-[users.websocket]
-path = "/ws"
-[profiles.p]
-stages = [{ duration = "1s", users = 1 }]
-[thresholds]
-rate_limited = "< 10"
-generator_saturated = false
-[thresholds.endpoints."/x"]
-status_429 = "== 0"
-[thresholds.websocket.streams."chat"]
-"rtt_p99.9" = "< 50ms"
-[thresholds.target]
-rss_growth = "< 50MiB"
-""",
-        env={},
-    )
+    thresholds = {
+        "rate_limited": "< 10",
+        "generator_saturated": False,
+        "endpoints": {"/x": {"status_429": "== 0"}},
+        "websocket": {"streams": {"chat": {"rtt_p99.9": "< 50ms"}}},
+        "target": {"rss_growth": "< 50MiB"},
+    }
+    chat = user(get("/x", "/x"), name="chat", websocket={"path": "/ws"})
+    profile = {"stages": [{"duration": "1s", "users": 1}]}
+    scen = load(scenario(chat, profiles={"p": profile}, thresholds=thresholds))
     writer = SessionWriter(tmp_path / "s.json", scen, scen.targets[0], scen.profiles[0])
     writer.on_snapshot(throttled())
     writer.close()
