@@ -7,13 +7,15 @@ import gzip
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+from support.faulty import ModeUnavailable, serve
 from textual.pilot import Pilot
 from textual.widgets import DataTable
 
-from loadtui.engine.runner import RunConfig
+from loadtui.engine.config import RunConfig
 from loadtui.scenario import bundled, load_scenario
 from loadtui.scenario.select import pick_profile, pick_target
 from loadtui.tui.app import LaunchArgs, LoadtuiApp
@@ -125,5 +127,39 @@ async def test_unreachable_choice_returns_to_the_launch_screen(tmp_path: Path) -
         assert isinstance(app.screen, LaunchScreen)
         assert app.live is None  # nothing started, no session written
         assert not (tmp_path / "sessions").exists()
+        await pilot.press("q")
+    assert app.return_value is None
+
+
+@pytest.fixture
+def silent_url() -> Iterator[str]:
+    """A loopback port whose accept queue is full: a connect to it hangs until timeout."""
+    try:
+        with serve("backlog-full") as served:
+            yield served.url
+    except ModeUnavailable as exc:
+        pytest.skip(str(exc))
+
+
+async def test_a_silent_target_is_checked_off_the_ui_loop(silent_url: str, tmp_path: Path) -> None:
+    """The launch choice's connect check waits out its timeout on a thread: the console
+    says what it is waiting for meanwhile (it could not if the connect held its loop),
+    then goes back to the launch screen with the reason."""
+    (tmp_path / "fast.toml").write_text(FAST)
+    launch = LaunchArgs(
+        bundled=tmp_path / "none",
+        cwd=tmp_path,
+        given=tmp_path / "fast.toml",
+        env={"LOADTUI_TARGET": silent_url},
+    )
+    app = LoadtuiApp(launch=launch, sessions_dir=tmp_path)
+    said = lambda: " ".join(str(n.message) for n in app._notifications)  # noqa: E731
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LaunchScreen))
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: f"connecting to {silent_url}" in said())
+        await wait_for(pilot, lambda: "unreachable: no answer from 127.0.0.1" in said())
+        assert isinstance(app.screen, LaunchScreen)
+        assert app.live is None and not (tmp_path / "sessions").exists()
         await pilot.press("q")
     assert app.return_value is None

@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 from tui.test_app import wait_for
 
-from loadtui.engine.runner import RunConfig
+from loadtui.engine.config import RunConfig
 from loadtui.scenario import load_scenario
 from loadtui.scenario.select import pick_profile, pick_target
 from loadtui.tui.app import LoadtuiApp

@@ -28,12 +28,17 @@ SMALL = (80, 24)
 
 
 def cell(screen: DashboardScreen, row: str, column: str) -> str:
-    value = screen.endpoints.table.get_cell(row, column)
+    value = screen.panes.endpoints.table.get_cell(row, column)
     return value.plain if isinstance(value, Text) else str(value)
 
 
 def plain(widget: Static) -> str:
     return str(widget.render())
+
+
+def logged(screen: DashboardScreen) -> str:
+    """What the events log lists."""
+    return plain(screen.panes.events.query_one(Static))
 
 
 async def test_panes_wait_calmly_for_the_first_snapshot() -> None:
@@ -42,17 +47,18 @@ async def test_panes_wait_calmly_for_the_first_snapshot() -> None:
         screen = app.dashboard
         await pilot.pause()
         assert "STARTING" in plain(screen.header) and WAITING in plain(screen.header)
-        for pane in (screen.vitals, screen.status, screen.system, screen.pool):
+        panes = screen.panes
+        for pane in (panes.vitals, panes.status, panes.system, panes.pool):
             assert WAITING in plain(pane)
         assert screen.query_one("#endpoints-waiting").display
-        assert screen.endpoints.table.row_count == 0
+        assert screen.panes.endpoints.table.row_count == 0
         await pilot.press("2")
         await pilot.pause()
-        assert WAITING in str(screen.charts.rps.render())
+        assert WAITING in str(screen.panes.charts.rps.render())
         app.feed(snapshot(1))
         await pilot.pause()
         assert not screen.query_one("#endpoints-waiting").display
-        assert screen.endpoints.table.row_count == 3  # two endpoints and the total
+        assert screen.panes.endpoints.table.row_count == 3  # two endpoints and the total
 
 
 async def test_users_step_up_down_and_large_steps_from_the_latest_snapshot() -> None:
@@ -234,7 +240,7 @@ async def test_the_table_shows_the_last_10_s_merged_and_t_switches_to_the_whole_
     app = DashboardHost(snapshots=snaps[:30])
     async with app.run_test(size=SMALL) as pilot:
         screen = app.dashboard
-        pane = screen.endpoints
+        pane = screen.panes.endpoints
         requests, lat = window_of(snaps[10:30], "/api/items")
         assert cell(screen, "/api/items", "reqs") == f"{requests:,}"
         assert cell(screen, "/api/items", "rps") == fmt.rate(requests / 10.0)
@@ -279,7 +285,7 @@ async def test_the_header_reads_req_s_and_errors_over_the_same_window() -> None:
 async def test_rows_update_in_place_and_new_endpoints_keep_total_last() -> None:
     app = DashboardHost(snapshots=[snapshot(1)])
     async with app.run_test(size=SMALL) as pilot:
-        table = app.dashboard.endpoints.table
+        table = app.dashboard.panes.endpoints.table
         keys = [r.key.value for r in table.ordered_rows]
         assert keys == ["/api/items", "login", TOTAL_KEY]
         app.feed(snapshot(2, users=5))
@@ -303,7 +309,7 @@ async def test_tabs_at_80x24_show_one_group_at_a_time() -> None:
         assert screen.has_class("-narrow")
         visible = {w.id for w in screen.query("#panes > .pane") if w.display}
         assert visible == {"vitals", "endpoints"}
-        assert screen.endpoints.region.height > 5 and screen.vitals.region.height == 2
+        assert screen.panes.endpoints.region.height > 5 and screen.panes.vitals.region.height == 2
         for key, expected in (
             ("2", {"charts"}),
             ("3", {"status"}),
@@ -353,15 +359,15 @@ async def test_breached_thresholds_mark_rows_and_the_total() -> None:
         assert cell(screen, "login", "name").startswith("✗ ")
         assert cell(screen, TOTAL_KEY, "name").startswith("✗ ")  # global error rate
         assert cell(screen, "/api/items", "name").startswith("  ")
-        p95 = screen.endpoints.table.get_cell("login", "p95")
+        p95 = screen.panes.endpoints.table.get_cell("login", "p95")
         assert "reverse" in str(p95.style)
-        assert "reverse" not in str(screen.endpoints.table.get_cell("login", "p50").style)
-        assert str(screen.endpoints.border_subtitle).startswith("✗ 2 breached")
+        assert "reverse" not in str(screen.panes.endpoints.table.get_cell("login", "p50").style)
+        assert str(screen.panes.endpoints.border_subtitle).startswith("✗ 2 breached")
         healthy = snapshot(2, endpoints=[snapshot().endpoints[0]])
         app.feed(healthy)
         await pilot.pause()
         assert cell(screen, TOTAL_KEY, "name").startswith("  ")
-        assert "breached" not in str(screen.endpoints.border_subtitle)
+        assert "breached" not in str(screen.panes.endpoints.border_subtitle)
 
 
 async def settle(pilot: Pilot[None], check: Callable[[], bool], tries: int = 40) -> None:
@@ -377,10 +383,10 @@ async def test_events_appear_newest_last_and_stay_bounded() -> None:
     snaps = [*story(35), snapshot(36)]  # the last one has failures: a breach
     app = DashboardHost(snapshots=snaps, watch=BreachWatch(THRESHOLDS))
     async with app.run_test(size=SMALL) as pilot:
-        screen = app.dashboard
+        screen, log = app.dashboard, app.dashboard.panes.events
         await pilot.press("5")
         await pilot.pause()
-        text = str(screen.events._body.render())
+        text = logged(screen)
         lines = text.splitlines()
         assert "run started" in lines[0]
         assert any("● you    set users to 25" in line for line in lines)
@@ -389,16 +395,16 @@ async def test_events_appear_newest_last_and_stay_bounded() -> None:
         burst = [Event(20.0 + i / 100, "warning", f"warning {i}") for i in range(MAX_EVENTS + 50)]
         app.feed(snapshot(99, t=30.0, events=burst))
         await pilot.pause()
-        assert len(screen.events.events) == MAX_EVENTS
-        last_lines = str(screen.events._body.render()).splitlines()
+        assert len(log.events) == MAX_EVENTS
+        last_lines = logged(screen).splitlines()
         assert "warning 549" in last_lines[-1] and "warning 49" not in last_lines[0]
-        assert screen.events.scroll_y == screen.events.max_scroll_y  # follows the newest
-        screen.events.focus()
+        assert log.scroll_y == log.max_scroll_y  # follows the newest
+        log.focus()
         await pilot.press("home")  # the operator scrolls up to read: it stays there
-        await settle(pilot, lambda: screen.events.scroll_y == 0)
+        await settle(pilot, lambda: log.scroll_y == 0)
         app.feed(snapshot(100, t=31.0, events=[Event(31.0, "stage", "later")]))
-        await settle(pilot, lambda: "later" in str(screen.events._body.render()))
-        assert screen.events.scroll_y == 0
+        await settle(pilot, lambda: "later" in logged(screen))
+        assert log.scroll_y == 0
 
 
 async def test_saturation_warning_is_shown_in_header_vitals_and_system() -> None:
@@ -409,8 +415,8 @@ async def test_saturation_warning_is_shown_in_header_vitals_and_system() -> None
         await pilot.pause()
         assert "⚠ GENERATOR SATURATED" in plain(screen.header)
         assert screen.header.region.height == 3
-        assert "GENERATOR SATURATED" in plain(screen.vitals)
-        assert "GENERATOR SATURATED" in plain(screen.system)
+        assert "GENERATOR SATURATED" in plain(screen.panes.vitals)
+        assert "GENERATOR SATURATED" in plain(screen.panes.system)
         app.feed(snapshot(2))
         await pilot.pause()
         assert "SATURATED" not in plain(screen.header)
@@ -447,5 +453,5 @@ async def test_closed_profile_shows_stage_and_time_left() -> None:
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
         assert "ramp 1/3 (1m15s left)" in plain(app.dashboard.header)
-        assert isinstance(app.dashboard.endpoints.table, DataTable)
+        assert isinstance(app.dashboard.panes.endpoints.table, DataTable)
         assert isinstance(app.control, RecordingControl)

@@ -10,7 +10,7 @@ from pathlib import Path
 from textual.widgets import Static
 from tui.test_app import FAST, wait_for
 
-from loadtui.engine.runner import RunConfig
+from loadtui.engine.config import RunConfig
 from loadtui.report import fmt
 from loadtui.scenario import load_scenario
 from loadtui.scenario.select import pick_profile, pick_target
@@ -49,8 +49,8 @@ async def test_after_stop_the_header_and_events_are_final(demo_url: str, tmp_pat
             f"  {fmt.count(total.failures)} failed" in head
         )
         assert total.requests == app.report["requests"]
-        shown = [e.message for e in screen.events.events]
-        await wait_for(pilot, lambda: "stopped by operator" in plain(screen.events._body))
+        shown = [e.message for e in screen.panes.events.events]
+        await wait_for(pilot, lambda: "stopped by operator" in plain(screen.panes.events._body))
         await pilot.press("q")
         await wait_for(pilot, lambda: app.return_value is not None)
     records = [json.loads(line) for line in session.read_text().splitlines()]

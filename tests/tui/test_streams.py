@@ -152,18 +152,18 @@ async def test_pool_pane_switches_to_stream_gauges_and_back() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = app.dashboard
         await pilot.pause()
-        assert screen.pool.border_title == PoolPane.TITLE
-        assert "ws open" not in plain(screen.pool)
+        assert screen.panes.pool.border_title == PoolPane.TITLE
+        assert "ws open" not in plain(screen.panes.pool)
         app.feed(streamed(2))  # type: ignore[arg-type]
         await pilot.pause()
-        assert screen.pool.border_title == "HTTP pool · WebSocket"
-        assert "ws open 990  conn 50  failed 3" in plain(screen.pool)
-        assert "rtt p50 1.50" in plain(screen.pool)
+        assert screen.panes.pool.border_title == "HTTP pool · WebSocket"
+        assert "ws open 990  conn 50  failed 3" in plain(screen.panes.pool)
+        assert "rtt p50 1.50" in plain(screen.panes.pool)
         assert "streams 40/50" in plain(screen.header)
         app.feed(streamed(3, pool=PoolGauges(), endpoints=()))  # type: ignore[arg-type]
         await pilot.pause()
-        assert screen.pool.border_title == "WebSocket"
-        assert "http open" not in plain(screen.pool)
+        assert screen.panes.pool.border_title == "WebSocket"
+        assert "http open" not in plain(screen.panes.pool)
 
 
 async def test_w_and_shift_w_step_stream_sessions_and_add_up() -> None:

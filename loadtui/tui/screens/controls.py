@@ -19,8 +19,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding, BindingType
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from loadtui.engine.commands import (
+    FollowProfile,
+    NextStage,
+    Pause,
+    Resume,
+    SetRate,
+    SetStreams,
+    SetUsers,
+    Stop,
+)
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.report import fmt
 from loadtui.scenario.model import Profile
@@ -98,26 +107,6 @@ CONTROL_BINDINGS: list[BindingType] = [
     Binding("f", "follow", "follow"),
     Binding("s", "stop", "stop"),
 ]
-
-
-class DashboardCommands(Provider):
-    """The dashboard's controls in the command palette (only those usable now)."""
-
-    def _commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
-        screen = self.screen
-        if isinstance(screen, ControlActions):
-            yield from screen.palette_commands()
-
-    async def discover(self) -> Hits:
-        for name, help_text, callback in self._commands():
-            yield DiscoveryHit(name, callback, help=help_text)
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name, help_text, callback in self._commands():
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
 
 
 class ControlActions(_Base):
@@ -224,7 +213,7 @@ class ControlActions(_Base):
 
     def _set_users(self, users: int, spawn_rate: float | None = None) -> None:
         self._pending_users = (users, self._seq())
-        self.control.set_users(users, spawn_rate=spawn_rate)
+        self.control.send(SetUsers(users, spawn_rate))
         at = f" at {spawn_rate:g}/s" if spawn_rate else ""
         self.notify(f"users → {users}{at}", timeout=2)
 
@@ -235,13 +224,13 @@ class ControlActions(_Base):
 
     def _set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
         self._pending_streams = (streams, self._seq())
-        self.control.set_streams(streams, spawn_rate=spawn_rate)
+        self.control.send(SetStreams(streams, spawn_rate))
         at = f" at {spawn_rate:g}/s" if spawn_rate else ""
         self.notify(f"stream sessions → {streams}{at}", timeout=2)
 
     def _set_rate(self, rate: float) -> None:
         self._pending_rate = (rate, self._seq())
-        self.control.set_rate(rate)
+        self.control.send(SetRate(rate))
         self.notify(f"arrival rate → {fmt.rate(rate)}/s", timeout=2)
 
     def action_users(self, steps: int) -> None:
@@ -293,22 +282,22 @@ class ControlActions(_Base):
         self.app.push_screen(prompt, done)
 
     def action_pause(self) -> None:
-        self.control.pause()
+        self.control.send(Pause())
         self.notify("pausing", timeout=2)
 
     def action_resume(self) -> None:
-        self.control.resume()
+        self.control.send(Resume())
         self.notify("resuming", timeout=2)
 
     def action_next_stage(self) -> None:
-        self.control.next_stage()
+        self.control.send(NextStage())
         self.notify("skipping to the next stage", timeout=2)
 
     def action_follow(self) -> None:
         self._pending_users = self._pending_rate = self._pending_streams = None
-        self.control.follow_profile()
+        self.control.send(FollowProfile())
         self.notify("following the profile again", timeout=2)
 
     def action_stop(self) -> None:
-        self.control.stop(grace=STOP_GRACE_S, reason="stopped by operator")
+        self.control.send(Stop(STOP_GRACE_S))
         self.notify(f"stopping: in-flight requests get {STOP_GRACE_S:g} s", timeout=3)

@@ -1,14 +1,14 @@
 """`loadtui replay SESSION`: the live dashboard's panes on a recorded session, moved by
 a playback clock instead of a run, with a timeline at the bottom.
 
-It is the DashboardScreen (same widgets, same layout, same Snapshot type) with the live
-controls swapped for replay keys: a recording cannot be steered. What the panes show
-comes from `ReplayPlayer` (replay_player.py): the tick at the playhead, the charts'
-history up to it, the events until then. The endpoints table and the header read the
-10 s up to the playhead, as live. A window marked with `m` / `M` turns the table into
-that window's figures, percentiles merged exactly from the stored histograms (in
-slices: a long window decodes thousands of them).
-Quitting stays the app's (`q`).
+It composes the same `Panes` as the live dashboard (same widgets, same layout, same
+Snapshot type) under the run header with a REPLAY line on top, and binds replay keys
+(replay_keys.py) instead of the live controls: a recording cannot be steered. What the
+panes show comes from `ReplayPlayer` (replay_player.py): the tick at the playhead, the
+charts' history up to it, the events until then. The endpoints table and the header
+read the 10 s up to the playhead, as live. A window marked with `m` / `M` turns the
+table into that window's figures, percentiles merged exactly from the stored
+histograms (in slices: a long window decodes thousands of them).
 
 Ticks are rebuilt (and checked) as the playhead reaches them: one found malformed ends
 the replay with its one line and exit 2 (`LoadtuiApp.fail`), never a traceback.
@@ -24,49 +24,27 @@ from typing import Any, ClassVar, TypeVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer
 
-from loadtui.metrics.snapshot import Snapshot
+from loadtui.metrics.snapshot import Event, Snapshot
+from loadtui.metrics.window import WINDOW_S, SlidingWindow
 from loadtui.report.breaches import BreachWatch
-from loadtui.scenario.model import Profile, Threshold
 from loadtui.session.reader import Session, SessionError
+from loadtui.tui.recorded import recorded_names, recorded_profile, recorded_thresholds
 from loadtui.tui.replay_player import BREACH, ReplayPlayer
-from loadtui.tui.screens.dashboard import TABS, VIEW_BINDINGS, DashboardScreen
+from loadtui.tui.screens.panes_host import VIEW_BINDINGS, PaletteCommand, PanesHost
+from loadtui.tui.screens.replay_keys import REPLAY_BINDINGS, REPLAY_COMMANDS
 from loadtui.tui.widgets.common import WINDOW_LABEL, clock
-from loadtui.tui.widgets.endpoints import View
-from loadtui.tui.widgets.recorded import ReplayEventsLog, ReplayHeader
+from loadtui.tui.widgets.events import MAX_EVENTS
+from loadtui.tui.widgets.header import RunHeader
+from loadtui.tui.widgets.panes import Frame, Panes
 from loadtui.tui.widgets.timeline import Timeline, TimelineView
 
 FRAME_S = 0.1  # playhead refresh while playing
 SLICE_S = 0.015  # window merging between two looks at the keyboard
-SEEK = Binding.Group("seek")
-SPEED = Binding.Group("speed")
-EVENT = Binding.Group("event")
-WINDOW = Binding.Group("window")
-
-REPLAY_BINDINGS: list[BindingType] = [
-    # Priority: the focused table (and the tab bar) would take the arrows and home/end.
-    Binding("space", "play_pause", "play/pause", key_display="space", priority=True),
-    Binding("left", "seek(-10)", "seek", key_display="←", group=SEEK, priority=True),
-    Binding("right", "seek(10)", "seek", key_display="→", group=SEEK, priority=True),
-    Binding("shift+left", "seek(-60)", "back 1 min", show=False, priority=True),
-    Binding("shift+right", "seek(60)", "ahead 1 min", show=False, priority=True),
-    Binding("home", "go_home", "start", show=False, priority=True),
-    Binding("end", "go_end", "end", show=False, priority=True),
-    Binding("left_square_bracket", "speed(-1)", "speed", key_display="[", group=SPEED),
-    Binding("right_square_bracket", "speed(1)", "speed", key_display="]", group=SPEED),
-    Binding("n", "jump(1)", "event", key_display="n", group=EVENT),
-    Binding("N", "jump(-1)", "event", key_display="N", group=EVENT),
-    Binding("b", "jump(1, 'breach')", "next breach", show=False),
-    Binding("B", "jump(-1, 'breach')", "previous breach", show=False),
-    Binding("m", "mark_start", "window", key_display="m", group=WINDOW),
-    Binding("M", "mark_end", "window", key_display="M", group=WINDOW),
-    Binding("x", "clear_window", "clear window", show=False),
-]
-
 
 Handler = TypeVar("Handler", bound=Callable[..., None])
 
@@ -85,50 +63,8 @@ def _reads_ticks(method: Handler) -> Handler:
     return cast(Handler, guarded)
 
 
-class _NoControl:
-    """A recording cannot be steered: the live controls are not bound here at all."""
-
-    def __getattr__(self, name: str) -> Callable[..., None]:
-        def refuse(*_args: object, **_kwargs: object) -> None:
-            raise RuntimeError(f"replay: {name} is not available on a recorded session")
-
-        return refuse
-
-
-def recorded_names(session: Session) -> tuple[str, str]:
-    """(scenario name, target URL) from the session header, tolerant of gaps."""
-    header = session.header
-    scenario = header.get("scenario") or {}
-    target = header.get("target") or {}
-    name = scenario.get("name") if isinstance(scenario, dict) else None
-    url = target.get("url") if isinstance(target, dict) else None
-    return str(name or session.path.stem), str(url or "?")
-
-
-def recorded_profile(session: Session) -> Profile:
-    try:
-        return session.profile()
-    except (SessionError, TypeError, ValueError, AttributeError):  # a partial header
-        return Profile("recorded")
-
-
-def recorded_thresholds(session: Session) -> list[Threshold]:
-    try:
-        return session.thresholds()
-    except (SessionError, TypeError, ValueError, AttributeError):
-        return []
-
-
-class ReplayScreen(DashboardScreen, inherit_bindings=False):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *Screen.BINDINGS,
-        *REPLAY_BINDINGS,
-        *VIEW_BINDINGS,
-    ]
-    # Set in __init__ over the dashboard's own: a recorded run's header, log and watch.
-    header: ReplayHeader
-    events: ReplayEventsLog
-    breach_watch: BreachWatch
+class ReplayScreen(PanesHost, Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [*REPLAY_BINDINGS, *VIEW_BINDINGS]
 
     def __init__(
         self,
@@ -139,47 +75,36 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         name: str | None = None,
         id: str | None = None,
     ) -> None:
+        super().__init__(name=name, id=id, classes="-narrow")
         self.session = session
         self.player = player if player is not None else ReplayPlayer(session)
         scenario, target = recorded_names(session)
-        super().__init__(
-            scenario=scenario,
-            target=target,
-            profile=recorded_profile(session),
-            control=_NoControl(),
-            name=name,
-            id=id,
-        )
-        self.history = self.player.history
-        self.header = ReplayHeader(scenario, target, self.profile, id="header")
-        self.events = ReplayEventsLog(id="events", classes="pane box in-events")
+        self.header = RunHeader(scenario, target, recorded_profile(session), id="header")
+        self.panes = Panes(id="view")
         self.timeline = Timeline(id="timeline")
         self.thresholds = recorded_thresholds(session)
         self.breach_watch = BreachWatch(self.thresholds)
-        self.latest = self.player.visible()
+        self.window = SlidingWindow(WINDOW_S)  # the 10 s up to the playhead
         self.window_snapshot: Snapshot | None = None  # figures of the marked window
-        self._window_watch: BreachWatch | None = None
+        self._window_watch = BreachWatch(self.thresholds)  # breaches in those figures
         self._marks = tuple((m.t, m.event.kind) for m in self.player.marks)
         self._frame_s = frame_s
         self._timer: Timer | None = None
         self._watched = -1  # the tick the breach watch last saw
-        self._events_shown = -1
+        self._events: tuple[Event, ...] = ()  # the events up to the playhead
+        self._events_count = -1
         self._damaged = False  # a damaged histogram near the playhead was reported
         self._unreadable = False  # a malformed tick ended the replay
 
     def compose(self) -> ComposeResult:
-        for widget in super().compose():
-            if isinstance(widget, Footer):
-                yield self.timeline
-            yield widget
+        yield self.header
+        yield self.panes
+        yield self.timeline
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        # DashboardScreen.on_mount runs next (Textual calls each class's handler): it paints.
         self._timer = self.set_interval(self._frame_s, self._frame, pause=True)
-
-    def show(self, snap: Snapshot, watch: BreachWatch | None = None) -> None:
-        """Not fed from outside: the player says what to show."""
-        raise RuntimeError("ReplayScreen shows its session; it takes no live snapshots")
+        self._paint()
 
     def unreadable(self, exc: SessionError) -> None:
         """End the replay on a malformed tick: the app exits 2 and its command prints
@@ -201,22 +126,18 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
     @_reads_ticks
     def _paint(self) -> None:
         p = self.player
-        snap = self.latest = p.visible()
+        snap = p.visible()
         if p.index != self._watched:
             self._watched = p.index
             self.breach_watch.check(snap)
         window = self._slide()
-        self.header.show_at(window, self._where())
-        self.vitals.show(snap)
-        self._paint_table(window)
-        self.status.show(snap)
-        self.system.show(snap, self.history)
-        self.pool.show(snap)
-        self.charts.show(self.history)
+        self.header.show(window, self._where())
         count = p.event_count()
-        if count != self._events_shown:
-            self._events_shown = count
-            self.events.reset(p.events_so_far(limit=self.events.events.maxlen))
+        if count != self._events_count:
+            self._events_count = count
+            self._events = tuple(p.events_so_far(limit=MAX_EVENTS))
+        table, watch, label = self._table(window)
+        self.panes.show(Frame(snap, table, p.history, self._events, watch, label))
         self._paint_timeline()
 
     def _paint_timeline(self) -> None:
@@ -258,19 +179,19 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         assert view is not None  # slide_to added the playhead's tick
         return view
 
-    @_reads_ticks
-    def _paint_table(self, window: Snapshot | None = None) -> None:
-        pane, marked = self.endpoints, self.player.window
-        selected = self.window_snapshot
+    def _table(self, window: Snapshot) -> tuple[Snapshot, BreachWatch, str]:
+        """What the endpoints table reads, with its watch and what its window covers: a
+        marked window's figures once merged (in the window view), else the 10 s up to
+        the playhead."""
+        marked, selected = self.player.window, self.window_snapshot
         if marked is None:
-            pane.set_window_label(WINDOW_LABEL)
-        else:
-            label = f"window {clock(marked[0])}–{clock(marked[1])}"
-            pane.set_window_label(label if selected is not None else f"{label} (computing…)")
-        if marked is not None and pane.view == "window" and selected is not None:
-            pane.show(selected, self._window_watch)
-        else:
-            pane.show(window if window is not None else self._slide(), self.breach_watch)
+            return window, self.breach_watch, WINDOW_LABEL
+        label = f"window {clock(marked[0])}–{clock(marked[1])}"
+        if selected is None:
+            return window, self.breach_watch, f"{label} (computing…)"
+        if self.panes.endpoints.view == "window":
+            return selected, self._window_watch, label
+        return window, self.breach_watch, label
 
     @_reads_ticks
     def _frame(self) -> None:
@@ -353,8 +274,7 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
             self.notify("empty window: move the playhead away from its start", timeout=3)
             return
         self.window_snapshot = None
-        if self.endpoints.view != "window":
-            self.endpoints.set_view("window")
+        self.panes.endpoints.view = "window"
         self._compute_window(*window)
         self._paint()
 
@@ -367,11 +287,11 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
 
     @_reads_ticks
     def action_toggle_view(self) -> None:
-        view: View = "run" if self.endpoints.view == "window" else "window"
-        self.endpoints.set_view(view)
-        self._paint_table()
-        words = "whole run up to the playhead" if view == "run" else self.endpoints.view_label
-        self.notify(f"endpoints: {words}", timeout=2)
+        endpoints = self.panes.endpoints
+        endpoints.view = "run" if endpoints.view == "window" else "window"
+        self._paint()
+        words = "whole run up to the playhead" if endpoints.view == "run" else None
+        self.notify(f"endpoints: {words or endpoints.view_label}", timeout=2)
 
     def _compute_window(self, t0: float, t1: float) -> None:
         self.run_worker(
@@ -405,31 +325,12 @@ class ReplayScreen(DashboardScreen, inherit_bindings=False):
         watch = BreachWatch(self.thresholds)
         watch.check(snap)
         self.window_snapshot, self._window_watch = snap, watch
-        self._paint_table()
+        self._paint()
 
     # ---- palette -----------------------------------------------------------------------
 
-    def palette_commands(self) -> Iterator[tuple[str, str, Callable[[], Any]]]:
-        commands = [
-            ("play_pause", "Replay: play / pause", "space"),
-            ("speed(1)", "Replay: faster", "] (1× 2× 5× 10× 30× 60×)"),
-            ("speed(-1)", "Replay: slower", "["),
-            ("seek(-10)", "Replay: back 10 s", "←"),
-            ("seek(10)", "Replay: ahead 10 s", "→"),
-            ("seek(-60)", "Replay: back 1 min", "shift+←"),
-            ("seek(60)", "Replay: ahead 1 min", "shift+→"),
-            ("go_home", "Replay: go to the start", "home"),
-            ("go_end", "Replay: go to the end", "end"),
-            ("jump(1)", "Replay: next event", "n"),
-            ("jump(-1)", "Replay: previous event", "N"),
-            ("jump(1, 'breach')", "Replay: next breach", "b"),
-            ("jump(-1, 'breach')", "Replay: previous breach", "B"),
-            ("mark_start", "Window: mark its start here", "m"),
-            ("mark_end", "Window: mark its end here (exact percentiles)", "M"),
-            ("clear_window", "Window: clear", "x"),
-            ("toggle_view", "Endpoints: window / whole run", "t"),
-            *((f"tab('{k}')", f"Show tab: {v}", "") for k, v in TABS),
-        ]
-        for action, label, help_text in commands:
+    def palette_commands(self) -> Iterator[PaletteCommand]:
+        for action, label, help_text in REPLAY_COMMANDS:
             if self.check_action(action.partition("(")[0], ()):
                 yield label, help_text, partial(self.run_action, action)
+        yield from self.tab_commands()

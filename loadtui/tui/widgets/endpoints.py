@@ -2,11 +2,11 @@
 cells are updated in place (only those that changed), so 10 refreshes a second neither
 flicker nor move the operator's scroll position.
 
-Two views, toggled by the screen: the window (the snapshot's interval figures: the
-screen hands it a view of the last 10 s, see metrics/window.py, or replay's marked
-window) and the whole run (cumulative). The pane's title says which. Rows with a
-breached threshold get a ✗ and the breached figure is shown reversed, so a breach reads
-without colour.
+Two views, the reactive `view` the screen flips with `t`: the window (the snapshot's
+interval figures: the screen feeds a view of the last 10 s, see metrics/window.py, or
+replay's marked window, and says what it covers) and the whole run (cumulative). The
+pane's title says which. Rows with a breached threshold get a ✗ and the breached figure
+is shown reversed, so a breach reads without colour.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from rich.console import JustifyMethod
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.reactive import var
 from textual.widgets import DataTable, Static
 
 from loadtui.metrics.snapshot import EndpointStats, Latency, Snapshot
 from loadtui.report import fmt
 from loadtui.report.breaches import BreachWatch
-from loadtui.tui.widgets.common import WAITING, short_count
+from loadtui.tui.widgets.common import WAITING, WINDOW_LABEL, short_count
 
 View = Literal["window", "run"]
 TOTAL_KEY = "\x00total"
@@ -53,6 +54,8 @@ METRIC_COLUMN = {
     "rps": "rps",
 }
 BREACH_STYLE = "bold reverse red"
+TITLE = "Endpoints"
+RUN_LABEL = "whole run"
 
 
 def metric_column(metric: str) -> str:
@@ -61,8 +64,6 @@ def metric_column(metric: str) -> str:
     if metric.startswith("status_"):
         return "fails"
     return METRIC_COLUMN.get(metric, "name")
-TITLE = "Endpoints"
-RUN_LABEL = "whole run"
 
 
 def row_values(stats: EndpointStats, view: View) -> dict[str, str]:
@@ -103,13 +104,15 @@ class EndpointsPane(Vertical):
     EndpointsPane > #endpoints-waiting { color: $text-muted; }
     """
 
-    def __init__(
-        self, *, window_label: str, id: str | None = None, classes: str | None = None
-    ) -> None:
+    view: var[View] = var("window", init=False)
+    """The figures the rows show: the window's or the whole run's (`t` flips it)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
-        self.window_label = window_label  # what the window view covers: "last 10 s"
-        self.view: View = "window"
+        self.window_label = WINDOW_LABEL  # what the window figures fed last cover
+        self._fed: tuple[Snapshot, BreachWatch | None] | None = None
         self._breached = 0
+        self._titled: tuple[str, str] | None = None
         self._names: tuple[str, ...] | None = None
         self._cells: dict[tuple[str, str], tuple[str, str]] = {}
         self.table: DataTable[Text] = DataTable(
@@ -126,29 +129,37 @@ class EndpointsPane(Vertical):
             self.table.add_column(Text(title, justify=justify), key=key, width=width)
         self._titles()
 
-    def set_view(self, view: View) -> None:
-        self.view = view
-        self._titles()
-
-    def set_window_label(self, label: str) -> None:
-        if label != self.window_label:
-            self.window_label = label
-            self._titles()
-
     @property
     def view_label(self) -> str:
         return self.window_label if self.view == "window" else RUN_LABEL
 
+    def show(
+        self, snap: Snapshot, watch: BreachWatch | None = None, window_label: str = WINDOW_LABEL
+    ) -> None:
+        """Rows from `snap` (its interval figures cover `window_label`), marked by `watch`."""
+        self._fed = (snap, watch)
+        self.window_label = window_label
+        self._fill(snap, watch)
+
+    def watch_view(self) -> None:
+        """The other figures of what was fed last, and a title that says so."""
+        if self._fed is not None and self.is_mounted:
+            self._fill(*self._fed)
+        else:
+            self._titles()
+
     def _titles(self) -> None:
         """Title: what the figures cover; subtitle: breaches, and what `t` switches to."""
-        self.border_title = f"{TITLE} · {self.view_label}"
         other = RUN_LABEL if self.view == "window" else self.window_label
-        text = f"t: {other}"
+        subtitle = f"t: {other}"
         if self._breached:
-            text = f"✗ {self._breached} breached · {text}"
-        self.border_subtitle = text
+            subtitle = f"✗ {self._breached} breached · {subtitle}"
+        titles = (f"{TITLE} · {self.view_label}", subtitle)
+        if titles != self._titled:
+            self._titled = titles
+            self.border_title, self.border_subtitle = titles
 
-    def show(self, snap: Snapshot, watch: BreachWatch | None = None) -> None:
+    def _fill(self, snap: Snapshot, watch: BreachWatch | None) -> None:
         rows = [*snap.endpoints, snap.total]
         names = tuple(e.name for e in snap.endpoints)
         if names != self._names:
@@ -170,9 +181,8 @@ class EndpointsPane(Vertical):
                     value, style = cell
                     text = Text(value, style=style, justify="left" if col == "name" else "right")
                     self.table.update_cell(key, col, text, update_width=col == "name")
-        if breached != self._breached:
-            self._breached = breached
-            self._titles()
+        self._breached = breached
+        self._titles()
 
     def _rebuild(self, names: tuple[str, ...]) -> None:
         """Endpoints appeared (first snapshot, or a task ran for the first time)."""

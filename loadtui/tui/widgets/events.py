@@ -1,13 +1,13 @@
 """The run's timeline as it happens: stage changes, operator actions, warnings and
 threshold breaches, newest at the bottom, bounded so a long soak cannot grow it.
 
-Kept as a list of events (not pre-rendered lines) so a resize re-wraps everything;
-events are rare, so rebuilding the text when some arrive costs nothing per tick.
+Fed the events to list (live: every event so far; replay: those up to the playhead),
+kept as events rather than pre-rendered lines so a resize re-wraps everything; events
+are rare, so rebuilding the text when they change costs nothing per tick.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Iterable
 
 from rich.text import Text
@@ -41,24 +41,31 @@ class EventsLog(VerticalScroll):
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.border_title = "Events"
-        self.events: deque[Event] = deque(maxlen=maxlen)
+        self.maxlen = maxlen
+        self.events: tuple[Event, ...] = ()  # what the log lists, oldest first
         self._body = Static(waiting())
-        self._dirty = False
+        self._drawn: tuple[Event, ...] = ()  # what the body shows
 
     def compose(self) -> ComposeResult:
         yield self._body
 
-    def add(self, events: Iterable[Event]) -> None:
-        """Record events (works before mount); `render_events` shows them."""
-        for event in events:
-            self.events.append(event)
-            self._dirty = True
+    def show(self, events: Iterable[Event]) -> None:
+        """List these events, oldest first (the last `maxlen` of them)."""
+        self.events = tuple(events)[-self.maxlen :]
+        self._draw()
 
-    def render_events(self) -> None:
-        """Show new events; skipped while hidden (a size of 0 would lay it out wrongly)."""
-        if not self._dirty or not self.display or not self.size.width:
+    def on_show(self) -> None:
+        """Shown by a tab switch: draw what came while hidden, once laid out."""
+        self.call_after_refresh(self._draw)
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        """Draw what changed; skipped while hidden (a size of 0 would lay it out wrongly)."""
+        if self.events == self._drawn or not self.display or not self.size.width:
             return
-        self._dirty = False
+        self._drawn = self.events
         self._body.update(Text("\n").join(event_line(e) for e in self.events))
         if not self.is_anchored and len(self.events) > self.size.height:
             # Once it overflows, stay at the newest line until the operator scrolls up.

@@ -86,7 +86,19 @@ def live_text(snap: Snapshot, window: str) -> Text:
     line.append(f"req/s {fmt.rate(total.rps)}{SEP}")
     line.append(f"errors {fmt.pct(errors)}", style="bold red" if errors else "")
     line.append(f"{SEP}inflight {snap.load.inflight}")
+    fleet = fleet_text(snap)
+    if fleet:
+        lost = any(not w.alive for w in snap.workers)
+        line.append(f"{SEP}{fleet}", style="bold red" if lost else "")
     return line
+
+
+def fleet_text(snap: Snapshot) -> str:
+    """"workers 3/4" (alive/total) for a run on more than one generator, else ""."""
+    if len(snap.workers) <= 1:
+        return ""
+    alive = sum(1 for w in snap.workers if w.alive)
+    return f"workers {alive}/{len(snap.workers)}"
 
 
 def final_text(snap: Snapshot) -> Text:
@@ -113,10 +125,14 @@ def initial_text(scenario: str, target: str, profile: Profile) -> Text:
 
 
 class RunHeader(Static):
-    """Two lines, three while a warning stands (the only pane whose height changes)."""
+    """Two lines, three while a warning stands (the only pane whose height changes); the
+    replay adds its own line on top."""
 
     DEFAULT_CSS = """
-    RunHeader { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; }
+    RunHeader {
+        height: auto; padding: 0 1; background: $boost;
+        text-wrap: nowrap; text-overflow: ellipsis;
+    }
     """
 
     def __init__(
@@ -136,8 +152,11 @@ class RunHeader(Static):
         self.window = window  # what the interval figures of the snapshots shown cover
         self._lines = 2
 
-    def show(self, snap: Snapshot) -> None:
+    def show(self, snap: Snapshot, where: Text | None = None) -> None:
+        """The figures of `snap`, under `where` when given (replay: the file, the playhead)."""
         text = header_text(self.scenario, self.target, self.profile, snap, self.window)
+        if where is not None:
+            text = Text("\n").join([where, text])
         lines = len(text.plain.splitlines())
         self.update(text, layout=lines != self._lines)
         self._lines = lines

@@ -57,10 +57,32 @@ def system_text(snap: Snapshot, history: History | None = None) -> Text:
     lines.append(Text(lag, "bold red" if slow else ""))
     if not watched:
         lines.append(Text("target: not watched", style="dim"))
+    lines += worker_lines(snap)
     warn = saturation(snap)
     if warn:
         lines.append(warning_line(warn))
     return Text("\n").join(lines)
+
+
+def worker_lines(snap: Snapshot) -> list[Text]:
+    """One line per generator when the run has several: its CPU, RSS, loop lag and
+    whether it is saturated or lost (the generator column above is their sum)."""
+    if len(snap.workers) <= 1:
+        return []
+    alive = sum(1 for w in snap.workers if w.alive)
+    out = [Text(f"workers {alive}/{len(snap.workers)} alive", style="bold")]
+    for w in snap.workers:
+        name = f"w{w.index}"
+        if not w.alive:
+            out.append(Text(f"{name:<4}lost", style="bold red"))
+            continue
+        hot = w.saturated or w.cpu_percent > CPU_HOT or w.loop_lag_ms > LAG_HOT_MS
+        line = (
+            f"{name:<4}{w.cpu_percent:>4.0f}%{fmt.size(w.rss_bytes):>9}"
+            f"  lag {fmt.ms(w.loop_lag_ms)} ms{'  ⚠ saturated' if w.saturated else ''}"
+        )
+        out.append(Text(line, "bold red" if hot else ""))
+    return out
 
 
 class SystemPane(Pane):

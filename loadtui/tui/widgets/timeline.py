@@ -16,6 +16,7 @@ from typing import Literal
 
 from rich.text import Text
 from textual.app import RenderResult
+from textual.reactive import reactive
 from textual.widget import Widget
 
 from loadtui.tui.widgets.common import clock
@@ -124,20 +125,17 @@ def timeline_text(view: TimelineView, width: int) -> Text:
 
 
 class Timeline(Widget):
-    """Draws the view it was last given, at whatever width it has now."""
+    """Draws the view it was last shown, at whatever width it has now."""
 
     DEFAULT_CSS = """
     Timeline { height: 3; padding: 0 1; background: $boost; }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self.view: TimelineView | None = None
+    view: reactive[TimelineView | None] = reactive(None)
+    """What to draw; setting an equal view draws nothing again."""
 
     def show(self, view: TimelineView) -> None:
-        if view != self.view:
-            self.view = view
-            self.refresh()
+        self.view = view
 
     def render(self) -> RenderResult:
         if self.view is None:
