@@ -12,14 +12,13 @@ output is still written. The caller turns `lost` into its exit code (3, incomple
 
 from __future__ import annotations
 
-import os
 import queue
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
-from loadtui.engine.runner import RunConfig
+from loadtui.engine.config import RunConfig
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.metrics.target import process_tree
 from loadtui.metrics.target_process import TargetWatch
@@ -27,8 +26,9 @@ from loadtui.report.breaches import BreachWatch
 from loadtui.report.build import build_report
 from loadtui.report.csv_report import CsvWriter
 from loadtui.report.facts import RunFacts
+from loadtui.report.schema import Report
 from loadtui.report.thresholds import evaluate
-from loadtui.report.writers import cannot_write, write_json, write_junit, write_markdown
+from loadtui.report.writers import cannot_write
 from loadtui.session.writer import SessionWriter
 
 SATURATED = "generator saturated"
@@ -79,6 +79,7 @@ class LiveRun:
                     redact_query=redact,
                     redact_variables=redact,
                     target_pids=pids,
+                    workers=config.workers,
                 )
             except OSError as exc:
                 self._session_failed(session, exc)
@@ -124,7 +125,7 @@ class LiveRun:
     def done(self) -> bool:
         return not self.source.alive() and self.source.snapshots.empty()
 
-    def finish(self, info: dict[str, Any]) -> dict[str, Any]:
+    def finish(self, info: dict[str, Any]) -> Report:
         """The report of the run (call once `done`); closes the session log."""
         self.drain()
         final = self.source.final or self.last
@@ -142,31 +143,6 @@ class LiveRun:
             except OSError as exc:
                 self._session_failed(self.session.path, exc)
         return report
-
-    def write_reports(
-        self,
-        report: dict[str, Any],
-        *,
-        report_json: os.PathLike[str] | str | None = None,
-        report_md: os.PathLike[str] | str | None = None,
-        junit: os.PathLike[str] | str | None = None,
-    ) -> list[str]:
-        """Write each report asked for and close the CSV files (call after `finish`); one
-        failing does not stop the others. Returns `lost`: every output not written."""
-        self._ended = True
-        for path, write in (
-            (report_json, write_json),
-            (report_md, write_markdown),
-            (junit, write_junit),
-        ):
-            if path is not None:
-                try:
-                    write(report, path)
-                except OSError as exc:
-                    self._lose(path, exc)
-        if self.csv is not None:
-            self.csv.close(report)
-        return self.lost
 
     @property
     def saved_session(self) -> Path | None:

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from loadtui.demo.runner import start_subprocess, stop_subprocess
-from loadtui.engine.runner import RunConfig
+from loadtui.engine.config import RunConfig
 from loadtui.scenario import bundled, load_scenario
 from loadtui.scenario.select import pick_profile, pick_target
 from loadtui.tui.app import LaunchArgs, LoadtuiApp

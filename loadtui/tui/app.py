@@ -22,12 +22,14 @@ from rich.text import Text
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from loadtui.engine.commands import Stop
+from loadtui.engine.config import RunConfig, build_run_config
 from loadtui.engine.preflight import unreachable_reason
 from loadtui.engine.process import EngineProcess
 from loadtui.engine.pycalls import python_task_problems
-from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
 from loadtui.report.answered import never_answered
+from loadtui.report.schema import Report
 from loadtui.scenario.userinfo import redact_url
 from loadtui.session.reader import Session
 from loadtui.session.writer import default_session_path
@@ -36,6 +38,8 @@ from loadtui.tui.screens.launch import LaunchChoice, LaunchScreen
 
 POLL_S = 0.1
 QUIT_GRACE_S = 2.0
+PREFLIGHT_S = 2.0  # how long the launch choice's target gets to take a TCP connection
+SAY_CHECKING_S = 0.3  # a check slower than this is said while it runs
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,10 @@ class LoadtuiApp(App[Path | None]):
         tick_s: float = 0.25,
         yield_cpu: bool = False,
         redact: tuple[str, ...] = (),
+        workers: int = 1,
     ) -> None:
         super().__init__()
+        self._fleet_size = workers  # load generator processes for a run picked on the launch screen
         self._yield_cpu = yield_cpu  # renice the UI process (the CLI does; tests do not)
         self._redact = redact  # extra secret names kept out of the session log
         if config is None and launch is None and replay is None:
@@ -102,7 +108,8 @@ class LoadtuiApp(App[Path | None]):
         self.live: LiveRun | None = None
         self.engine: EngineProcess | None = None
         self.dashboard: DashboardScreen | None = None
-        self.report: dict[str, Any] | None = None
+        self.report: Report | None = None  # the run's, once it ended (None: it had none)
+        self.ended = False  # the run is over, with a report or without (no tick came)
         self._quitting = False
         # Why the run has no verdict (exit 3): nothing answered, a stop signal, or the
         # engine failed or was killed for overrunning; the line printed on exit.
@@ -169,19 +176,41 @@ class LoadtuiApp(App[Path | None]):
         if choice is None:
             self.exit(None)
             return
+        self.run_worker(self._check_and_start(choice), name="preflight", exclusive=True)
+
+    async def _check_and_start(self, choice: LaunchChoice) -> None:
+        """Start the chosen run once its checks pass, or go back to the launch screen
+        with what failed. The checks run on a thread: a TCP connect to a silent target
+        blocks for seconds, and the console keeps drawing and answering keys meanwhile
+        (`q` quits; the worker is cancelled with the app)."""
+        checking = asyncio.ensure_future(asyncio.to_thread(self._checked_run, choice))
+        done, _ = await asyncio.wait({checking}, timeout=SAY_CHECKING_S)
+        if not done:
+            self.notify(f"connecting to {redact_url(choice.target.url)}…", timeout=PREFLIGHT_S)
+        outcome = await checking
+        if isinstance(outcome, RunConfig):
+            self.start_run(outcome)
+            return
+        self.on_mount()  # back to the launch screen
+        self.notify("\n".join(outcome), severity="error", timeout=10)
+
+    def _checked_run(self, choice: LaunchChoice) -> RunConfig | list[str]:
+        """(On a worker thread.) The run of `choice`, or why it cannot start: Python
+        tasks that do not import, a target that takes no connection."""
         problems = python_task_problems(choice.scenario)
-        reason = unreachable_reason(choice.target.url, timeout=2.0)
+        reason = unreachable_reason(choice.target.url, timeout=PREFLIGHT_S)
         if reason:
             problems.append(f"{redact_url(choice.target.url)} unreachable: {reason}")
         if problems:
-            self.notify("\n".join(problems), severity="error", timeout=10)
-            self.on_mount()  # back to the launch screen
-            return
-        pids = self._target_pids(choice.target.url) if self._target_pids else ()
-        config = RunConfig(
-            choice.scenario, choice.target, choice.profile, tick_s=self._tick_s, target_pids=pids
+            return problems
+        return build_run_config(
+            choice.scenario,
+            choice.target,
+            choice.profile,
+            tick_s=self._tick_s,
+            target_pids=self._target_pids,
+            workers=self._fleet_size,
         )
-        self.start_run(config)
 
     def start_run(self, config: RunConfig) -> None:
         path = self._session or default_session_path(self._sessions_dir, config.scenario.name)
@@ -204,7 +233,7 @@ class LoadtuiApp(App[Path | None]):
 
     def _poll(self) -> None:
         live = self.live
-        if live is None or self.report is not None:
+        if live is None or self.ended:
             return
         for snap in live.drain():
             if self.dashboard is not None:
@@ -222,10 +251,10 @@ class LoadtuiApp(App[Path | None]):
             "started": self._started_wall,
             "saturation": self.engine.saturation,
         }
+        self.ended = True
         try:
             self.report = self.live.finish(info)
         except RuntimeError as exc:  # the engine died before its first tick
-            self.report = {}
             self.notify(f"run failed: {exc}", severity="error", timeout=10)
         final = self.live.source.final or self.live.last
         self.no_answer = (
@@ -236,9 +265,13 @@ class LoadtuiApp(App[Path | None]):
         if self.engine.error:
             self.notify(self.engine.error, severity="error", timeout=10)
         elif not self._quitting:
-            verdict = "passed" if self.report.get("passed", True) else "FAILED thresholds"
-            if self.report.get("unserved"):
-                verdict = f"FAILED: {self.report['unserved']}"
+            report = self.report
+            if report is None:
+                verdict = "no report"
+            elif report["unserved"]:
+                verdict = f"FAILED: {report['unserved']}"
+            else:
+                verdict = "passed" if report["passed"] else "FAILED thresholds"
             verdict = self.no_answer or verdict
             saved = self.live.saved_session or "not written"
             self.notify(f"run finished: {verdict}. Session: {saved}. q quits.")
@@ -281,20 +314,20 @@ class LoadtuiApp(App[Path | None]):
         if self.live is None or self.engine is None:
             self.exit(None)
             return
-        if self.report is not None:
+        if self.ended:
             self._exit_after_run()
             return
         if self._quitting:  # asked again: do not wait for in-flight requests
-            self.engine.stop(grace=0.0, reason=f"{reason} (again)")
+            self.engine.send(Stop(0.0, f"{reason} (again)"))
             return
         self._quitting = True
-        self.engine.stop(grace=QUIT_GRACE_S, reason=reason)
+        self.engine.send(Stop(QUIT_GRACE_S, reason))
         self.notify(f"stopping: in-flight requests get 2 s; {again} to cut them off")
 
     def on_unmount(self) -> None:
         self._put_back_signals()
         engine = self.engine
         if engine is not None and engine.alive():  # e.g. the terminal went away
-            engine.stop(grace=0.0, reason="console closed")
+            engine.send(Stop(0.0, "console closed"))
             if not engine.join(5):
                 engine.kill()

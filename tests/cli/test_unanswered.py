@@ -17,7 +17,7 @@ import pytest
 from support.stalling import StallingTarget
 from textual.pilot import Pilot
 
-from loadtui.engine.runner import RunConfig
+from loadtui.engine.config import RunConfig
 from loadtui.metrics.snapshot import EndpointStats, LoadState, Snapshot, StreamStats
 from loadtui.report.answered import never_answered
 from loadtui.scenario import load_scenario_text

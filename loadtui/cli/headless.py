@@ -1,4 +1,5 @@
-"""`loadtui run`: drive one engine run without the console and turn it into reports.
+"""`loadtui run` and `rerun`: drive one engine run without the console and turn it into
+reports.
 
 The engine runs on its own thread; this thread reads snapshots, prints progress on
 stderr, feeds the session log and CSV history, and on the way out writes every report
@@ -19,13 +20,17 @@ from types import FrameType
 from typing import Any, TextIO
 
 from loadtui import stop_signals
+from loadtui.engine.commands import Stop
+from loadtui.engine.config import RunConfig
 from loadtui.engine.host import EngineHost
 from loadtui.engine.pycalls import describe
-from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.report.answered import never_answered
+from loadtui.report.outputs import Outputs as ReportFiles
+from loadtui.report.outputs import write_reports
 from loadtui.report.progress import CLEAR_LINE, Progress
+from loadtui.report.schema import Report
 from loadtui.report.text import summary_table
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
@@ -34,10 +39,7 @@ EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
 @dataclass
 class Outputs:
     session: Path | None = None
-    report_json: Path | None = None
-    report_md: Path | None = None
-    csv_prefix: str | None = None
-    junit: Path | None = None
+    reports: ReportFiles = field(default_factory=ReportFiles)
     quiet: bool = False
     redact: tuple[str, ...] = ()  # extra secret names kept out of the session log
 
@@ -46,7 +48,7 @@ class Outputs:
 class Outcome:
     code: int
     reason: str = ""
-    report: dict[str, Any] = field(default_factory=dict)
+    report: Report | None = None
     lost: list[str] = field(default_factory=list)  # outputs not written, a line each
 
 
@@ -59,7 +61,6 @@ def _unreachable_all_run(final: Snapshot) -> str | None:
 def run_headless(
     config: RunConfig,
     outputs: Outputs,
-    info: dict[str, Any],
     *,
     err: TextIO | None = None,
     out: TextIO | None = None,
@@ -72,7 +73,7 @@ def run_headless(
     previous = stop_signals.install(stops.on_signal)
     stops.names[:0] = stop_signals.take_deferred()  # one that came during start-up
     try:
-        return _run(config, outputs, info, stops, err, out or sys.stdout)
+        return _run(config, outputs, stops, err, out or sys.stdout)
     finally:
         stop_signals.restore(previous)
 
@@ -80,7 +81,6 @@ def run_headless(
 def _run(
     config: RunConfig,
     outputs: Outputs,
-    info: dict[str, Any],
     stops: _Stops,
     err: TextIO,
     out: TextIO,
@@ -91,7 +91,7 @@ def _run(
         config,
         host,
         session=outputs.session,
-        csv_prefix=outputs.csv_prefix,
+        csv_prefix=None if outputs.reports.csv_prefix is None else str(outputs.reports.csv_prefix),
         redact=outputs.redact,
         on_lost=_say_lost(err),
     )
@@ -107,10 +107,17 @@ def _run(
         _quietly(progress, progress.done)
     why = _engine_trouble(host, run.last)
     try:
-        report = run.finish({**info, "saturation": host.engine.saturation_periods()})
+        info = {
+            "scenario": config.scenario.name,
+            "target": config.target.url,
+            "profile": config.profile.name,
+            "saturation": host.saturation,
+        }
+        report = run.finish(info)
     except RuntimeError as exc:  # not one snapshot: nothing to report from
         return Outcome(EXIT_ABORTED, "; ".join(filter(None, (why, f"no report: {exc}"))))
-    unwritten = _write_reports(report, outputs, run)
+    reports = write_reports(report, outputs.reports, history=run.csv, on_lost=_say_lost(err))
+    unwritten = [*run.lost, *reports]
     if not outputs.quiet:
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
             out.write(summary_table(report) + "\n")
@@ -121,9 +128,9 @@ def _run(
     why = why or _unreachable_all_run(final) or (f"aborted by {stops.first}" if stops.first else "")
     if why:
         return Outcome(EXIT_ABORTED, why, report, unwritten)
-    if not report.get("passed", True):
-        failed = [t["name"] for t in report.get("thresholds", []) if not t["ok"]]
-        reasons = [report["unserved"]] if report.get("unserved") else []
+    if not report["passed"]:
+        failed = [t["name"] for t in report["thresholds"] if not t["ok"]]
+        reasons = [report["unserved"]] if report["unserved"] else []
         if failed:
             reasons.append("thresholds failed: " + "; ".join(failed))
         return Outcome(EXIT_THRESHOLD, "; ".join(reasons), report, unwritten)
@@ -162,13 +169,13 @@ class _Stops:
     def _forward(self, host: EngineHost, count: int) -> None:
         name = self.names[-1]
         if count == 1:
-            host.stop(reason=f"{name}: stopping gracefully")
+            host.send(Stop(None, f"{name}: stopping gracefully"))
             self._say(
                 f"{name}: stopping; in-flight requests get {self._grace_s:g} s "
                 "(a second signal cuts them off)"
             )
         else:
-            host.stop(grace=0.0, reason=f"{name} again: stopping now")
+            host.send(Stop(0.0, f"{name} again: stopping now"))
             self._say(f"{name} again: cutting in-flight requests off")
 
     def _say(self, line: str) -> None:
@@ -200,15 +207,6 @@ def _quietly(progress: Progress, show: Callable[..., None], *args: Any) -> None:
         show(*args)
     except OSError:
         progress.quiet = True
-
-
-def _write_reports(report: dict[str, Any], outputs: Outputs, run: LiveRun) -> list[str]:
-    """Write each report asked for and the CSV files; one failing (disk full, a folder in
-    the way) is a line on stderr and does not stop the others. Returns every output of
-    the run that could not be written (the session log and CSV history included)."""
-    return run.write_reports(
-        report, report_json=outputs.report_json, report_md=outputs.report_md, junit=outputs.junit
-    )
 
 
 def _say_lost(err: TextIO) -> Callable[[str], None]:

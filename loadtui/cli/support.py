@@ -1,5 +1,6 @@
-"""What the commands share: loading, target checks, the embedded demo target, and
-the user-facing Failure (message + exit code, never a traceback)."""
+"""What the commands share: the user-facing Failure (message + exit code, never a
+traceback), finding and loading a scenario, the embedded demo target, and the checks
+before load is sent (Python tasks importable, target answering, processes to watch)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import TYPE_CHECKING
 
 import typer
 
-if TYPE_CHECKING:
-    from loadtui.scenario.model import Scenario, Target
-
 from loadtui.scenario import bundled
+
+if TYPE_CHECKING:
+    from loadtui.engine.config import RunConfig
+    from loadtui.scenario.model import Scenario
+
+Demo = tuple[str, int]  # the embedded demo target's URL and pid
 
 
 class Failure(Exception):
@@ -25,59 +29,20 @@ class Failure(Exception):
         self.code = code
 
 
-def parse_duration_flag(text: str | None, flag: str) -> float | None:
-    if text is None:
-        return None
-    from loadtui.scenario.units import parse_duration
+@contextmanager
+def choosing() -> Iterator[None]:
+    """A target, profile or override that does not fit the scenario: one line, exit 2."""
+    from loadtui.scenario.select import SelectionError
 
     try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise Failure(f"{flag} {text!r}: {exc}") from None
-
-
-def parse_run_length(text: str | None) -> float | None:
-    """-t: a duration above 0 and within the bound every duration has (bounds.py)."""
-    seconds = parse_duration_flag(text, "--duration")
-    if seconds is None:
-        return None
-    from loadtui.scenario.select import SelectionError, check_duration
-
-    try:
-        check_duration(seconds)
+        yield
     except SelectionError as exc:
         raise Failure(str(exc)) from None
-    return seconds
-
-
-def parse_number_flag(text: str | None, flag: str) -> float | None:
-    """A numeric flag (-u, -r, --rate, --streams) read as text, so `-u 1e20` or
-    `--rate nan` get the loader's kind of one-line error (bounds.py) rather than the
-    option parser's usage block."""
-    if text is None:
-        return None
-    from loadtui.scenario.select import FLAGS, SelectionError, check_flag
-
-    kind = "a whole number" if FLAGS[flag][2] else "a number"
-    try:
-        value = float(text.strip().replace("_", ""))
-    except ValueError:
-        raise Failure(f"{flag}: expected {kind}, got {text!r}") from None
-    try:
-        check_flag(flag, value)
-    except SelectionError as exc:
-        raise Failure(str(exc)) from None
-    return value
-
-
-def parse_count_flag(text: str | None, flag: str) -> int | None:
-    """-u / --streams: a whole number within bounds (`1e3` reads as 1000)."""
-    value = parse_number_flag(text, flag)
-    return None if value is None else int(value)
 
 
 def scenario_path(scenario: Path | None) -> tuple[Path, bool]:
-    """The scenario to load and whether it is the bundled demo (which needs the target)."""
+    """The scenario to load (a file, else a bundled scenario's name; none: the demo) and
+    whether it is the bundled demo (which needs the demo target)."""
     if scenario is not None:
         if scenario.exists():
             return scenario, False
@@ -92,23 +57,8 @@ def scenario_path(scenario: Path | None) -> tuple[Path, bool]:
     return path, True
 
 
-def check_writable(flag: str, path: Path | str | None) -> None:
-    """Fail before any load is sent if a report could not be written afterwards."""
-    if path is None or str(path) == "-":
-        return
-    target = Path(path)
-    if target.is_dir():
-        raise Failure(f"{flag} {path}: is a directory")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise Failure(f"{flag} {path}: cannot create its folder ({exc.strerror})") from None
-    if not os.access(target.parent, os.W_OK):
-        raise Failure(f"{flag} {path}: folder is not writable")
-
-
 @contextmanager
-def demo_target_if(needed: bool, quiet: bool) -> Iterator[tuple[str, int] | None]:
+def demo_target_if(needed: bool, quiet: bool) -> Iterator[Demo | None]:
     """Start the embedded demo target in a child process; yields (url, pid)."""
     if not needed:
         yield None
@@ -126,6 +76,8 @@ def demo_target_if(needed: bool, quiet: bool) -> Iterator[tuple[str, int] | None
 
 
 def load_plan(path: Path, env_target: str | None) -> Scenario:
+    """The scenario, `${LOADTUI_TARGET}` set to `env_target` when given; every problem
+    of the file is one Failure."""
     from loadtui.scenario import ScenarioError, load_scenario
 
     env = dict(os.environ)
@@ -137,16 +89,24 @@ def load_plan(path: Path, env_target: str | None) -> Scenario:
         raise Failure(f"{path} has problems:\n{exc.format()}") from None
 
 
-def preflight(target: Target) -> None:
+def ready(config: RunConfig) -> RunConfig:
+    """The run, once its Python tasks import (exit 2) and its target takes a TCP
+    connection (exit 3): checked before any load is sent."""
     from loadtui.engine.preflight import unreachable_reason
+    from loadtui.engine.pycalls import python_task_problems
     from loadtui.scenario.userinfo import redact_url
 
+    problems = python_task_problems(config.scenario)
+    if problems:
+        raise Failure("\n".join(problems))
+    target = config.target
     reason = unreachable_reason(target.url, timeout=min(target.timeouts.connect, 3.0))
     if reason:
         raise Failure(f"target {redact_url(target.url)} unreachable: {reason}", code=3)
+    return config
 
 
-def target_pid_for(given: Sequence[int], url: str, demo: tuple[str, int] | None) -> tuple[int, ...]:
+def target_pid_for(given: Sequence[int], url: str, demo: Demo | None) -> tuple[int, ...]:
     """The target's processes to watch (each with its descendants, see
     metrics.target): those given, else the embedded demo's, else whichever listens on
     the URL's port on this machine (none: the target is not watched)."""
@@ -165,9 +125,7 @@ def target_pid_for(given: Sequence[int], url: str, demo: tuple[str, int] | None)
     return listening_pids(url)
 
 
-def check_python_tasks(scenario: Scenario) -> None:
-    from loadtui.engine.pycalls import python_task_problems
-
-    problems = python_task_problems(scenario)
-    if problems:
-        raise Failure("\n".join(problems))
+def say_each(lines: Sequence[str]) -> None:
+    """Lines for the operator on stderr, each as `loadtui: LINE`."""
+    for line in lines:
+        typer.echo(f"loadtui: {line}", err=True)

@@ -1,7 +1,7 @@
 """Commands on recorded sessions: replay, report, compare, rerun.
 
-Registered on the main typer app by loadtui.cli; like it, commands only: they read
-arguments, call the session and report modules, and map outcomes to exit codes.
+Registered on the typer app by cli/app.py; commands only: they read arguments, call the
+session and report modules, and map outcomes to exit codes.
 
 A session file is data, whoever wrote it: anything in it that is malformed is one line
 and exit 2 (the reader checks every field; a tick is checked when first rebuilt, so a
@@ -20,16 +20,28 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from loadtui.cli_support import (
-    Failure,
-    check_python_tasks,
+from loadtui.cli.flags import (
+    CsvOption,
+    JunitOption,
+    ReportJsonOption,
+    ReportMdOption,
+    TargetOption,
+    WorkersOption,
+    check_outputs,
     check_writable,
+    parse_workers,
+)
+from loadtui.cli.support import (
+    Failure,
+    choosing,
     demo_target_if,
     load_plan,
-    preflight,
+    ready,
+    say_each,
     target_pid_for,
 )
 from loadtui.scenario import bundled
+from loadtui.stop_signals import startup_guard
 
 if TYPE_CHECKING:
     from loadtui.scenario.model import Scenario
@@ -56,11 +68,6 @@ def _read(path: Path) -> Session:
         return read_session(path)
 
 
-def _say_each(lines: list[str]) -> None:
-    for line in lines:
-        typer.echo(f"loadtui: {line}", err=True)
-
-
 def replay(session: Annotated[Path, typer.Argument(help="Session log to reopen")]) -> None:
     """Reopen a recorded session in the console: play, seek, speed, jump to events."""
     from loadtui.tui.app import LoadtuiApp
@@ -81,45 +88,33 @@ def replay(session: Annotated[Path, typer.Argument(help="Session log to reopen")
 
 def report(
     session: Annotated[Path, typer.Argument(help="Session log")],
-    report_json: Annotated[Path | None, typer.Option("--report-json")] = None,
-    report_md: Annotated[Path | None, typer.Option("--report-md")] = None,
-    csv: Annotated[str | None, typer.Option("--csv", help="CSV files prefix")] = None,
-    junit: Annotated[Path | None, typer.Option("--junit")] = None,
+    report_json: ReportJsonOption = None,
+    report_md: ReportMdOption = None,
+    csv: CsvOption = None,
+    junit: JunitOption = None,
     svg: Annotated[Path | None, typer.Option("--svg", help="Charts for a pull request")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
 ) -> None:
     """Every report of `loadtui run`, computed from a session log; no load is sent."""
-    from loadtui.report.from_session import report_from_session, write_outputs
+    from loadtui.report.from_session import report_from_session
+    from loadtui.report.outputs import Outputs as ReportFiles
+    from loadtui.report.outputs import write_reports
     from loadtui.report.text import summary_table
 
-    for flag, out in (
-        ("--report-json", report_json),
-        ("--report-md", report_md),
-        ("--junit", junit),
-        ("--svg", svg),
-        ("--csv", f"{csv}_stats.csv" if csv else None),
-    ):
-        check_writable(flag, out)
+    outputs = ReportFiles(report_json, report_md, csv, junit, svg)
+    check_outputs(*outputs.files())
     recorded = _read(session)
     if recorded.final is None:
         raise Failure(f"{session}: the session has no ticks to report on")
     with _session_data():
         result = report_from_session(recorded)
-        failed = write_outputs(
-            result,
-            report_json=report_json,
-            report_md=report_md,
-            csv_prefix=csv,
-            junit=junit,
-            svg=svg,
-            session=recorded,
-        )
+        failed = write_reports(result, outputs, session=recorded)
     if not quiet:
         typer.echo(summary_table(result))
         if recorded.truncated:
             typer.echo(f"note: {session} was cut off (a killed run): figures up to its last tick")
-    _say_each(failed)
-    if not result.get("passed", True):
+    say_each(failed)
+    if not result["passed"]:
         raise typer.Exit(1)
     raise typer.Exit(EXIT_INCOMPLETE if failed else 0)
 
@@ -128,7 +123,7 @@ def compare(
     base: Annotated[Path, typer.Argument(help="Baseline session")],
     new: Annotated[Path, typer.Argument(help="Session to judge against it")],
     tolerance: Annotated[str, typer.Option("--tolerance", help="e.g. 10% or 0.1")] = "10%",
-    report_md: Annotated[Path | None, typer.Option("--report-md")] = None,
+    report_md: ReportMdOption = None,
     allow_different: Annotated[
         bool,
         typer.Option(
@@ -169,7 +164,7 @@ def compare(
         try:
             write_text(report_md, comparison_markdown(result))
         except OSError as exc:
-            _say_each([cannot_write(report_md, exc)])
+            say_each([cannot_write(report_md, exc)])
             unwritten = True
     if not result.judged:
         what = ", ".join(d.what for d in result.differences)
@@ -183,7 +178,7 @@ def compare(
 
 def rerun(
     session: Annotated[Path, typer.Argument(help="Session whose timeline to send again")],
-    target: Annotated[str | None, typer.Option("--target", help="Target name or URL")] = None,
+    target: TargetOption = None,
     scenario: Annotated[
         Path | None,
         typer.Option(
@@ -192,8 +187,9 @@ def rerun(
         ),
     ] = None,
     new_session: Annotated[Path | None, typer.Option("--session", help="New session log")] = None,
-    report_json: Annotated[Path | None, typer.Option("--report-json")] = None,
+    report_json: ReportJsonOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
+    workers: WorkersOption = "1",
 ) -> None:
     """Send a recorded run again: its profile, with every operator action (skipped stages,
     pauses, set levels, stop) at its recorded offset, for as long as the original ran
@@ -201,9 +197,23 @@ def rerun(
 
     Python tasks (`call = "module:function"`) run only from the scenario file given with
     --scenario: a session naming one where it was recorded is refused without it."""
-    from loadtui.engine.runner import RunConfig
-    from loadtui.headless import Outputs, run_headless
-    from loadtui.scenario.select import SelectionError, pick_target
+    # A stop signal before the run takes them over is held for it (as for `run`).
+    with startup_guard(defer_first=True):
+        _rerun(session, target, scenario, new_session, report_json, quiet, parse_workers(workers))
+
+
+def _rerun(
+    session: Path,
+    target: str | None,
+    scenario: Path | None,
+    new_session: Path | None,
+    report_json: Path | None,
+    quiet: bool,
+    workers: int,
+) -> None:
+    from loadtui.cli.headless import Outputs, run_headless
+    from loadtui.engine.config import Overrides, build_run_config
+    from loadtui.report.outputs import Outputs as ReportFiles
     from loadtui.session.rerun import rerun_plan
     from loadtui.session.writer import default_session_path
 
@@ -229,24 +239,20 @@ def rerun(
         found = _python_tasks(recorded)
         if scenario is None and found:  # the file there has them, though the session did not
             raise Failure(refuse(", ".join(found[:3])))
-        try:
-            wanted = target or (plan.target_name if recorded.target(plan.target_name) else None)
-            chosen = pick_target(recorded, wanted or plan.target_url)
-        except SelectionError as exc:
-            raise Failure(str(exc)) from None
-        check_python_tasks(recorded)
-        preflight(chosen)
-        config = RunConfig(
-            recorded,
-            chosen,
-            plan.profile,
-            duration=plan.duration,
-            tick_s=plan.tick_s,
-            script=plan.script,
-            target_pids=target_pid_for((), chosen.url, demo),
-        )
-        info = {"scenario": recorded.name, "target": chosen.url, "profile": plan.profile.name}
-        outcome = run_headless(config, Outputs(out, report_json, quiet=quiet), info)
+        wanted = target or (plan.target_name if recorded.target(plan.target_name) else None)
+        with choosing():
+            config = build_run_config(
+                recorded,
+                wanted or plan.target_url,
+                plan.profile,
+                overrides=Overrides(duration=plan.duration),
+                tick_s=plan.tick_s,
+                target_pids=lambda url: target_pid_for((), url, demo),
+                script=plan.script,
+                workers=workers,
+            )
+        outputs = Outputs(out, ReportFiles(report_json=report_json), quiet=quiet)
+        outcome = run_headless(ready(config), outputs)
     if not quiet and not any(line.startswith(f"cannot write {out}:") for line in outcome.lost):
         typer.echo(f"session saved to {out}")
     if outcome.reason:
@@ -274,11 +280,3 @@ def _python_tasks(scenario: Scenario) -> list[str]:
         for task in (*cls.on_start, *cls.tasks)
         if isinstance(task, PythonTask)
     ]
-
-
-def register(app: typer.Typer) -> None:
-    for command in (replay, report, compare, rerun):
-        app.command()(command)
-
-
-__all__ = ["register"]

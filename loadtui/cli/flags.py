@@ -1,0 +1,153 @@
+"""Flags read by hand: numbers, durations and output paths checked with the loader's
+kind of one-line message (and exit 2) before anything is loaded or sent."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from loadtui.cli.support import Failure
+from loadtui.engine.config import Overrides
+
+TICK_RANGE = (0.05, 10.0)  # seconds between snapshots
+
+# Options more than one command takes, declared once.
+TargetOption = Annotated[str | None, typer.Option("--target", help="Target name or URL")]
+ProfileOption = Annotated[str | None, typer.Option("--profile", help="Profile name")]
+SessionOption = Annotated[Path | None, typer.Option("--session", help="Session log path")]
+TickOption = Annotated[float, typer.Option("--tick", help="Seconds between snapshots")]
+WorkersOption = Annotated[
+    str,
+    typer.Option(
+        "--workers",
+        metavar="N|auto",
+        help="Load generator processes on this machine (auto: one per usable core)",
+    ),
+]
+MAX_WORKERS = 1024
+TargetPidOption = Annotated[
+    list[int] | None,
+    typer.Option("--target-pid", help="Watch this process and its children (RSS/CPU); repeatable"),
+]
+RedactOption = Annotated[
+    list[str] | None,
+    typer.Option("--redact", help="A header, query or variable name to hide in the session"),
+]
+ReportJsonOption = Annotated[Path | None, typer.Option("--report-json")]
+ReportMdOption = Annotated[Path | None, typer.Option("--report-md")]
+CsvOption = Annotated[str | None, typer.Option("--csv", help="CSV files prefix")]
+JunitOption = Annotated[Path | None, typer.Option("--junit")]
+
+
+def parse_duration_flag(text: str | None, flag: str) -> float | None:
+    if text is None:
+        return None
+    from loadtui.scenario.units import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise Failure(f"{flag} {text!r}: {exc}") from None
+
+
+def parse_run_length(text: str | None) -> float | None:
+    """-t: a duration above 0 and within the bound every duration has (bounds.py)."""
+    seconds = parse_duration_flag(text, "--duration")
+    if seconds is None:
+        return None
+    from loadtui.scenario.select import SelectionError, check_duration
+
+    try:
+        check_duration(seconds)
+    except SelectionError as exc:
+        raise Failure(str(exc)) from None
+    return seconds
+
+
+def parse_number_flag(text: str | None, flag: str) -> float | None:
+    """A numeric flag (-u, -r, --rate, --streams) read as text, so `-u 1e20` or
+    `--rate nan` get the loader's kind of one-line error (bounds.py) rather than the
+    option parser's usage block."""
+    if text is None:
+        return None
+    from loadtui.scenario.select import FLAGS, SelectionError, check_flag
+
+    kind = "a whole number" if FLAGS[flag][2] else "a number"
+    try:
+        value = float(text.strip().replace("_", ""))
+    except ValueError:
+        raise Failure(f"{flag}: expected {kind}, got {text!r}") from None
+    try:
+        check_flag(flag, value)
+    except SelectionError as exc:
+        raise Failure(str(exc)) from None
+    return value
+
+
+def parse_count_flag(text: str | None, flag: str) -> int | None:
+    """-u / --streams: a whole number within bounds (`1e3` reads as 1000)."""
+    value = parse_number_flag(text, flag)
+    return None if value is None else int(value)
+
+
+def parse_overrides(
+    *,
+    users: str | None,
+    spawn_rate: str | None,
+    rate: str | None,
+    streams: str | None,
+    duration: str | None,
+) -> Overrides:
+    """-u, -r, --rate, --streams and -t, each checked on its own; how they combine is
+    checked when the profile is picked."""
+    seconds = parse_run_length(duration)
+    n_users = parse_count_flag(users, "--users")
+    n_streams = parse_count_flag(streams, "--streams")
+    n_spawn = parse_number_flag(spawn_rate, "--spawn-rate")
+    n_rate = parse_number_flag(rate, "--rate")
+    return Overrides(n_users, n_spawn, n_rate, n_streams, seconds)
+
+
+def check_tick(tick: float) -> None:
+    low, high = TICK_RANGE
+    if not low <= tick <= high:
+        raise Failure(f"--tick must be between {low:g} and {high:g} seconds")
+
+
+def check_writable(flag: str, path: Path | str | None) -> None:
+    """Fail before any load is sent if a report could not be written afterwards."""
+    if path is None or str(path) == "-":
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise Failure(f"{flag} {path}: is a directory")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise Failure(f"{flag} {path}: cannot create its folder ({exc.strerror})") from None
+    if not os.access(target.parent, os.W_OK):
+        raise Failure(f"{flag} {path}: folder is not writable")
+
+
+def check_outputs(*outputs: tuple[str, Path | str | None]) -> None:
+    """Each (flag, path) given is writable."""
+    for flag, path in outputs:
+        check_writable(flag, path)
+
+
+def parse_workers(text: str) -> int:
+    """--workers: a whole number from 1, or `auto` (one per core this process may use)."""
+    if text.strip().lower() == "auto":
+        from loadtui.engine.fleet import usable_cores
+
+        return usable_cores()
+    try:
+        value = int(text.strip())
+    except ValueError:
+        raise Failure(f"--workers: expected a whole number or auto, got {text!r}") from None
+    if not 1 <= value <= MAX_WORKERS:
+        raise Failure(f"--workers must be between 1 and {MAX_WORKERS}, got {value}")
+    return value
