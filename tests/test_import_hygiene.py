@@ -21,7 +21,7 @@ def core_modules() -> list[str]:
 
 def test_core_has_modules() -> None:
     mods = core_modules()
-    assert "loadtui.engine.runner" in mods and "loadtui.scenario.loader" in mods
+    assert "loadtui.engine.controller" in mods and "loadtui.scenario.loader" in mods
 
 
 def test_core_imports_without_ui_libraries() -> None:

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from support.clocks import FakeClock
 
 from loadtui.demo import state as state_mod
 from loadtui.demo.state import DemoState, TokenBucket
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_token_bucket_burst_then_refill() -> None:
-    clock = FakeClock()
+    clock = FakeClock(100.0)
     bucket = TokenBucket(rate=10, burst=10, clock=clock)
     assert sum(bucket.take() for _ in range(15)) == 10
     clock.now += 0.25  # 2.5 tokens
@@ -27,14 +20,14 @@ def test_token_bucket_burst_then_refill() -> None:
 
 
 def test_limiter_is_one_bucket_per_rate() -> None:
-    state = DemoState(clock=FakeClock())
+    state = DemoState(clock=FakeClock(100.0))
     assert state.limiter(5.0) is state.limiter(5.0)
     assert state.limiter(5.0) is not state.limiter(6.0)
     assert state.limiter(0.5).burst == 1.0  # at least one request gets through
 
 
 def test_limiter_buckets_are_capped() -> None:
-    state = DemoState(clock=FakeClock())
+    state = DemoState(clock=FakeClock(100.0))
     for rate in range(1, state_mod.MAX_BUCKETS + 20):
         state.limiter(float(rate))
     assert len(state._buckets) == state_mod.MAX_BUCKETS

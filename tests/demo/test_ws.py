@@ -22,13 +22,28 @@ def ws_url(target: DemoTarget, path: str) -> str:
     return f"ws://127.0.0.1:{target.port}{path}"
 
 
-def raw_handshake(target: DemoTarget, path: str) -> tuple[socket.socket, bytes]:
-    sock = socket.create_connection(("127.0.0.1", target.port), timeout=5)
+def upgrade(path: str) -> bytes:
+    """A WebSocket handshake request for `path`."""
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
+    return (
         f"GET {path} HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
     )
+
+
+def recv_until(sock: socket.socket, end: bytes) -> bytes:
+    """What `sock` receives up to `end`; fails if the server closes first."""
+    data = b""
+    while not data.endswith(end):
+        chunk = sock.recv(4096)
+        assert chunk, data
+        data += chunk
+    return data
+
+
+def raw_handshake(target: DemoTarget, path: str) -> tuple[socket.socket, bytes]:
+    sock = socket.create_connection(("127.0.0.1", target.port), timeout=5)
+    sock.sendall(upgrade(path))
     head = b""
     while b"\r\n\r\n" not in head:
         head += sock.recv(4096)
@@ -113,18 +128,8 @@ def test_bad_handshake_headers_rejected(target: DemoTarget) -> None:
 
 def test_frames_sent_with_the_handshake_are_not_lost(target: DemoTarget) -> None:
     sock = socket.create_connection(("127.0.0.1", target.port), timeout=5)
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(
-        f"GET /ws/echo HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-        f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-        + masked_frame(0x1, b"early")
-    )
-    data = b""
-    while not data.endswith(b"early"):
-        chunk = sock.recv(4096)
-        assert chunk
-        data += chunk
-    assert data.startswith(b"HTTP/1.1 101 ")
+    sock.sendall(upgrade("/ws/echo") + masked_frame(0x1, b"early"))
+    assert recv_until(sock, b"early").startswith(b"HTTP/1.1 101 ")
     sock.close()
 
 
@@ -139,10 +144,10 @@ def test_abrupt_disconnects_do_not_break_the_server(
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         sock.close()
     sock, _ = raw_handshake(target, "/ws/echo")
-    sock.shutdown(socket.SHUT_WR)  # EOF without a close frame
-    time.sleep(0.1)
+    sock.shutdown(socket.SHUT_WR)  # EOF without a close frame: the server hangs up
+    while sock.recv(4096):  # (the socket's 5 s timeout guards the wait)
+        pass
     sock.close()
-    time.sleep(0.1)
     with connect(ws_url(target, "/ws/echo")) as ws:
         ws.send("still here")
         assert ws.recv(timeout=2) == "still here"
@@ -168,19 +173,13 @@ def test_stop_says_going_away() -> None:
 
 
 def test_upgrade_pipelined_behind_a_delayed_response(target: DemoTarget) -> None:
-    key = base64.b64encode(os.urandom(16)).decode()
     with socket.create_connection(("127.0.0.1", target.port), timeout=5) as sock:
         sock.sendall(
             b"GET /api/delay?ms=50 HTTP/1.1\r\nHost: t\r\n\r\n"
-            + f"GET /ws/echo HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade"
-            f"\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+            + upgrade("/ws/echo")
             + masked_frame(0x2, b"after")
         )
-        data = b""
-        while not data.endswith(b"after"):
-            chunk = sock.recv(4096)
-            assert chunk
-            data += chunk
+        data = recv_until(sock, b"after")
     first, _, rest = data.partition(b'{"status":"ok","delayed":true}')
     assert first.startswith(b"HTTP/1.1 200 ")
     assert rest.startswith(b"HTTP/1.1 101 ")

@@ -8,80 +8,47 @@ Bounds in these tests are correctness bounds (a hang fails them), never speed go
 from __future__ import annotations
 
 import asyncio
-import queue
-from collections.abc import Callable
+from typing import Unpack
 
-from support.runs import BASE, scenario
+from support.runs import Settings, worker_of
+from support.runs import config as run_config
+from support.scenarios import api_fast, get, scenario, user
 from support.stalling import StallingTarget
+from support.waits import first_from
 
 from loadtui.engine.arrivals import TURN_STARTS
+from loadtui.engine.commands import ArrivalRate, SetRate, Stop
+from loadtui.engine.config import RunConfig
+from loadtui.engine.controller import Controller
 from loadtui.engine.host import EngineHost
-from loadtui.engine.runner import Engine, RunConfig
 from loadtui.engine.users import TURN_USERS
-from loadtui.metrics.snapshot import Snapshot
-from loadtui.scenario.select import pick_profile, pick_target
 
 GRACE_S = 0.5
 MARGIN_S = 10.0  # generous: the bound catches a hang, not a slow machine
 
-FLOOD = (
-    BASE
-    + """max_connections = 8
-
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-
-[profiles.flood]
-model = "open"
-max_inflight = 64
-stages = [{ duration = "10m", rate = 1e9 }]
-"""
+FLOOD = scenario(
+    user(api_fast()),
+    profiles={
+        "flood": {"model": "open", "max_inflight": 64, "stages": [{"duration": "10m", "rate": 1e9}]}
+    },
+    max_connections=8,
 )
+STUCK = scenario(user(get("/hang", "stuck")), max_connections=2)
 
 
-STUCK = (
-    BASE
-    + """max_connections = 2
-
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "stuck"
-path = "/hang"
-"""
-)
-
-
-def wait_for(
-    snapshots: queue.Queue[Snapshot], check: Callable[[Snapshot], bool], within: float = 20.0
-) -> Snapshot:
-    """The first snapshot passing `check`; fails the test if none comes in time."""
-    while True:
-        snap = snapshots.get(timeout=within)  # queue.Empty: the engine stopped ticking
-        if check(snap):
-            return snap
-
-
-def config(text: str, url: str, profile: str | None = None, **flags: float) -> RunConfig:
-    plan = scenario(text, url)
-    prof = pick_profile(plan, profile, **flags)  # type: ignore[arg-type]
-    return RunConfig(plan, pick_target(plan, None), prof, tick_s=0.1, grace_s=GRACE_S)
+def config(text: str, url: str, **settings: Unpack[Settings]) -> RunConfig:
+    return run_config(text, url, tick=0.1, grace=GRACE_S, **settings)
 
 
 def test_stop_from_another_thread_ends_a_run_at_rate_1e9(demo_url: str) -> None:
-    host = EngineHost(config(FLOOD, demo_url, "flood")).start()
+    host = EngineHost(config(FLOOD, demo_url, profile="flood")).start()
     try:
         # Ticks keep coming while the schedule drops what it cannot start.
-        seen = wait_for(host.snapshots, lambda s: s.load.dropped > 0 and s.total.requests > 0)
-        host.stop(reason="SIGTERM: stopping gracefully")  # what the signal handler sends
+        seen = first_from(host.snapshots, lambda s: s.load.dropped > 0 and s.total.requests > 0)
+        host.send(Stop(None, "SIGTERM: stopping gracefully"))  # what the signal handler sends
         assert host.join(GRACE_S + MARGIN_S), "stop() was not taken at rate 1e9"
     finally:
-        host.stop(grace=0.0)
+        host.send(Stop(0.0))
         host.join(MARGIN_S)
     assert host.error is None
     final = host.final
@@ -94,17 +61,17 @@ def test_stop_from_another_thread_ends_a_run_at_rate_1e9(demo_url: str) -> None:
 def test_an_unbounded_operator_rate_drops_and_the_schedule_goes_on(demo_url: str) -> None:
     """set_rate does not go through the loader's bounds (a re-run's script, a future
     caller): even 1e308/s is counted as dropped, and a sane rate afterwards still runs."""
-    host = EngineHost(config(FLOOD, demo_url, "flood")).start()
+    host = EngineHost(config(FLOOD, demo_url, profile="flood")).start()
     try:
-        wait_for(host.snapshots, lambda s: s.total.requests > 0)
-        host.set_rate(1e308)
-        flooded = wait_for(host.snapshots, lambda s: s.load.dropped > 10**15)
-        host.set_rate(50.0)
-        wait_for(host.snapshots, lambda s: s.total.requests > flooded.total.requests + 20)
-        host.stop()
+        first_from(host.snapshots, lambda s: s.total.requests > 0)
+        host.send(SetRate(1e308))
+        flooded = first_from(host.snapshots, lambda s: s.load.dropped > 10**15)
+        host.send(SetRate(50.0))
+        first_from(host.snapshots, lambda s: s.total.requests > flooded.total.requests + 20)
+        host.send(Stop())
         assert host.join(GRACE_S + MARGIN_S)
     finally:
-        host.stop(grace=0.0)
+        host.send(Stop(0.0))
         host.join(MARGIN_S)
     assert host.error is None
 
@@ -115,8 +82,10 @@ async def test_the_scheduler_yields_every_turn_and_caps_its_starts() -> None:
     never outrun TURN_STARTS per turn it saw. The target never answers, so the started
     arrivals only wait in the pool's queue."""
     with StallingTarget(silent=True) as silent:
-        engine = Engine(config(STUCK, silent.url, rate=1e9, duration=60), lambda s: None)
-        arrivals = engine.arrivals
+        engine = Controller(config(STUCK, silent.url, rate=1e9, duration=60), lambda s: None)
+        worker = worker_of(engine)
+        worker.apply(ArrivalRate(1e9, engine.profile.max_inflight))  # the controller's order
+        arrivals = worker.arrivals
         loop = asyncio.get_running_loop()
         turns, excess = 0, 0
         enough = loop.create_future()
@@ -140,15 +109,15 @@ async def test_the_scheduler_yields_every_turn_and_caps_its_starts() -> None:
             for task in pending:
                 task.cancel()
             await asyncio.gather(scheduler, *pending, return_exceptions=True)
-            await engine.pools.close()
+            await worker_of(engine).pools.close()
     assert excess <= 0
     assert arrivals.started > TURN_STARTS  # it did start arrivals, turn after turn
     assert arrivals.dropped > 0
 
 
 async def test_a_burst_edge_moves_at_most_one_step_of_users_at_once(demo_url: str) -> None:
-    engine = Engine(config(STUCK, demo_url, users=1), lambda s: None)
-    users = engine.users
+    engine = Controller(config(STUCK, demo_url, users=1), lambda s: None)
+    users = worker_of(engine).users
     try:
         users.want(5 * TURN_USERS, 1e7, at_once=True)  # returns before any user runs
         assert users.count == TURN_USERS
@@ -156,7 +125,7 @@ async def test_a_burst_edge_moves_at_most_one_step_of_users_at_once(demo_url: st
         tasks = [t for t, _u, _i in users.live.values()]
         users.stop_all()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await engine.pools.close()
+        await worker_of(engine).pools.close()
 
 
 async def test_absurd_users_and_spawn_rate_are_held_and_the_run_ends() -> None:
@@ -166,7 +135,7 @@ async def test_absurd_users_and_spawn_rate_are_held_and_the_run_ends() -> None:
     events: list[str] = []
     with StallingTarget(silent=True) as silent:
         cfg = config(STUCK, silent.url, users=10_000_000, spawn_rate=1e7, duration=1.0)
-        engine = Engine(cfg, lambda s: events.extend(e.message for e in s.events))
+        engine = Controller(cfg, lambda s: events.extend(e.message for e in s.events))
         final = await asyncio.wait_for(engine.run(), 1.0 + GRACE_S + MARGIN_S)
     assert final.load.state == "stopped"
     assert any("cannot hold 10000000 users" in e for e in events), events

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from loadtui.engine.runner import Engine, RunConfig
+from loadtui.engine.config import RunConfig
+from loadtui.engine.controller import Controller
 from loadtui.scenario import bundled, load_scenario
 from loadtui.scenario.model import Profile
 from loadtui.scenario.select import pick_target
@@ -70,7 +71,7 @@ async def test_bundled_scenario_runs_briefly(path: Path, demo_url: str) -> None:
             profile, stages=tuple(replace(s, rate=max(s.rate or 0, 40.0)) for s in profile.stages)
         )
     config = RunConfig(plan, pick_target(plan, None), profile, tick_s=0.25, grace_s=1.0)
-    final = await Engine(config, lambda s: None).run()
+    final = await Controller(config, lambda s: None).run()
     assert final.total.requests > 0
     assert not set(final.total.errors) & TRANSPORT, final.total.errors
     assert final.t < 5.0

@@ -7,45 +7,39 @@ no arrival is backdated to before a burst began.
 
 from __future__ import annotations
 
-from support.runs import BASE, run
+from support.runs import run
+from support.scenarios import api_fast, scenario, user
 
 from loadtui.metrics.snapshot import Snapshot
 
-USER = """
-[[users]]
-name = "u"
-wait = "constant(0.05s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-"""
+USER = user(api_fast(), wait="constant(0.05s)")
 
 # 3 users at once, then a stage whose spawn rate (1/s) would smear any ramp over
 # seconds; two 0.75 s bursts to 30 users, at 1 s and 2.5 s.
-CLOSED = (
-    BASE
-    + USER
-    + """
-[profiles.b]
-stages = [
-  { duration = "0.5s", users = 3, spawn_rate = 100 },
-  { duration = "3.5s", users = 3, spawn_rate = 1 },
-]
-burst = { every = "1.5s", length = "0.75s", users = 30, offset = "1s" }
-"""
+CLOSED = scenario(
+    USER,
+    profiles={
+        "b": {
+            "stages": [
+                {"duration": "0.5s", "users": 3, "spawn_rate": 100},
+                {"duration": "3.5s", "users": 3, "spawn_rate": 1},
+            ],
+            "burst": {"every": "1.5s", "length": "0.75s", "users": 30, "offset": "1s"},
+        }
+    },
 )
 
 # 1 arrival/s, bursts of 80/s at 0.9 s and 2.4 s: a burst that reused the base rate's
 # last arrival as its start would fire ~70 backdated arrivals at once.
-OPEN = (
-    BASE
-    + USER
-    + """
-[profiles.o]
-model = "open"
-stages = [{ duration = "3.5s", rate = 1 }]
-burst = { every = "1.5s", length = "0.75s", rate = 80, offset = "0.9s" }
-"""
+OPEN = scenario(
+    USER,
+    profiles={
+        "o": {
+            "model": "open",
+            "stages": [{"duration": "3.5s", "rate": 1}],
+            "burst": {"every": "1.5s", "length": "0.75s", "rate": 80, "offset": "0.9s"},
+        }
+    },
 )
 
 

@@ -9,10 +9,12 @@ import base64
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from time import perf_counter
+from typing import Any
 
 import pytest
 from support.recording import RecordingTarget, Seen
 from support.runs import run
+from support.scenarios import get, load, scenario, user
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request
 
@@ -20,7 +22,6 @@ from loadtui.engine.calls import UserState
 from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.plan import Binder
 from loadtui.metrics.recorder import Recorder
-from loadtui.scenario import load_scenario_text
 from loadtui.scenario.model import HttpTask
 
 USER, PASSWORD = "al ice", "p@ss:w/rd"  # percent-encoded in the URL, decoded for Basic
@@ -31,29 +32,16 @@ def with_userinfo(url: str) -> str:
     return url.replace("http://", "http://al%20ice:p%40ss:w%2Frd@")
 
 
-def scenario(auth: str, http2: bool = False, target_extra: str = "") -> str:
-    return f"""
-name = "creds"
-[targets.t]
-url = "${{T}}"
-auth = "{auth}"
-http2 = {str(http2).lower()}
-{target_extra}
-[[users]]
-name = "u"
-[[users.tasks]]
-name = "plain"
-path = "/plain"
-[[users.tasks]]
-name = "bearer"
-path = "/bearer"
-headers = {{ authorization = "Bearer {{token}}", x-tenant = "task" }}
-"""
+def creds(auth: str, http2: bool = False, **target: Any) -> str:
+    """Two tasks, one without headers and one setting Authorization and X-Tenant."""
+    headers = {"authorization": "Bearer {token}", "x-tenant": "task"}
+    tasks = get("/plain", "plain"), get("/bearer", "bearer", headers=headers)
+    return scenario(user(*tasks), name="creds", auth=auth, http2=http2, **target)
 
 
 async def send_each_task(text: str, url: str) -> None:
     """Bind the scenario's tasks to its target as the engine does and run each once."""
-    plan = load_scenario_text(text, env={"T": with_userinfo(url)})
+    plan = load(text, with_userinfo(url))
     target = plan.targets[0]
     pools = PoolSet.for_target(target)
     binder = Binder(target, pools, Recorder())
@@ -74,7 +62,7 @@ def only(seen: list[Seen]) -> Seen:
 @pytest.mark.parametrize("http2", [False, True], ids=["native", "httpx"])
 async def test_without_auth_basic_the_userinfo_is_never_sent(http2: bool) -> None:
     with RecordingTarget() as server:
-        await send_each_task(scenario("none", http2), server.url)
+        await send_each_task(creds("none", http2), server.url)
         for path in ("/plain", "/bearer"):
             got = only(server.seen(path))
             assert got.values("host") == [f"127.0.0.1:{server.port}"]
@@ -87,7 +75,7 @@ async def test_auth_basic_sends_the_decoded_userinfo_unless_a_task_says_otherwis
     http2: bool,
 ) -> None:
     with RecordingTarget() as server:
-        await send_each_task(scenario("basic", http2), server.url)
+        await send_each_task(creds("basic", http2), server.url)
         plain, bearer = only(server.seen("/plain")), only(server.seen("/bearer"))
         assert plain.values("host") == bearer.values("host") == [f"127.0.0.1:{server.port}"]
         assert plain.values("authorization") == [BASIC]
@@ -96,9 +84,9 @@ async def test_auth_basic_sends_the_decoded_userinfo_unless_a_task_says_otherwis
 
 @pytest.mark.parametrize("http2", [False, True], ids=["native", "httpx"])
 async def test_a_target_authorization_header_wins_over_the_userinfo(http2: bool) -> None:
-    extra = 'headers = { Authorization = "Token abc", X-Tenant = "target" }'
+    headers = {"Authorization": "Token abc", "X-Tenant": "target"}
     with RecordingTarget() as server:
-        await send_each_task(scenario("basic", http2, extra), server.url)
+        await send_each_task(creds("basic", http2, headers=headers), server.url)
         plain, bearer = only(server.seen("/plain")), only(server.seen("/bearer"))
         assert plain.values("authorization") == ["Token abc"]
         assert plain.values("x-tenant") == ["target"]
@@ -110,7 +98,7 @@ async def test_a_target_authorization_header_wins_over_the_userinfo(http2: bool)
 @pytest.mark.parametrize(("auth", "expected"), [("none", []), ("basic", [BASIC])])
 async def test_python_tasks_client_follows_the_same_rule(auth: str, expected: list[str]) -> None:
     with RecordingTarget() as server:
-        plan = load_scenario_text(scenario(auth), env={"T": with_userinfo(server.url)})
+        plan = load(creds(auth), with_userinfo(server.url))
         target = plan.targets[0]
         pools = PoolSet.for_target(target)
         binder = Binder(target, pools, Recorder())
@@ -139,38 +127,27 @@ async def recording_ws_server(heads: list[Request]) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def ws_scenario(auth: str, headers: str = "") -> str:
-    return f"""
-name = "ws"
-[targets.t]
-url = "${{LOADTUI_TARGET}}"
-auth = "{auth}"
-[[users]]
-name = "s"
-[users.websocket]
-path = "/ws"
-expect = "none"
-duration = "0.2s"
-{headers}
-"""
+def ws_creds(auth: str, headers: dict[str, str] | None) -> str:
+    stream = {"path": "/ws", "expect": "none", "duration": "0.2s", "headers": headers}
+    return scenario(user(name="s", websocket=stream), name="ws", auth=auth)
 
 
 @pytest.mark.parametrize(
     ("auth", "headers", "expected"),
     [
-        ("none", "", []),
-        ("basic", "", [BASIC]),
-        ("basic", 'headers = { Authorization = "Bearer ws" }', ["Bearer ws"]),
+        ("none", None, []),
+        ("basic", None, [BASIC]),
+        ("basic", {"Authorization": "Bearer ws"}, ["Bearer ws"]),
     ],
     ids=["none", "basic", "stream-header-wins"],
 )
 async def test_websocket_handshakes_follow_the_same_rule(
-    auth: str, headers: str, expected: list[str]
+    auth: str, headers: dict[str, str] | None, expected: list[str]
 ) -> None:
     heads: list[Request] = []
     async with recording_ws_server(heads) as url:
         await run(
-            ws_scenario(auth, headers), with_userinfo(url), users=1, spawn_rate=100, duration=0.5
+            ws_creds(auth, headers), with_userinfo(url), users=1, spawn_rate=100, duration=0.5
         )
     assert heads, "no handshake reached the server"
     port = url.rsplit(":", 1)[1]

@@ -3,32 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from support.runs import BASE, delay_user, run
+from support.runs import run
+from support.scenarios import api_delay, api_fast, scenario, user
 
-FAST = (
-    BASE
-    + """
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-"""
-)
-
-THINK = (
-    BASE
-    + """
-[[users]]
-name = "u"
-wait = "constant(0.1s)"
-[[users.tasks]]
-name = "delay"
-path = "/api/delay"
-query = { ms = "10" }
-"""
-)
+FAST = scenario(user(api_fast()))
+THINK = scenario(user(api_delay(10), wait="constant(0.1s)"))
 
 
 async def test_closed_model_reaches_users_and_records(demo_url: str) -> None:
@@ -65,15 +44,8 @@ async def test_open_model_rate_within_tolerance(demo_url: str) -> None:
 async def test_open_model_times_from_intended_start(demo_url: str) -> None:
     # 100 req/s against a 200 ms delay with at most 5 in flight: most starts are
     # dropped, but those that run are timed from when they were meant to start.
-    text = (
-        delay_user("slow", 200)
-        + """
-[profiles.p]
-model = "open"
-max_inflight = 5
-stages = [{ duration = "1.5s", rate = 100 }]
-"""
-    )
+    open_model = {"model": "open", "max_inflight": 5, "stages": [{"duration": "1.5s", "rate": 100}]}
+    text = scenario(user(api_delay(200, "slow")), profiles={"p": open_model})
     final, _, _ = await run(text, demo_url)
     ep = final.endpoint("slow")
     assert ep is not None and ep.requests > 0
@@ -105,7 +77,7 @@ async def test_live_set_users_and_set_rate(demo_url: str) -> None:
 
 
 async def test_pause_resume_and_graceful_stop(demo_url: str) -> None:
-    text = delay_user("slow", 300)
+    text = scenario(user(api_delay(300, "slow")))
     counts: list[int] = []
 
     def steer(engine, snap) -> None:
@@ -131,7 +103,7 @@ async def test_pause_resume_and_graceful_stop(demo_url: str) -> None:
 
 
 async def test_stop_cuts_off_after_grace(demo_url: str) -> None:
-    text = delay_user("slower", 3000)
+    text = scenario(user(api_delay(3000, "slower")))
     final, snaps, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=0.5, grace=0.5)
     events = [e.message for s in snaps for e in s.events]
     assert final.t < 3.0  # ended before the 3 s answers it was owed
@@ -140,15 +112,9 @@ async def test_stop_cuts_off_after_grace(demo_url: str) -> None:
 
 @pytest.mark.parametrize("model", ["closed", "open"])
 async def test_stages_are_events(demo_url: str, model: str) -> None:
-    stage = "users = 2, spawn_rate = 100" if model == "closed" else "rate = 20"
-    text = (
-        FAST
-        + f"""
-[profiles.two]
-model = "{model}"
-stages = [{{ duration = "0.6s", {stage} }}, {{ duration = "0.6s", {stage} }}]
-"""
-    )
+    level = {"users": 2, "spawn_rate": 100} if model == "closed" else {"rate": 20}
+    stage = {"duration": "0.6s", **level}
+    text = scenario(user(api_fast()), profiles={"two": {"model": model, "stages": [stage, stage]}})
     final, snaps, _ = await run(text, demo_url)
     stages = [e.message for s in snaps for e in s.events if e.kind == "stage"]
     assert [m.split(":")[0] for m in stages] == ["stage 1/2", "stage 2/2"]

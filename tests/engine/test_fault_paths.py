@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from support.fault_runs import CUT_OFF, MAX_GROWTH, assert_bounded, fault_run
 from support.faulty import TIMEOUTS
-from support.runs import BASE, run
+from support.runs import run
+from support.scenarios import call, get, post, scenario, user
 
 INVALID = "invalid header value"
 
@@ -44,18 +45,8 @@ async def test_http2_path_through_httpx_is_bounded_too(mode: str, kind: str) -> 
 
 
 def python_scenario(module: str) -> str:
-    return f"""
-name = "py"
-[targets.t]
-url = "{{url}}"
-timeout = {{ connect = "0.4s", read = "1.2s", total = "1.4s" }}
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "flow"
-call = "{module}:flow"
-"""
+    timeout = {"connect": "0.4s", "read": "1.2s", "total": "1.4s"}
+    return scenario(user(call(f"{module}:flow", "flow")), name="py", timeout=timeout)
 
 
 async def test_python_task_request_gets_the_targets_total_timeout(tmp_path: Path) -> None:
@@ -72,21 +63,13 @@ async def test_python_task_request_gets_the_targets_total_timeout(tmp_path: Path
     assert_bounded(out)
 
 
-LOGIN_THEN_ME = """
-[[users]]
-name = "u"
-wait = "none"
-[[users.on_start]]
-name = "login"
-method = "POST"
-path = "/api/login"
-json = { user = "ann\\r\\nX-Injected: 1\\u0000", password = "p" }
-extract = [{ var = "who", json = "/user" }]
-[[users.tasks]]
-name = "me"
-path = "/api/me"
-headers = { X-User = "{who}" }
-"""
+LOGIN = post(
+    "/api/login",
+    "login",
+    json={"user": "ann\r\nX-Injected: 1\x00", "password": "p"},
+    extract=[{"var": "who", "json": "/user"}],
+)
+LOGIN_THEN_ME = user(get("/api/me", "me", headers={"X-User": "{who}"}), on_start=(LOGIN,))
 
 
 @pytest.mark.parametrize("http2", [False, True])
@@ -96,7 +79,7 @@ async def test_extracted_value_with_crlf_is_a_counted_invalid_header_value(
     """The demo target echoes the login name; a name holding CR/LF/NUL, extracted into a
     header, fails every "me" request as `invalid header value`: counted, nothing sent
     (so no latency), no traceback."""
-    text = BASE + ("http2 = true\n" if http2 else "") + LOGIN_THEN_ME
+    text = scenario(LOGIN_THEN_ME, http2=http2)
     final, _, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=0.4, grace=0.3)
     login, me = final.endpoint("login"), final.endpoint("me")
     assert login is not None and login.failures == 0 and login.requests == 2

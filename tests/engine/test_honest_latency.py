@@ -9,21 +9,12 @@ import signal
 from collections.abc import Iterator
 
 import pytest
-from support.runs import BASE, run
+from support.runs import run
+from support.scenarios import api_fast, scenario, user
 
 from loadtui.demo.runner import start_subprocess, stop_subprocess
 
-FAST = (
-    BASE
-    + """
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-"""
-)
+FAST = scenario(user(api_fast()))
 FREEZE_S = 1.5
 RATE = 200
 

@@ -4,34 +4,23 @@ from __future__ import annotations
 
 import time
 
-from support.runs import BASE, scenario
+from support.runs import config
+from support.scenarios import api_fast, scenario, user
 
+from loadtui.engine.commands import SetUsers, Stop
 from loadtui.engine.process import EngineProcess
-from loadtui.engine.runner import RunConfig
 from loadtui.live import LiveRun
-from loadtui.scenario.select import pick_profile, pick_target
 
-TEXT = (
-    BASE
-    + """
-[[users]]
-name = "u"
-wait = "constant(0.01s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-[thresholds.endpoints.fast]
-max = "< 0.001ms"
-"""
+TEXT = scenario(
+    user(api_fast(), wait="constant(0.01s)"),
+    thresholds={"endpoints": {"fast": {"max": "< 0.001ms"}}},
 )
 
 
 def test_child_process_runs_steers_and_records(demo_url: str, tmp_path) -> None:
-    plan = scenario(TEXT, demo_url)
-    prof = pick_profile(plan, None, users=4, spawn_rate=100, duration=30)
-    config = RunConfig(plan, pick_target(plan, None), prof, tick_s=0.2, duration=30)
-    engine = EngineProcess(config)
-    live = LiveRun(config, engine, session=tmp_path / "s.json")
+    run = config(TEXT, demo_url, users=4, spawn_rate=100, duration=30, tick=0.2)
+    engine = EngineProcess(run)
+    live = LiveRun(run, engine, session=tmp_path / "s.json")
     engine.start()
     seen = []
     deadline = time.monotonic() + 20
@@ -40,9 +29,9 @@ def test_child_process_runs_steers_and_records(demo_url: str, tmp_path) -> None:
             for snap in live.drain(timeout=0.2):
                 seen.append(snap)
                 if snap.seq == 3:
-                    engine.set_users(1, 100)
+                    engine.send(SetUsers(1, 100))
                 if snap.seq == 8:
-                    engine.stop(grace=1.0)
+                    engine.send(Stop(1.0))
     finally:
         if engine.alive():
             engine.kill()
@@ -63,10 +52,7 @@ def test_child_process_runs_steers_and_records(demo_url: str, tmp_path) -> None:
 
 
 def test_child_process_reports_a_crash_instead_of_hanging(demo_url: str) -> None:
-    plan = scenario(TEXT, demo_url)
-    prof = pick_profile(plan, None, users=1, duration=5)
-    config = RunConfig(plan, pick_target(plan, None), prof, duration=5)
-    engine = EngineProcess(config).start()
+    engine = EngineProcess(config(TEXT, demo_url, users=1, duration=5)).start()
     engine.snapshots.get(timeout=30)  # the child is mid-run: it has ticked
     engine.kill()  # the child dies without a final snapshot
     assert engine.join(5)

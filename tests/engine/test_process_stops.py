@@ -3,38 +3,26 @@ the pipe and cuts requests still in flight off at once (as a second `q` or signa
 
 from __future__ import annotations
 
-from support.runs import BASE, scenario
+from support.runs import config
+from support.scenarios import get, scenario, user
 from support.stalling import StallingTarget
 
+from loadtui.engine.commands import Stop
 from loadtui.engine.process import EngineProcess
-from loadtui.engine.runner import RunConfig
-from loadtui.scenario.select import pick_profile, pick_target
 
-HANGING = (
-    BASE
-    + """
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "hang"
-path = "/hang"
-"""
-)
+HANGING = scenario(user(get("/hang", "hang")))
 
 
 def test_a_second_stop_cuts_in_flight_requests_off_in_the_child() -> None:
     """The grace is a minute and both requests hang: only the second stop can end the
     run before `join`'s 20 s are up."""
     with StallingTarget(silent=True) as target:
-        plan = scenario(HANGING, target.url)
-        prof = pick_profile(plan, None, users=2, spawn_rate=100, duration=60)
-        config = RunConfig(plan, pick_target(plan, None), prof, duration=60, grace_s=60.0)
-        engine = EngineProcess(config).start()
+        run = config(HANGING, target.url, users=2, spawn_rate=100, duration=60, grace=60.0)
+        engine = EngineProcess(run).start()
         try:
             assert target.wait_hung(2)
-            engine.stop(reason="quit by operator")
-            engine.stop(grace=0.0, reason="quit by operator (again)")
+            engine.send(Stop(None, "quit by operator"))
+            engine.send(Stop(0.0, "quit by operator (again)"))
             assert engine.join(20)
         finally:
             engine.kill()

@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import asyncio
 
-from support.runs import BASE, run
+from support.runs import run
+from support.scenarios import api_fast, scenario, user
 
-from loadtui.engine.runner import Engine
+from loadtui.engine.controller import Controller
 from loadtui.metrics.snapshot import Snapshot
 
 TICK = 0.25
-TEXT = (
-    BASE
-    + """
-[[users]]
-name = "u"
-wait = "constant(0.05s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-[profiles.two]
-stages = [{ duration = "2s", users = 1, spawn_rate = 100 }, { duration = "1s", users = 2 }]
-"""
-)
+STAGES = [{"duration": "2s", "users": 1, "spawn_rate": 100}, {"duration": "1s", "users": 2}]
+TEXT = scenario(user(api_fast(), wait="constant(0.05s)"), profiles={"two": {"stages": STAGES}})
 
 
-def steer(engine: Engine, snap: Snapshot) -> None:
+def steer(engine: Controller, snap: Snapshot) -> None:
     """At 0.25 s skip the rest of stage 1 (1.75 s), at 0.5 s pause for 1 s."""
     if snap.seq == 0:
         engine.next_stage()

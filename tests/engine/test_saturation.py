@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from support.cli import loadtui
+from support.scenarios import call, scenario, user, write
 
 from loadtui.engine.saturation import HOLD_S, SaturationWatch
 from loadtui.metrics.snapshot import SystemGauges
@@ -16,17 +17,6 @@ import time
 async def hog(client, vars):
     time.sleep(0.03)  # blocks the event loop: exactly what a saturated generator looks like
     await client.get("/api/fast")
-"""
-SCENARIO = """
-name = "hog"
-[targets.demo]
-url = "{url}"
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "hog"
-call = "hogs:hog"
 """
 
 
@@ -46,28 +36,11 @@ def test_watch_needs_a_sustained_condition_and_records_periods() -> None:
 
 def test_a_starved_loop_is_flagged_in_output_and_report(demo_url: str, tmp_path: Path) -> None:
     (tmp_path / "hogs.py").write_text(BLOCKING)
-    (tmp_path / "s.toml").write_text(SCENARIO.format(url=demo_url))
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "loadtui",
-            "run",
-            "s.toml",
-            "-u",
-            "2",
-            "-t",
-            "4s",
-            "--report-json",
-            "r.json",
-            "--report-md",
-            "r.md",
-        ],
+    path = write(tmp_path, scenario(user(call("hogs:hog", "hog")), name="hog", target=demo_url))
+    out = loadtui(
+        "run", str(path), "-u", "2", "-t", "4s", "--report-json", "r.json", "--report-md", "r.md",
         cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    )  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert "warning: generator saturated" in out.stderr  # the live event line
     assert "WARNING: generator saturated for" in out.stdout  # the summary

@@ -4,29 +4,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.runs import BASE, run
+from support.runs import run
+from support.scenarios import NOWHERE, Table, api_delay, api_fast, call, get, post, scenario, user
+
+
+def limited(**fields: str) -> Table:
+    """The demo target's endpoint that answers 429 with Retry-After past 20 req/s."""
+    return get("/api/limited", "limited", query={"rate": "20"}, **fields)
 
 
 async def test_login_extract_token_then_authorised_calls(demo_url: str) -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "member"
-wait = "constant(0.02s)"
-[[users.on_start]]
-name = "login"
-method = "POST"
-path = "/api/login"
-json = { user = "u{user_id}", password = "pw" }
-extract = [{ var = "token", json = "/token" }]
-[[users.tasks]]
-name = "me"
-path = "/api/me"
-headers = { Authorization = "Bearer {token}" }
-checks = { status = [200], json = { "/user" = "u1" } }
-"""
+    log_in = post(
+        "/api/login",
+        "login",
+        json={"user": "u{user_id}", "password": "pw"},
+        extract=[{"var": "token", "json": "/token"}],
     )
+    who_am_i = get(
+        "/api/me",
+        "me",
+        headers={"Authorization": "Bearer {token}"},
+        checks={"status": [200], "json": {"/user": "u1"}},
+    )
+    text = scenario(user(who_am_i, name="member", wait="constant(0.02s)", on_start=(log_in,)))
     final, _, _ = await run(text, demo_url, users=1, spawn_rate=10, duration=1.0)
     login, me = final.endpoint("login"), final.endpoint("me")
     assert login is not None and login.requests == 1 and login.failures == 0
@@ -35,24 +35,13 @@ checks = { status = [200], json = { "/user" = "u1" } }
 
 
 async def test_failed_checks_count_apart_from_transport_errors(demo_url: str) -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-wait = "constant(0.01s)"
-[[users.tasks]]
-name = "wrong body"
-path = "/api/fast"
-checks = { body_contains = "definitely-not-there" }
-[[users.tasks]]
-name = "missing"
-path = "/api/items/abc"
-[[users.tasks]]
-name = "no such field"
-path = "/health"
-extract = [{ var = "x", json = "/nope" }]
-"""
+    text = scenario(
+        user(
+            api_fast("wrong body", checks={"body_contains": "definitely-not-there"}),
+            get("/api/items/abc", "missing"),
+            get("/health", "no such field", extract=[{"var": "x", "json": "/nope"}]),
+            wait="constant(0.01s)",
+        )
     )
     final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=1.0)
     body = final.endpoint("wrong body")
@@ -70,19 +59,7 @@ extract = [{ var = "x", json = "/nope" }]
 
 
 async def test_429_lane_and_honoured_retry_after(demo_url: str) -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "limited"
-path = "/api/limited"
-query = { rate = "20" }
-on_429 = "honor"
-"""
-    )
+    text = scenario(user(limited(on_429="honor")))
     final, _, _ = await run(text, demo_url, users=10, spawn_rate=100, duration=1.5)
     ep = final.endpoint("limited")
     assert ep is not None
@@ -111,32 +88,9 @@ async def test_python_task_requests_are_timed_and_named(demo_url: str, tmp_path:
         "async def broken(client, vars):\n"
         "    raise RuntimeError('bug in user code')\n"
     )
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-wait = "constant(0.02s)"
-[[users.tasks]]
-name = "browse"
-call = "flows:browse"
-[[users.tasks]]
-name = "broken"
-call = "flows:broken"
-weight = 0.2
-"""
-    )
-    scen = tmp_path / "s.toml"
-    scen.write_text(text)
-    from loadtui.engine.runner import Engine, RunConfig
-    from loadtui.scenario import load_scenario
-    from loadtui.scenario.select import pick_profile, pick_target
-
-    plan = load_scenario(scen, env={"LOADTUI_TARGET": demo_url})
-    config = RunConfig(
-        plan, pick_target(plan, None), pick_profile(plan, None, users=2, duration=1.0), duration=1.0
-    )
-    final = await Engine(config, lambda s: None).run()
+    tasks = call("flows:browse", "browse"), call("flows:broken", "broken", weight=0.2)
+    text = scenario(user(*tasks, wait="constant(0.02s)"))
+    final, _, _ = await run(text, demo_url, users=2, duration=1.0, folder=tmp_path)
     browse, detail = final.endpoint("browse"), final.endpoint("item detail")
     assert browse is not None and browse.requests > 1 and browse.failures == 0
     assert detail is not None and detail.requests > 0
@@ -147,20 +101,13 @@ weight = 0.2
 
 
 async def test_msgpack_push_and_templated_bodies(demo_url: str) -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "writer"
-wait = "none"
-[[users.tasks]]
-name = "push"
-method = "POST"
-path = "/api/push"
-msgpack = { user = "{user_id}", payload = "abc", n = 3 }
-checks = { status = [201] }
-"""
+    push = post(
+        "/api/push",
+        "push",
+        msgpack={"user": "{user_id}", "payload": "abc", "n": 3},
+        checks={"status": [201]},
     )
+    text = scenario(user(push, name="writer"))
     final, _, _ = await run(text, demo_url, users=4, spawn_rate=100, duration=1.0)
     push = final.endpoint("push")
     assert push is not None and push.requests > 0 and push.failures == 0, push.errors
@@ -170,18 +117,7 @@ checks = { status = [201] }
 async def test_paced_users_record_corrected_latency(demo_url: str) -> None:
     # pacing(50ms) but every request takes ~150 ms: the histogram gains the samples the
     # overrun swallowed (HdrHistogram's expected-interval correction).
-    text = (
-        BASE
-        + """
-[[users]]
-name = "paced"
-wait = "pacing(0.05s)"
-[[users.tasks]]
-name = "slow"
-path = "/api/delay"
-query = { ms = "150" }
-"""
-    )
+    text = scenario(user(api_delay(150, "slow"), name="paced", wait="pacing(0.05s)"))
     final, _, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=1.2)
     ep = final.endpoint("slow")
     assert ep is not None and ep.requests > 0
@@ -190,18 +126,8 @@ query = { ms = "150" }
 
 
 async def test_missing_variable_is_a_counted_failure_not_a_request(demo_url: str) -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-wait = "constant(0.05s)"
-[[users.tasks]]
-name = "needs token"
-path = "/api/me"
-headers = { Authorization = "Bearer {token}" }
-"""
-    )
+    me = get("/api/me", "needs token", headers={"Authorization": "Bearer {token}"})
+    text = scenario(user(me, wait="constant(0.05s)"))
     final, _, _ = await run(text, demo_url, users=1, spawn_rate=10, duration=0.6)
     ep = final.endpoint("needs token")
     assert ep is not None and ep.failures > 0
@@ -212,25 +138,11 @@ headers = { Authorization = "Bearer {token}" }
 async def test_http2_targets_go_through_httpx(demo_url: str) -> None:
     # The demo target speaks HTTP/1.1 only; httpx negotiates down on cleartext, which
     # still exercises the httpx path used for http2 = true targets.
-    text = """
-name = "t"
-[targets.demo]
-url = "${LOADTUI_TARGET}"
-http2 = true
-[[users]]
-name = "u"
-wait = "constant(0.02s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-checks = { json = { "/ok" = true } }
-[[users.tasks]]
-name = "push"
-method = "POST"
-path = "/api/push"
-msgpack = { a = 1 }
-checks = { status = [201] }
-"""
+    tasks = (
+        api_fast(checks={"json": {"/ok": True}}),
+        post("/api/push", "push", msgpack={"a": 1}, checks={"status": [201]}),
+    )
+    text = scenario(user(*tasks, wait="constant(0.02s)"), http2=True)
     final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=0.8)
     fast, push = final.endpoint("fast"), final.endpoint("push")
     assert fast is not None and fast.requests > 0 and fast.failures == 0, fast.errors
@@ -244,19 +156,10 @@ async def test_timeouts_and_refused_connections_are_named_errors(demo_url: str) 
     with socket.socket() as s:  # a loopback port with nothing listening
         s.bind(("127.0.0.1", 0))
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
-    text = """
-name = "t"
-[targets.demo]
-url = "${LOADTUI_TARGET}"
-timeout = { connect = "1s", read = "100ms", total = "2s" }
-[[users]]
-name = "u"
-wait = "constant(0.05s)"
-[[users.tasks]]
-name = "too slow"
-path = "/api/delay"
-query = { ms = "400" }
-"""
+    text = scenario(
+        user(api_delay(400, "too slow"), wait="constant(0.05s)"),
+        timeout={"connect": "1s", "read": "100ms", "total": "2s"},
+    )
     final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=1.0)
     slow = final.endpoint("too slow")
     assert slow is not None and slow.failures == slow.requests > 0
@@ -272,18 +175,7 @@ query = { ms = "400" }
 
 async def test_counted_429s_still_read_retry_after(demo_url: str) -> None:
     # on_429 = "count" asks the pool for no headers; a refusal's Retry-After is kept anyway.
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "limited"
-path = "/api/limited"
-query = { rate = "20" }
-"""
-    )
+    text = scenario(user(limited()))
     final, _, _ = await run(text, demo_url, users=4, spawn_rate=100, duration=0.5)
     lane = final.rate_limit
     assert lane.responses > 0
@@ -309,18 +201,7 @@ async def test_503_with_retry_after_goes_to_the_rate_limit_lane() -> None:
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "busy"
-path = "/"
-on_429 = "honor"
-"""
-    )
+    text = scenario(user(get("/", "busy", on_429="honor")))
     async with server:
         final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=1.0)
     ep = final.endpoint("busy")
@@ -334,28 +215,8 @@ on_429 = "honor"
 
 async def test_a_python_task_that_never_awaits_cannot_starve_the_loop(tmp_path: Path) -> None:
     (tmp_path / "idle.py").write_text("async def nothing(client, vars):\n    return None\n")
-    text = """
-name = "t"
-[targets.t]
-url = "http://127.0.0.1:9"
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "nothing"
-call = "idle:nothing"
-"""
-    (tmp_path / "s.toml").write_text(text)
-    from loadtui.engine.runner import Engine, RunConfig
-    from loadtui.scenario import load_scenario
-    from loadtui.scenario.select import pick_profile, pick_target
-
-    plan = load_scenario(tmp_path / "s.toml")
-    prof = pick_profile(plan, None, users=2, duration=0.8)
-    snaps: list = []
-    final = await Engine(
-        RunConfig(plan, pick_target(plan, None), prof, tick_s=0.2, duration=0.8), snaps.append
-    ).run()
+    text = scenario(user(call("idle:nothing", "nothing")))
+    final, snaps, _ = await run(text, NOWHERE, users=2, duration=0.8, tick=0.2, folder=tmp_path)
     # Ticks kept coming and the run ended: a held loop would neither tick nor reach its
     # end (the suite's timeout would fail the test).
     assert final.load.state == "stopped" and len(snaps) >= 4

@@ -9,56 +9,33 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from support.runs import BASE, run
+from support.runs import run, worker_of
+from support.scenarios import api_delay, call, echo_stream, get, scenario, user
 from support.stalling import StallingTarget
 
-from loadtui.engine.runner import Engine, RunConfig
+from loadtui.engine.controller import Controller
 from loadtui.metrics.snapshot import Snapshot
-from loadtui.scenario import load_scenario
-from loadtui.scenario.select import pick_profile, pick_target
 
 GRACE = 0.3
-
-
-def stuck_user(task: str = 'path = "/hang"', target: str = "") -> str:
-    return (
-        BASE
-        + target
-        + f"""
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "stuck"
-{task}
-"""
-    )
-
-
-async def run_python_task(url: str, tmp_path: Path, users: int) -> Snapshot:
-    """A Python task whose request hangs, through the httpx client on the engine's pool."""
-    (tmp_path / "stalled_flows.py").write_text(
-        "async def wait_forever(client, vars):\n    await client.get('/hang')\n"
-    )
-    scen = tmp_path / "s.toml"
-    scen.write_text(stuck_user('call = "stalled_flows:wait_forever"'))
-    plan = load_scenario(scen, env={"LOADTUI_TARGET": url})
-    prof = pick_profile(plan, None, users=users, spawn_rate=100, duration=0.5)
-    config = RunConfig(plan, pick_target(plan, None), prof, duration=0.5, grace_s=GRACE)
-    return await Engine(config, lambda s: None).run()
+HANG = get("/hang", "stuck")  # the target reads it and never answers
+STUCK = scenario(user(HANG))
 
 
 @pytest.mark.parametrize("path", ["native", "http2", "python"])
 async def test_requests_hanging_at_stop_are_unfinished_failures(path: str, tmp_path: Path) -> None:
+    if path == "python":  # through the httpx client on the engine's pool
+        (tmp_path / "stalled_flows.py").write_text(
+            "async def wait_forever(client, vars):\n    await client.get('/hang')\n"
+        )
+        text = scenario(user(call("stalled_flows:wait_forever", "stuck")))
+    elif path == "http2":
+        text = scenario(user(HANG), http2=True)
+    else:
+        text = STUCK
     with StallingTarget(silent=True) as target:
-        if path == "python":
-            final = await run_python_task(target.url, tmp_path, users=3)
-        else:
-            h2 = "http2 = true\n" if path == "http2" else ""
-            text = stuck_user(target=h2)
-            final, _, _ = await run(
-                text, target.url, users=3, spawn_rate=100, duration=0.5, grace=GRACE
-            )
+        final, _, _ = await run(
+            text, target.url, users=3, spawn_rate=100, duration=0.5, grace=GRACE, folder=tmp_path
+        )
         assert target.wait_hung(3)
         sent = target.hung
     ep = final.endpoint("stuck")
@@ -75,7 +52,7 @@ async def test_requests_hanging_at_stop_are_unfinished_failures(path: str, tmp_p
 async def test_the_cut_off_is_in_the_final_snapshot_and_said_once() -> None:
     with StallingTarget(silent=True) as target:
         final, snaps, _ = await run(
-            stuck_user(), target.url, users=2, spawn_rate=100, duration=0.5, grace=GRACE
+            STUCK, target.url, users=2, spawn_rate=100, duration=0.5, grace=GRACE
         )
     assert snaps[-1] is final
     before = snaps[-2].endpoint("stuck")
@@ -85,17 +62,11 @@ async def test_the_cut_off_is_in_the_final_snapshot_and_said_once() -> None:
 
 
 async def test_open_model_arrivals_in_flight_are_unfinished() -> None:
-    text = (
-        stuck_user()
-        + """
-[profiles.p]
-model = "open"
-stages = [{ duration = "0.5s", rate = 20 }]
-"""
-    )
+    arrivals = {"model": "open", "stages": [{"duration": "0.5s", "rate": 20}]}
+    text = scenario(user(HANG), profiles={"p": arrivals})
     with StallingTarget(silent=True) as target:
         final, _, engine = await run(text, target.url, grace=GRACE)
-        started = engine.arrivals.started
+        started = worker_of(engine).arrivals.started
         assert target.wait_hung(started)
     assert started > 0 and final.load.dropped == 0
     ep = final.endpoint("stuck")
@@ -106,21 +77,7 @@ stages = [{ duration = "0.5s", rate = 20 }]
 
 
 async def test_a_target_answering_some_requests_counts_only_the_hung_ones() -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "u"
-wait = "constant(0.01s)"
-[[users.tasks]]
-name = "ok"
-path = "/ok"
-weight = 3
-[[users.tasks]]
-name = "hang"
-path = "/hang"
-"""
-    )
+    text = scenario(user(get("/ok", "ok", weight=3), get("/hang", "hang"), wait="constant(0.01s)"))
     with StallingTarget() as target:
         final, _, _ = await run(
             text, target.url, users=4, spawn_rate=100, duration=0.6, grace=GRACE
@@ -139,14 +96,14 @@ path = "/hang"
 async def test_a_second_stop_cuts_off_at_once() -> None:
     long_grace = 60.0
 
-    def steer(engine: Engine, snap: Snapshot) -> None:
+    def steer(engine: Controller, snap: Snapshot) -> None:
         if snap.seq == 1:
             engine.stop(grace=long_grace)
             asyncio.get_running_loop().call_soon(engine.stop, 0.0, "stopped by operator again")
 
     with StallingTarget(silent=True) as target:
         final, snaps, _ = await run(
-            stuck_user(), target.url, users=2, spawn_rate=100, duration=30, on_snapshot=steer
+            STUCK, target.url, users=2, spawn_rate=100, duration=30, on_snapshot=steer
         )
     ep = final.endpoint("stuck")
     assert ep is not None and ep.errors == {"unfinished": 2}
@@ -156,17 +113,7 @@ async def test_a_second_stop_cuts_off_at_once() -> None:
 
 
 async def test_a_websocket_handshake_in_progress_at_stop_failed_unfinished() -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "streamer"
-[users.websocket]
-path = "/ws"
-send = { every = "50ms", text = "ping" }
-expect = "echo"
-"""
-    )
+    text = scenario(user(name="streamer", websocket=echo_stream("/ws")))
     with StallingTarget(silent=True) as target:
         final, _, _ = await run(text, target.url, users=2, spawn_rate=100, duration=0.5)
         assert target.wait_hung(2)
@@ -177,22 +124,7 @@ expect = "echo"
 
 
 async def test_a_user_with_a_stream_finishes_its_call_in_flight_at_stop(demo_url: str) -> None:
-    text = (
-        BASE
-        + """
-[[users]]
-name = "chatty"
-wait = "none"
-[[users.tasks]]
-name = "slow"
-path = "/api/delay"
-query = { ms = "300" }
-[users.websocket]
-path = "/ws/echo"
-send = { every = "50ms", text = "ping" }
-expect = "echo"
-"""
-    )
+    text = scenario(user(api_delay(300, "slow"), name="chatty", websocket=echo_stream()))
     final, _, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=0.5, grace=3.0)
     ep = final.endpoint("slow")
     assert ep is not None and ep.requests >= 2

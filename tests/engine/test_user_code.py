@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.runs import BASE
+from support.runs import run
+from support.scenarios import call, load, scenario, user
 from support.stalling import StallingTarget
 
 from loadtui.engine.pycalls import MAX_KINDS, python_task_problems
-from loadtui.engine.runner import Engine, RunConfig
-from loadtui.metrics.snapshot import Snapshot
-from loadtui.scenario import load_scenario
-from loadtui.scenario.select import pick_profile, pick_target
 
 RAISERS = {  # task name: (its body, the error kind it counts)
     "exits": ("import sys\n    sys.exit(9)", "python: SystemExit: 9"),
@@ -38,20 +35,6 @@ async def varied(client, vars):
 """
 
 
-async def run_file(tmp_path: Path, text: str, url: str, **profile: float) -> Snapshot:
-    scen = tmp_path / "s.toml"
-    scen.write_text(text)
-    plan = load_scenario(scen, env={"LOADTUI_TARGET": url})
-    duration = profile.pop("duration")
-    prof = pick_profile(plan, None, duration=duration, **profile)  # type: ignore[arg-type]
-    config = RunConfig(plan, pick_target(plan, None), prof, duration=duration, grace_s=1.0)
-    return await Engine(config, lambda snap: None).run()
-
-
-def task(name: str, call: str) -> str:
-    return f'[[users.tasks]]\nname = "{name}"\ncall = "{call}"\n'
-
-
 async def test_any_exception_from_a_task_is_a_counted_error_and_the_run_goes_on(
     demo_url: str, tmp_path: Path
 ) -> None:
@@ -59,9 +42,11 @@ async def test_any_exception_from_a_task_is_a_counted_error_and_the_run_goes_on(
         f"\nasync def {n}(client, vars):\n    {code}\n" for n, (code, _) in RAISERS.items()
     )
     (tmp_path / "uc_raising.py").write_text(MODULE + body)
-    tasks = "".join(task(n, f"uc_raising:{n}") for n in (*RAISERS, "fine"))
-    text = BASE + '[[users]]\nname = "u"\nwait = "constant(0.01s)"\n' + tasks
-    final = await run_file(tmp_path, text, demo_url, users=2, spawn_rate=100, duration=1.0)
+    tasks = [call(f"uc_raising:{n}", n) for n in (*RAISERS, "fine")]
+    text = scenario(user(*tasks, wait="constant(0.01s)"))
+    final, _, _ = await run(
+        text, demo_url, users=2, spawn_rate=100, duration=1.0, grace=1.0, folder=tmp_path
+    )
     assert final.load.state == "stopped"
     for name, (_, kind) in RAISERS.items():
         ep = final.endpoint(name)
@@ -75,8 +60,10 @@ async def test_a_task_with_ever_new_messages_keeps_its_kinds_few(
     demo_url: str, tmp_path: Path
 ) -> None:
     (tmp_path / "uc_varying.py").write_text(MODULE)
-    text = BASE + '[[users]]\nname = "u"\nwait = "none"\n' + task("varied", "uc_varying:varied")
-    final = await run_file(tmp_path, text, demo_url, users=2, spawn_rate=100, duration=0.5)
+    text = scenario(user(call("uc_varying:varied", "varied")))
+    final, _, _ = await run(
+        text, demo_url, users=2, spawn_rate=100, duration=0.5, grace=1.0, folder=tmp_path
+    )
     ep = final.endpoint("varied")
     assert ep is not None and ep.failures > 2 * MAX_KINDS
     assert len(ep.errors) == MAX_KINDS + 1  # the first messages, then the type alone
@@ -89,9 +76,11 @@ async def test_a_task_cut_off_at_stop_is_unfinished_not_a_python_error(tmp_path:
     (tmp_path / "uc_hanging.py").write_text(
         "async def wait(client, vars):\n    await client.get('/hang')\n"
     )
+    text = scenario(user(call("uc_hanging:wait", "wait")))
     with StallingTarget(silent=True) as target:
-        text = BASE + '[[users]]\nname = "u"\nwait = "none"\n' + task("wait", "uc_hanging:wait")
-        final = await run_file(tmp_path, text, target.url, users=2, spawn_rate=100, duration=0.5)
+        final, _, _ = await run(
+            text, target.url, users=2, spawn_rate=100, duration=0.5, grace=1.0, folder=tmp_path
+        )
     ep = final.endpoint("wait")
     assert ep is not None and ep.errors == {"unfinished": 2}, ep.errors
 
@@ -104,17 +93,10 @@ def test_import_failures_are_one_problem_per_module(tmp_path: Path) -> None:
     (tmp_path / "uc_breaks.py").write_text(
         "class Boom(BaseException):\n    pass\nraise Boom()\n" + tasks
     )
-    text = (
-        BASE
-        + '[[users]]\nname = "u"\n'
-        + task("a", "uc_exits:one")
-        + task("b", "uc_exits:two")
-        + task("c", "uc_breaks:one")
+    text = scenario(
+        user(call("uc_exits:one", "a"), call("uc_exits:two", "b"), call("uc_breaks:one", "c"))
     )
-    scen = tmp_path / "s.toml"
-    scen.write_text(text)
-    plan = load_scenario(scen, env={"LOADTUI_TARGET": "http://127.0.0.1:9"})
-    problems = python_task_problems(plan)
+    problems = python_task_problems(load(text, folder=tmp_path))
     assert len(problems) == 2, problems
     exits = tmp_path / "uc_exits.py"
     assert problems[0] == f"Python task module 'uc_exits' failed to import ({exits}): SystemExit: 9"

@@ -8,8 +8,10 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
-from support.runs import BASE, run
+from support.runs import run, worker_of
+from support.scenarios import api_fast, echo_stream, scenario, user
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Response
 
@@ -18,24 +20,10 @@ from loadtui.engine.websocket import ws_url
 Handler = Callable[[ServerConnection], Awaitable[None]]
 
 
-def streamer(
-    path: str,
-    extra: str = "",
-    send: str = 'send = { every = "50ms", text = "ping" }',
-    expect: str = '"echo"',
-) -> str:
-    return (
-        BASE
-        + f"""
-[[users]]
-name = "streamer"
-[users.websocket]
-path = "{path}"
-{send}
-expect = {expect}
-{extra}
-"""
-    )
+def streamer(path: str, **fields: Any) -> str:
+    """One user class, "streamer", holding a stream on `path` that sends "ping" every
+    50 ms and expects it echoed, unless `fields` say otherwise."""
+    return scenario(user(name="streamer", websocket=echo_stream(path, **fields)))
 
 
 @asynccontextmanager
@@ -55,7 +43,7 @@ def test_ws_url_follows_the_target() -> None:
 
 async def test_echo_round_trips(demo_url: str) -> None:
     final, _, _ = await run(
-        streamer("/ws/echo", 'duration = "10s"'), demo_url, users=5, spawn_rate=100, duration=1.5
+        streamer("/ws/echo", duration="10s"), demo_url, users=5, spawn_rate=100, duration=1.5
     )
     s = final.stream("streamer")
     assert s is not None
@@ -71,9 +59,9 @@ async def test_correlated_replies(demo_url: str) -> None:
     # The join message has no "seq": its echo is not a reply and no error either.
     text = streamer(
         "/ws/echo",
-        'on_connect = [{ json = { op = "join" } }]',
-        send='send = { every = "40ms", json = { seq = "{seq}", who = "u{user_id}" } }',
-        expect='{ reply_field = "seq" }',
+        on_connect=[{"json": {"op": "join"}}],
+        send={"every": "40ms", "json": {"seq": "{seq}", "who": "u{user_id}"}},
+        expect={"reply_field": "seq"},
     )
     final, _, _ = await run(text, demo_url, users=3, spawn_rate=100, duration=1.0)
     s = final.stream("streamer")
@@ -83,7 +71,7 @@ async def test_correlated_replies(demo_url: str) -> None:
 
 
 async def test_push_stream_gaps_and_first_message(demo_url: str) -> None:
-    text = streamer("/ws/push?rate=20&size=16", send="", expect='"stream"')
+    text = streamer("/ws/push?rate=20&size=16", send=None, expect="stream")
     final, _, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=1.5)
     s = final.stream("streamer")
     assert s is not None and s.messages_received >= 2 * 20
@@ -93,7 +81,7 @@ async def test_push_stream_gaps_and_first_message(demo_url: str) -> None:
 
 async def test_sessions_end_after_duration_and_reopen(demo_url: str) -> None:
     final, _, _ = await run(
-        streamer("/ws/echo", 'duration = "300ms"'), demo_url, users=2, spawn_rate=100, duration=1.2
+        streamer("/ws/echo", duration="300ms"), demo_url, users=2, spawn_rate=100, duration=1.2
     )
     s = final.stream("streamer")
     assert s is not None and s.opened >= 6  # ~4 sessions each, one after another
@@ -146,7 +134,7 @@ async def test_wrong_subprotocol(demo_url: str) -> None:
             await ws.send(msg)
 
     async with ws_server(echo, subprotocols=["v2.chat"]) as url:
-        text = streamer("/", 'subprotocols = ["v1.chat"]')
+        text = streamer("/", subprotocols=["v1.chat"])
         final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.5)
     s = final.stream("streamer")
     # The server accepts none of ours: the handshake is refused with a clear reason.
@@ -160,7 +148,7 @@ async def test_server_close_code_counts_disconnects_and_reconnects() -> None:
         await ws.close(4001, "kicked")
 
     async with ws_server(kick) as url:
-        text = streamer("/", 'reconnect = { max = 2, backoff = "constant(0.05s)" }')
+        text = streamer("/", reconnect={"max": 2, "backoff": "constant(0.05s)"})
         final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=1.0)
     s = final.stream("streamer")
     assert s is not None and s.close_codes == {4001: 3}  # first session + 2 reconnects
@@ -173,7 +161,7 @@ async def test_dropped_tcp_connection_mid_stream() -> None:
         ws.transport.abort()  # no close frame: the connection just dies
 
     async with ws_server(drop) as url:
-        text = streamer("/", 'reconnect = { max = 1, backoff = "constant(0.05s)" }')
+        text = streamer("/", reconnect={"max": 1, "backoff": "constant(0.05s)"})
         final, _, _ = await run(text, url, users=2, spawn_rate=100, duration=1.0)
     s = final.stream("streamer")
     assert s is not None and s.close_codes == {1006: 4} and s.disconnects == 4
@@ -186,7 +174,7 @@ async def test_oversized_message_is_a_named_error() -> None:
         await ws.wait_closed()
 
     async with ws_server(flood) as url:
-        text = streamer("/", "max_message_size = 1024", send="", expect='"stream"')
+        text = streamer("/", max_message_size=1024, send=None, expect="stream")
         final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.6)
     s = final.stream("streamer")
     assert s is not None and s.errors.get("message too big", 0) >= 1
@@ -194,18 +182,12 @@ async def test_oversized_message_is_a_named_error() -> None:
 
 
 async def test_stream_only_sessions_on_top_of_users(demo_url: str) -> None:
-    text = (
-        streamer("/ws/echo")
-        + """
-[[users]]
-name = "poller"
-wait = "constant(0.05s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-[profiles.mixed]
-stages = [{ duration = "1.2s", users = 2, spawn_rate = 100, streams = 6 }]
-"""
+    text = scenario(
+        user(name="streamer", websocket=echo_stream()),
+        user(api_fast(), name="poller", wait="constant(0.05s)"),
+        profiles={
+            "mixed": {"stages": [{"duration": "1.2s", "users": 2, "spawn_rate": 100, "streams": 6}]}
+        },
     )
     seen: list[tuple[int, int]] = []
     final, _, _ = await run(
@@ -222,7 +204,7 @@ async def test_more_sessions_than_descriptors_is_said_plainly(demo_url: str) -> 
 
     def steer(engine, snap) -> None:
         if snap.seq == 0:
-            engine.budget = 4  # as if `ulimit -n` allowed only four connections
+            worker_of(engine).budget = 4  # as if `ulimit -n` allowed only four connections
             engine.set_streams(10)
         warnings.extend(e.message for e in snap.events if e.kind == "warning")
 

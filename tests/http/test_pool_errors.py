@@ -12,6 +12,8 @@ import pytest
 from support.waits import wait_for
 
 from loadtui.engine.http.errors import HttpError
+from loadtui.engine.http.pool import Pool
+from loadtui.engine.http.protocol import Response
 from loadtui.engine.http.request import encode_request
 
 GET = encode_request("GET", "/x", "127.0.0.1", [], None)
@@ -203,11 +205,21 @@ async def test_waiter_total_timeout_and_cancel(server, pool_for, kit) -> None:
     assert pool.gauges()["waiting"] == 0
 
 
-async def test_cancel_in_flight_drops_the_connection(server, pool_for) -> None:
+InFlight = tuple[Pool, asyncio.Task[Response]]
+
+
+@pytest.fixture
+async def in_flight(server, pool_for) -> InFlight:
+    """A pool and its one request, which the peer has read and will never answer."""
     srv = await server(silent)
     pool = pool_for(srv.port)
     task = asyncio.create_task(pool.request(GET))
     await wait_for(lambda: len(srv.requests) == 1, what="the request reached the peer")
+    return pool, task
+
+
+async def test_cancel_in_flight_drops_the_connection(in_flight: InFlight) -> None:
+    pool, task = in_flight
     assert pool.gauges()["in_use"] == 1
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -215,11 +227,8 @@ async def test_cancel_in_flight_drops_the_connection(server, pool_for) -> None:
     assert pool.gauges()["open"] == 0
 
 
-async def test_close_fails_in_flight_and_later_requests(server, pool_for) -> None:
-    srv = await server(silent)
-    pool = pool_for(srv.port)
-    task = asyncio.create_task(pool.request(GET))
-    await wait_for(lambda: len(srv.requests) == 1, what="the request reached the peer")
+async def test_close_fails_in_flight_and_later_requests(in_flight: InFlight) -> None:
+    pool, task = in_flight
     await pool.close()
     assert await kind_of(task) == "closed"
     assert await kind_of(pool.request(GET)) == "closed"
@@ -239,13 +248,10 @@ async def test_unsolicited_bytes_kill_an_idle_connection(server, pool_for, kit) 
     await wait_for(lambda: pool.gauges()["open"] == 0, what="the chatty connection dropped")
 
 
-async def test_cancel_just_after_the_answer_keeps_the_connection(server, pool_for) -> None:
+async def test_cancel_just_after_the_answer_keeps_the_connection(in_flight: InFlight) -> None:
     """The response lands, then the caller is cancelled before it resumes: the healthy
     connection must go back to the pool, not leak as "in use"."""
-    srv = await server(silent)
-    pool = pool_for(srv.port)
-    task = asyncio.create_task(pool.request(GET))
-    await wait_for(lambda: len(srv.requests) == 1, what="the request reached the peer")
+    pool, task = in_flight
     (conn,) = pool._conns
     conn.data_received(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")  # as if from the socket
     task.cancel()

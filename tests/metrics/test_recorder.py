@@ -4,28 +4,17 @@ rate-limit lane kept out of requests and latency."""
 from __future__ import annotations
 
 import pytest
+from support.clocks import FakeClock, recorder
 
 from loadtui.metrics import histogram as H
 from loadtui.metrics.recorder import TOTAL_NAME, Recorder
 from loadtui.metrics.snapshot import LoadState, PoolGauges, SystemGauges
 
-
-class FakeClock:
-    def __init__(self, now: float = 100.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 LOAD = LoadState(state="running", users=3)
 
 
 def make() -> tuple[Recorder, FakeClock]:
-    clock = FakeClock()
-    rec = Recorder(clock=clock, wall=lambda: 1_700_000_000.0 + clock.now)
-    rec.start()
-    return rec, clock
+    return recorder(now=100.0)
 
 
 def test_interval_and_cumulative_figures() -> None:

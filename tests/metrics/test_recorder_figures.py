@@ -6,6 +6,7 @@ the report carries them. On an injected clock: no real waiting for a 90 s latenc
 from __future__ import annotations
 
 import pytest
+from support.clocks import FakeClock, recorder
 
 from loadtui.metrics.histogram import HIGHEST_US
 from loadtui.metrics.recorder import Recorder
@@ -17,19 +18,8 @@ NINETY_S = 90_000_000
 TWO_H = 2 * 3600 * 1_000_000
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 10.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def make() -> tuple[Recorder, Clock]:
-    clock = Clock()
-    rec = Recorder(clock=clock, wall=lambda: 1_700_000_000.0 + clock.now)
-    rec.start()
-    return rec, clock
+def make() -> tuple[Recorder, FakeClock]:
+    return recorder(now=10.0)
 
 
 def test_a_90_s_latency_is_reported_as_90_s() -> None:

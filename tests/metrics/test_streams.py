@@ -7,29 +7,18 @@ from __future__ import annotations
 import random
 
 import pytest
+from support.clocks import FakeClock, recorder
 
 from loadtui.metrics import histogram as H
 from loadtui.metrics.recorder import TOTAL_NAME, Recorder
 from loadtui.metrics.snapshot import Latency, LoadState, StreamStats
-from loadtui.metrics.streams import StreamRecorder, combine
-
-
-class FakeClock:
-    def __init__(self, now: float = 50.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
+from loadtui.metrics.streams import combine
 
 LOAD = LoadState(state="running", streams=3, streams_target=4)
 
 
 def make() -> tuple[Recorder, FakeClock]:
-    clock = FakeClock()
-    rec = Recorder(clock=clock, wall=lambda: 1_700_000_000.0 + clock.now)
-    rec.start()
-    return rec, clock
+    return recorder(now=50.0)
 
 
 def test_no_streams_no_figures() -> None:
@@ -72,7 +61,8 @@ def test_gauges_follow_the_calls() -> None:
 
 
 def test_close_codes_and_disconnects() -> None:
-    s = StreamRecorder("x")
+    rec, clock = make()
+    s = rec.stream("x")
     for code, abnormal in [
         (1000, False),  # normal closure
         (1001, False),  # going away
@@ -85,7 +75,8 @@ def test_close_codes_and_disconnects() -> None:
         s.connect_started()
         s.connected(1000)
         s.closed(code, abnormal)
-    st = s._stats(1.0)
+    clock.now += 1
+    st = rec.tick(load=LOAD).streams[0]
     assert st.close_codes == {1000: 2, 1001: 1, 1011: 1, 4001: 1, 1006: 2}
     assert st.disconnects == 5
     assert (st.closed, st.open) == (7, 0)
@@ -202,11 +193,12 @@ def test_snapshots_share_no_mutable_state() -> None:
 
 
 def test_extreme_values_are_clamped_not_lost() -> None:
-    s = StreamRecorder("x")
+    rec, _clock = make()
+    s = rec.stream("x")
     s.rtt(-5)  # a clock step
     s.rtt(10**12)  # far beyond 1 h
     s.gap(90_000_000)  # 90 s: within the range
-    st = s._stats(0.0)
+    st = rec.tick(load=LOAD).streams[0]  # no time passed
     assert st.rtt.count == 2
     assert st.rtt.min == 0.0 and st.rtt.max == pytest.approx(3_600_000.0, rel=1e-3)
     assert st.gap.max == pytest.approx(90_000.0, rel=1e-3)

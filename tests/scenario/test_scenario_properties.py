@@ -14,6 +14,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.trees import copy_to, paths_of
 
 from loadtui.scenario import ScenarioError, load_scenario_text
 from loadtui.scenario.loader import build_scenario
@@ -169,18 +170,7 @@ error_rate = "< 1%"
 )
 
 
-def all_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found += all_paths(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            found += all_paths(v, (*path, i))
-    return found
-
-
-FULL_PATHS = all_paths(FULL)[1:]
+FULL_PATHS = paths_of(FULL)[1:]
 
 
 def test_the_mutation_base_is_valid() -> None:
@@ -189,10 +179,7 @@ def test_the_mutation_base_is_valid() -> None:
 
 
 def mutated(path: tuple[Any, ...], value: Any, extra_key: str | None) -> dict[str, Any]:
-    data = json.loads(json.dumps(FULL))
-    parent = data
-    for seg in path[:-1]:
-        parent = parent[seg]
+    data, parent = copy_to(FULL, path)
     if extra_key is not None and isinstance(parent, dict):
         parent[extra_key] = value
     else:

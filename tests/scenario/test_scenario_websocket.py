@@ -15,6 +15,7 @@ import msgpack
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.trees import copy_to, paths_of
 
 from loadtui.scenario import ScenarioError, bundled, load_scenario, load_scenario_text
 from loadtui.scenario.loader import build_scenario
@@ -644,17 +645,6 @@ FULL: dict[str, Any] = {
 }
 
 
-def paths_of(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    found = [path]
-    if isinstance(value, dict):
-        for k, v in value.items():
-            found += paths_of(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            found += paths_of(v, (*path, i))
-    return found
-
-
 def test_the_mutation_base_is_valid() -> None:
     s = build_scenario(scenario_with(FULL, 10), "p.toml", "", {})
     assert s.users[0].websocket is not None and s.profiles[0].stages[0].streams == 10
@@ -665,10 +655,7 @@ def test_the_mutation_base_is_valid() -> None:
 def test_mutations_of_a_full_table_raise_only_scenario_error(
     path: tuple[Any, ...], value: Any, delete: bool
 ) -> None:
-    table = json.loads(json.dumps(FULL))
-    parent = table
-    for seg in path[:-1]:
-        parent = parent[seg]
+    table, parent = copy_to(FULL, path)
     if delete and isinstance(parent, dict):
         del parent[path[-1]]
     else:

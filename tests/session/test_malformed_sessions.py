@@ -24,10 +24,13 @@ from hdrh.histogram import HdrHistogram
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from support.cli import loadtui
+from support.scenarios import api_fast, get, scenario, user, write
+from support.sessions import pause
 
 from loadtui.report.compare import compare
-from loadtui.report.from_session import report_from_session, write_outputs
+from loadtui.report.from_session import report_from_session
 from loadtui.report.markdown import render_markdown
+from loadtui.report.outputs import Outputs, write_reports
 from loadtui.report.svg import render_svg
 from loadtui.report.text import summary_table
 from loadtui.report.writers import render_json, render_junit
@@ -36,60 +39,51 @@ from loadtui.session.rerun import rerun_plan
 from loadtui.tui.app import LoadtuiApp
 from loadtui.tui.replay_player import ReplayPlayer
 
-SCENARIO = """
-name = "mutable"
-[targets.local]
-url = "{url}"
-[[users]]
-name = "browser"
-weight = 3
-wait = "constant(0.02s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-[[users.tasks]]
-name = "flaky"
-path = "/api/flaky"
-query = {{ fail = "0.3" }}
-[[users]]
-name = "chatter"
-weight = 1
-[users.websocket]
-path = "/ws/echo"
-send = {{ every = "100ms", json = {{ seq = "{{seq}}" }} }}
-expect = {{ reply_field = "seq" }}
-[profiles.flat]
-stages = [{{ duration = "1.2s", users = 4, spawn_rate = 100 }}]
-[thresholds]
-p99 = "< 5s"
-error_rate = "< 90%"
-[thresholds.endpoints."fast"]
-status_5xx = "== 0"
-[thresholds.websocket]
-rtt_p99 = "< 5s"
-[thresholds.target]
-rss_max = "< 64GiB"
-"""
+BROWSER = user(
+    api_fast(),
+    get("/api/flaky", "flaky", query={"fail": "0.3"}),
+    name="browser",
+    weight=3,
+    wait="constant(0.02s)",
+)
+CHATTER = user(
+    name="chatter",
+    weight=1,
+    websocket={
+        "path": "/ws/echo",
+        "send": {"every": "100ms", "json": {"seq": "{seq}"}},
+        "expect": {"reply_field": "seq"},
+    },
+)
 
-# An operator's pause, as the console records it: something for rerun's plan to read.
-PAUSE = {
-    "type": "event",
-    "t": 0.3,
-    "kind": "operator",
-    "message": "paused",
-    "data": {"action": "pause", "args": []},
-}
+
+def mutable(url: str) -> str:
+    """HTTP endpoints, a WebSocket stream and thresholds of four scopes, aimed at `url`."""
+    return scenario(
+        BROWSER,
+        CHATTER,
+        target=url,
+        name="mutable",
+        profiles={"flat": {"stages": [{"duration": "1.2s", "users": 4, "spawn_rate": 100}]}},
+        thresholds={
+            "p99": "< 5s",
+            "error_rate": "< 90%",
+            "endpoints": {"fast": {"status_5xx": "== 0"}},
+            "websocket": {"rtt_p99": "< 5s"},
+            "target": {"rss_max": "< 64GiB"},
+        },
+    )
 
 
 @pytest.fixture(scope="module")
 def recorded(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder of a real run's session, s.json, with one operator event added."""
     tmp = tmp_path_factory.mktemp("recorded")
-    (tmp / "s.toml").write_text(SCENARIO.format(url=demo_url))
-    run = loadtui("run", "s.toml", "-q", "--tick", "0.2", "--session", "s.json", cwd=tmp)
+    write(tmp, mutable(demo_url))
+    run = loadtui("run", "scenario.toml", "-q", "--tick", "0.2", "--session", "s.json", cwd=tmp)
     assert run.returncode in (0, 1), run.stderr
     lines = (tmp / "s.json").read_text().splitlines()
-    lines.insert(2, json.dumps(PAUSE))
+    lines.insert(2, json.dumps(pause(0.3)))  # something for rerun's plan to read
     (tmp / "s.json").write_text("\n".join(lines) + "\n")
     return tmp
 
@@ -249,7 +243,7 @@ def reports(session: Session, out: Path) -> None:
     for render in (render_json, render_markdown, render_junit, summary_table):
         assert render(report)
     assert render_svg(session).startswith("<svg")
-    assert write_outputs(report, csv_prefix=out / "c", session=session) == []
+    assert write_reports(report, Outputs(csv_prefix=out / "c"), session=session) == []
 
 
 def replays(session: Session) -> None:

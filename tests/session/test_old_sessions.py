@@ -4,22 +4,14 @@ exactly with today's 1 h ones (windows, replay, reports)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from hdrh.histogram import HdrHistogram
+from support.sessions import HEADER, write
 
 from loadtui.metrics.histogram import latency_of, new_histogram, record
 from loadtui.report.from_session import report_from_session
 from loadtui.session.reader import read_session, window_latency
-
-HEADER = {
-    "type": "header",
-    "format": "loadtui-session",
-    "version": 1,
-    "scenario": {},
-    "profile": {"name": "p", "stages": [{"duration": 5.0, "users": 2}]},
-}
 
 
 def old_histogram(values: list[int]) -> str:
@@ -55,13 +47,8 @@ def tick(seq: int, values: list[int]) -> dict[str, object]:
 
 def test_an_old_session_reads_with_zero_new_figures_and_exact_windows(tmp_path: Path) -> None:
     per_tick = [[1_000, 2_500, 59_000_000], [40_000, 40_000, 7], [60_000_000, 123_456]]
-    path = tmp_path / "old.json"
-    path.write_text(
-        "".join(
-            json.dumps(r) + "\n" for r in (HEADER, *(tick(i, v) for i, v in enumerate(per_tick)))
-        )
-    )
-    s = read_session(path)
+    ticks = (tick(i, v) for i, v in enumerate(per_tick))
+    s = read_session(write(tmp_path / "old.json", HEADER, *ticks))
     assert len(s.ticks) == 3 and not s.truncated
     final = s.ticks[-1]
     for stats in (final.total, final.endpoint("a")):

@@ -4,52 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import json
 import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.scenarios import api_fast, scenario, user, write
+from support.sessions import HEADER, TICK, lines, pause
+from support.waits import wait_until
 
 from loadtui.metrics.histogram import decode, encode, latency_of, merge, new_histogram, record
 from loadtui.session.reader import SessionError, read_session, window_latency
-
-HEADER = {
-    "type": "header",
-    "format": "loadtui-session",
-    "version": 1,
-    "scenario": {},
-    "profile": {"name": "p", "stages": [{"duration": 5.0, "users": 2}]},
-}
-TICK = {
-    "type": "tick",
-    "seq": 0,
-    "t": 0.5,
-    "wall": 0.0,
-    "interval_s": 0.5,
-    "load": {},
-    "total": {"name": "Aggregated", "requests": 3, "status_codes": {"200": 3}},
-}
-SCENARIO = """
-name = "k"
-[targets.t]
-url = "{url}"
-[[users]]
-name = "u"
-wait = "constant(0.01s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-"""
-
-
-def lines(*records: object) -> str:
-    return "".join(json.dumps(r) + "\n" for r in records)
 
 
 @pytest.mark.parametrize(
@@ -98,14 +67,8 @@ def test_gzip_sessions_read_transparently_even_when_cut(tmp_path: Path) -> None:
 
 def test_events_attach_to_the_following_tick(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
-    ev = {
-        "type": "event",
-        "t": 0.4,
-        "kind": "operator",
-        "message": "paused",
-        "data": {"action": "pause", "args": []},
-    }
-    path.write_text(lines(HEADER, ev, TICK, {**TICK, "seq": 1}, {"type": "summary", "report": {}}))
+    summary = {"type": "summary", "report": {}}
+    path.write_text(lines(HEADER, pause(0.4), TICK, {**TICK, "seq": 1}, summary))
     s = read_session(path)
     assert [e.message for e in s.ticks[0].events] == ["paused"] and s.ticks[1].events == ()
     assert s.events[0].data["action"] == "pause" and s.summary == {"type": "summary", "report": {}}
@@ -148,36 +111,23 @@ def test_window_percentiles_equal_one_histogram_of_all_values(ticks: list[list[i
 
 
 def test_sigkilled_run_replays_up_to_its_last_tick(demo_url: str, tmp_path: Path) -> None:
-    scen = tmp_path / "k.toml"
-    scen.write_text(SCENARIO.format(url=demo_url))
+    scen = write(tmp_path, scenario(user(api_fast(), wait="constant(0.01s)"), target=demo_url))
     session = tmp_path / "killed.json"
+    args = ["run", str(scen), "-u", "3", "-t", "60s", "-q", "--tick", "0.2", "--session"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "loadtui",
-            "run",
-            str(scen),
-            "-u",
-            "3",
-            "-t",
-            "60s",
-            "-q",
-            "--tick",
-            "0.2",
-            "--session",
-            str(session),
-        ],
+        [sys.executable, "-m", "loadtui", *args, str(session)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if session.exists() and session.read_text().count('"type":"tick"') >= 5:
-            break
-        time.sleep(0.1)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    try:
+        wait_until(
+            lambda: session.exists() and session.read_text().count('"type":"tick"') >= 5,
+            timeout=20,
+            what="five ticks in the session",
+        )
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
     s = read_session(session)
     assert s.summary is None and len(s.ticks) >= 5
     assert s.final is not None and s.final.total.requests > 0

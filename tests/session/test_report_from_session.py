@@ -3,43 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from support.cli import loadtui
+from support.clocks import recorder
+from support.scenarios import api_fast, get, scenario, user, write
 
-from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState
 from loadtui.report.build import build_report
-from loadtui.report.from_session import report_from_session, session_info, write_outputs
+from loadtui.report.from_session import report_from_session, session_info
+from loadtui.report.outputs import Outputs, write_reports
 from loadtui.report.thresholds import evaluate
 from loadtui.scenario.model import HttpTask, Profile, Scenario, Stage, Target, Threshold, UserClass
 from loadtui.session.reader import SessionError, read_session
 from loadtui.session.writer import SessionWriter
 
-SCENARIO = """
-name = "rebuilt"
-[targets.local]
-url = "{url}"
-[[users]]
-name = "u"
-wait = "constant(0.01s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-weight = 3
-[[users.tasks]]
-name = "missing"
-path = "/api/nope"
-[profiles.flat]
-stages = [{{ duration = "2s", users = 3, spawn_rate = 100 }}]
-[thresholds]
-p99 = "< 5s"
-error_rate = "< 1%"
-"""
+USER = user(api_fast(weight=3), get("/api/nope", "missing"), wait="constant(0.01s)")
+PROFILE = {"stages": [{"duration": "2s", "users": 3, "spawn_rate": 100}]}
 CSV_FILES = ("stats", "history", "failures", "streams")
 
 
@@ -65,18 +47,15 @@ def live_run(
 ) -> Path:
     """A real headless run against the demo target, with every output of `loadtui run`."""
     tmp = tmp_path_factory.mktemp("live")
-    (tmp / "s.toml").write_text(SCENARIO.format(url=demo_url))
-    proc = subprocess.run(
-        [
-            sys.executable, "-m", "loadtui", "run", "s.toml", "-q", "--tick", "0.25",
-            "--session", request.param, "--report-json", "a.json", "--report-md", "a.md",
-            "--junit", "a.xml", "--csv", "live",
-        ],
+    thresholds = {"p99": "< 5s", "error_rate": "< 1%"}
+    text = scenario(
+        USER, target=demo_url, name="rebuilt", profiles={"flat": PROFILE}, thresholds=thresholds
+    )
+    proc = loadtui(
+        "run", str(write(tmp, text)), "-q", "--tick", "0.25",
+        "--session", request.param, "--report-json", "a.json", "--report-md", "a.md",
+        "--junit", "a.xml", "--csv", "live",
         cwd=tmp,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
     )  # fmt: skip
     assert proc.returncode == 1, proc.stderr  # /api/nope is a 404: error_rate fails
     (tmp / "session").write_text(request.param)
@@ -97,15 +76,14 @@ def test_report_agrees_with_the_live_report_on_every_figure(live_run: Path) -> N
 
 def test_every_output_file_equals_the_live_one(live_run: Path, tmp_path: Path) -> None:
     session = read_session(live_run / (live_run / "session").read_text())
-    failed = write_outputs(
-        report_from_session(session),
+    outputs = Outputs(
         report_json=tmp_path / "b.json",
         report_md=tmp_path / "b.md",
         junit=tmp_path / "b.xml",
         csv_prefix=str(tmp_path / "again"),
         svg=tmp_path / "b.svg",
-        session=session,
     )
+    failed = write_reports(report_from_session(session), outputs, session=session)
     assert failed == []
     for ext in ("json", "md", "xml"):
         assert (tmp_path / f"b.{ext}").read_text() == (live_run / f"a.{ext}").read_text(), ext
@@ -119,9 +97,7 @@ def test_every_output_file_equals_the_live_one(live_run: Path, tmp_path: Path) -
 
 def small_session(tmp_path: Path, ticks: int, *, close: dict[str, Any] | None) -> Path:
     """A session written by the real writer from a real Recorder, closed or not."""
-    now = [10.0]
-    rec = Recorder(clock=lambda: now[0], wall=lambda: 1_700_000_000.5 + now[0])
-    rec.start()
+    rec, clock = recorder(now=10.0, epoch=1_700_000_000.5)
     ep = rec.endpoint("x", "GET")
     target = Target("t", "http://127.0.0.1:9")
     profile = Profile("flat", stages=(Stage(5.0, users=1),))
@@ -137,7 +113,7 @@ def small_session(tmp_path: Path, ticks: int, *, close: dict[str, Any] | None) -
     for i in range(ticks):
         for k in range(10):
             ep.success(2_000 + 1_000 * k * i, 200)
-        now[0] += 1.0
+        clock.now += 1.0
         w.on_snapshot(last := rec.tick(load=LoadState(state="running", users=1)))
     if close is not None:
         report = build_report(last, evaluate(scen.thresholds, last), info={})
@@ -175,14 +151,13 @@ def test_one_unwritable_output_does_not_stop_the_others(tmp_path: Path) -> None:
     report = report_from_session(session)
     blocker = tmp_path / "file"
     blocker.write_text("")
-    failed = write_outputs(
-        report,
+    outputs = Outputs(
         report_json=blocker / "r.json",
         report_md=tmp_path / "r.md",
         csv_prefix=str(blocker / "c"),
         svg=blocker / "c.svg",
-        session=session,
     )
+    failed = write_reports(report, outputs, session=session)
     csv_files = [
         f"{blocker / 'c'}_{kind}.csv" for kind in ("history", "stats", "failures", "streams")
     ]
@@ -191,8 +166,9 @@ def test_one_unwritable_output_does_not_stop_the_others(tmp_path: Path) -> None:
     ]
     assert all(f.endswith((": File exists", ": Not a directory")) for f in failed)
     assert "scenario `small`" in (tmp_path / "r.md").read_text()
-    assert write_outputs(report, svg=tmp_path / "x.svg") == [
+    assert write_reports(report, Outputs(svg=tmp_path / "x.svg")) == [
         f"cannot write {tmp_path / 'x.svg'}: an SVG chart needs the session's ticks"
     ]
-    assert write_outputs(report, csv_prefix=str(tmp_path / "c")) == []  # no session: no history
+    no_history = Outputs(csv_prefix=str(tmp_path / "c"))
+    assert write_reports(report, no_history) == []  # no session: no history
     assert (tmp_path / "c_history.csv").read_text().count("\n") == 1

@@ -8,57 +8,40 @@ console's keys steer it (`n`, `p` then resume, `+`, `u 4@50`, `f`); the re-run i
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from support.runs import scenario
+from support.cli import loadtui
+from support.runs import config
+from support.scenarios import api_fast, load, scenario, user, write
 from support.snapshots import snapshot
 
-from loadtui.engine.runner import Engine, RunConfig
+from loadtui.engine.controller import Controller
 from loadtui.metrics.snapshot import Event, Snapshot
-from loadtui.scenario import load_scenario, load_scenario_text
-from loadtui.scenario.select import pick_profile, pick_target
 from loadtui.session.reader import Session, SessionError, read_session
 from loadtui.session.rerun import rerun_plan, stopped_at
 from loadtui.session.writer import SessionWriter
 
 TICK = 0.25
-SCENARIO = """
-name = "explore"
-[targets.demo]
-url = "${LOADTUI_TARGET}"
-[[users]]
-name = "u"
-wait = "constant(0.05s)"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-[profiles.explore]
-stages = [
-  { duration = "2s", users = 2, spawn_rate = 100 },
-  { duration = "1.5s", users = 5, spawn_rate = 100 },
-  { duration = "1s", users = 3, spawn_rate = 100 },
+STAGES = [
+    {"duration": "2s", "users": 2, "spawn_rate": 100},
+    {"duration": "1.5s", "users": 5, "spawn_rate": 100},
+    {"duration": "1s", "users": 3, "spawn_rate": 100},
 ]
-"""
-
-OPEN = """
-name = "open"
-[targets.demo]
-url = "${LOADTUI_TARGET}"
-[[users]]
-name = "u"
-[[users.tasks]]
-name = "fast"
-path = "/api/fast"
-[profiles.flat]
-model = "open"
-stages = [{ duration = "10s", rate = 20 }]
-"""
+EXPLORE = scenario(
+    user(api_fast(), wait="constant(0.05s)"),
+    name="explore",
+    profiles={"explore": {"stages": STAGES}},
+)
+OPEN = scenario(
+    user(api_fast()),
+    name="open",
+    profiles={"flat": {"model": "open", "stages": [{"duration": "10s", "rate": 20}]}},
+)
 
 
-def operate(engine: Engine, snap: Snapshot) -> None:
+def operate(engine: Controller, snap: Snapshot) -> None:
     """The operator, tick by tick: at 0.75 s skip the rest of stage 1 (1.25 s), pause
     0.5 s, then set users three ways. A re-run that counted its length in profile time
     (which skips lengthen and pauses do not) would end early."""
@@ -76,18 +59,16 @@ def operate(engine: Engine, snap: Snapshot) -> None:
 
 
 async def record(folder: Path, demo_url: str) -> Path:
-    path = folder / "explore.toml"
-    path.write_text(SCENARIO)
-    plan = load_scenario(path, env={"LOADTUI_TARGET": demo_url})
-    config = RunConfig(plan, pick_target(plan, None), pick_profile(plan, None), tick_s=TICK)
+    write(folder, EXPLORE)  # `loadtui rerun` reads the scenario from its file
+    run = config(EXPLORE, demo_url, tick=TICK, folder=folder)
     out = folder / "orig.json"
-    writer = SessionWriter(out, plan, config.target, config.profile)
+    writer = SessionWriter(out, run.scenario, run.target, run.profile)
 
     def on_snapshot(snap: Snapshot) -> None:
         writer.on_snapshot(snap)
         operate(engine, snap)
 
-    engine = Engine(config, on_snapshot)
+    engine = Controller(run, on_snapshot)
     await engine.run()
     writer.close()
     return out
@@ -112,21 +93,7 @@ def within_one_tick(a: list[object], b: list[object]) -> None:
 async def test_rerun_reproduces_skips_pauses_and_set_levels(demo_url: str, tmp_path: Path) -> None:
     orig_path = await record(tmp_path, demo_url)
     again_path = tmp_path / "again.json"
-    rerun = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "loadtui",
-            "rerun",
-            str(orig_path),
-            "--session",
-            str(again_path),
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    rerun = loadtui("rerun", str(orig_path), "--session", str(again_path), "-q")
     assert rerun.returncode == 0, rerun.stderr
     orig, again = read_session(orig_path), read_session(again_path)
 
@@ -150,11 +117,9 @@ async def test_rerun_reproduces_skips_pauses_and_set_levels(demo_url: str, tmp_p
 
 
 async def test_a_script_sets_the_rate_and_stops_at_its_offsets(demo_url: str) -> None:
-    plan = scenario(OPEN, demo_url)
     script = ((0.5, "set_rate", (60.0,)), (1.0, "stop", (0.5,)))
-    config = RunConfig(plan, plan.targets[0], plan.profiles[0], tick_s=TICK, script=script)
     snaps: list[Snapshot] = []
-    await Engine(config, snaps.append).run()
+    await Controller(replace(config(OPEN, demo_url, tick=TICK), script=script), snaps.append).run()
     done = [e for s in snaps for e in s.events if "action" in e.data]
     assert [(e.data["action"], e.data["args"]) for e in done] == [
         ("set_rate", [60.0]),
@@ -183,7 +148,7 @@ EVERY_ACTION = [
 
 
 def write_session(path: Path, events: list[Event], ticks: int) -> Path:
-    plan = load_scenario_text(SCENARIO, env={"LOADTUI_TARGET": "http://127.0.0.1:9"})
+    plan = load(EXPLORE)
     writer = SessionWriter(path, plan, plan.targets[0], plan.profiles[0])
     for seq in range(1, ticks + 1):
         t = seq * TICK
@@ -238,11 +203,6 @@ def test_plan_refuses_actions_it_cannot_replay(
 
 def test_rerun_of_a_session_with_a_bad_action_exits_2_with_one_line(tmp_path: Path) -> None:
     path = write_session(tmp_path / "bad.json", [operator(1.0, "set_rate", ["fast"])], 6)
-    out = subprocess.run(
-        [sys.executable, "-m", "loadtui", "rerun", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    out = loadtui("rerun", str(path))
     assert out.returncode == 2
     assert out.stderr.count("\n") == 1 and "operator action 'set_rate' at 1.00s" in out.stderr

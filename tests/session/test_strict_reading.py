@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hdrh.histogram import HdrHistogram
+from support.sessions import write
 
 from loadtui.metrics.histogram import decode, encode, new_histogram, record
 from loadtui.session import reader
@@ -26,11 +27,6 @@ TICK = {"type": "tick", "seq": 0, "t": 0.5, "wall": 0.0, "interval_s": 0.5, "loa
 
 def tick(t: float, **fields: object) -> dict[str, object]:
     return {**TICK, "t": t, "total": {"name": "Aggregated", **fields}}
-
-
-def write(path: Path, *records: object) -> Path:
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
-    return path
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+from support.clocks import recorder
 
-from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import LoadState, PoolGauges, Snapshot, SystemGauges
 from loadtui.scenario import bundled
 from loadtui.scenario.model import (
@@ -40,14 +40,6 @@ SECRETS = (
     "url-password",
     "ws-bearer",
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def secret_scenario() -> tuple[Scenario, Target, Profile]:
@@ -132,9 +124,7 @@ def test_url_redaction_keeps_everything_else_byte_for_byte() -> None:
 
 def run_snapshots(n: int) -> list[Snapshot]:
     """Real Recorder snapshots with endpoints, a stream, events and failures."""
-    clock = Clock()
-    rec = Recorder(clock=clock, wall=lambda: 1_760_000_000.123 + clock.now)
-    rec.start()
+    rec, clock = recorder(now=50.0, epoch=1_760_000_000.123)
     a, b = rec.endpoint("GET /a", "GET"), rec.endpoint("post b", "POST")
     ws = rec.stream("feed")
     snaps = []
@@ -212,7 +202,7 @@ def test_sigkilled_gzip_writer_leaves_every_tick(tmp_path: Path) -> None:
     code = textwrap.dedent(
         f"""
         import os, signal, sys
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        sys.path[:0] = [{str(Path(__file__).parent)!r}, {str(Path(__file__).parents[1])!r}]
         from test_writer import run_snapshots, secret_scenario
         from loadtui.session.writer import SessionWriter
         w = SessionWriter({str(path)!r}, *secret_scenario())

@@ -9,10 +9,7 @@ from time import perf_counter
 
 import pytest
 
-from loadtui.engine.runner import Engine, RunConfig
 from loadtui.metrics.snapshot import Snapshot
-from loadtui.scenario import load_scenario
-from loadtui.scenario.select import pick_profile, pick_target
 from support.faulty import MODES, ModeUnavailable, scenario, serve
 from support.rss import RssWatch
 from support.runs import run
@@ -48,23 +45,24 @@ async def fault_run(
     folder: Path | None = None,
 ) -> Outcome:
     """Two closed users without think time against `mode` for `run_s` (default: the
-    mode's); `text` replaces the mode's scenario (`{url}` is the target's URL), and is
-    loaded from a file in `folder` if given (where its Python task modules are)."""
+    mode's); `text` replaces the mode's scenario (its target is ${LOADTUI_TARGET}), with
+    its Python task modules in `folder`."""
     run_s = run_s or MODES[mode].run_s
     try:
         with serve(mode, lifetime=30) as target:
             if text is None:
-                body = scenario(mode, target.url, keep_body=keep_body, http2=http2)
-            else:
-                body = text.replace("{url}", target.url)
+                text = scenario(mode, target.url, keep_body=keep_body, http2=http2)
             with RssWatch() as rss:
                 t0 = perf_counter()
-                if folder is None:
-                    final, _, _ = await run(
-                        body, target.url, users=2, spawn_rate=100, duration=run_s, grace=GRACE
-                    )
-                else:
-                    final = await _run_file(folder / "scenario.toml", body, run_s)
+                final, _, _ = await run(
+                    text,
+                    target.url,
+                    users=2,
+                    spawn_rate=100,
+                    duration=run_s,
+                    grace=GRACE,
+                    folder=folder,
+                )
                 took = perf_counter() - t0
     except ModeUnavailable as exc:
         pytest.skip(str(exc))
@@ -77,11 +75,3 @@ def assert_bounded(out: Outcome) -> None:
     """Memory stayed flat and the run ended on time."""
     assert out.growth < MAX_GROWTH, f"RSS grew by {out.growth / MiB:.0f} MiB"
     assert out.took <= out.bound, f"the run took {out.took:.1f}s (bound {out.bound:.1f}s)"
-
-
-async def _run_file(path: Path, text: str, run_s: float) -> Snapshot:
-    path.write_text(text)
-    plan = load_scenario(path, env={})
-    prof = pick_profile(plan, None, users=2, spawn_rate=100, duration=run_s)
-    config = RunConfig(plan, pick_target(plan, None), prof, duration=run_s, grace_s=GRACE)
-    return await Engine(config, lambda snap: None).run()

@@ -26,11 +26,13 @@ import ssl
 import struct
 import subprocess
 import tempfile
-import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
+
+from support import scenarios as builder
+from support.loopback import ConnHandler, Counters, LoopbackServer
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -52,14 +54,6 @@ class Mode:
     run_s: float  # a run this long (wall time) certainly shows them
     scheme: str = "http"  # of the URL to aim at
     timeouts: tuple[tuple[str, float], ...] = ()  # overrides of TIMEOUTS
-
-
-class Counters:
-    """What a server has done so far (written on its thread, read from any)."""
-
-    def __init__(self) -> None:
-        self.connections = 0
-        self.bytes_sent = 0
 
 
 @dataclass(frozen=True)
@@ -105,22 +99,16 @@ MODES: dict[str, Mode] = {m.name: m for m in _LIST}
 def scenario(mode: str, url: str, *, keep_body: bool = True, http2: bool = False) -> str:
     """A scenario of one user class sending GET /<mode> as fast as answers come; the
     body check makes the engine keep bodies, `http2` sends through httpx instead."""
-    t = TIMEOUTS | dict(MODES[mode].timeouts)
-    check = f'checks = {{ body_contains = "{BODY.decode()}" }}\n' if keep_body else ""
-    return f"""
-name = "fault-{mode}"
-[targets.t]
-url = "{url}"
-verify_tls = false
-http2 = {str(http2).lower()}
-timeout = {{ connect = "{t["connect"]}s", read = "{t["read"]}s", total = "{t["total"]}s" }}
-[[users]]
-name = "u"
-wait = "none"
-[[users.tasks]]
-name = "get"
-path = "/{mode}"
-{check}"""
+    timeouts = TIMEOUTS | dict(MODES[mode].timeouts)
+    checks = {"body_contains": BODY.decode()} if keep_body else None
+    return builder.scenario(
+        builder.user(builder.get(f"/{mode}", "get", checks=checks)),
+        name=f"fault-{mode}",
+        target=url,
+        verify_tls=False,
+        http2=http2,
+        timeout={k: f"{v}s" for k, v in timeouts.items()},
+    )
 
 
 # -- conversations ----------------------------------------------------------------------
@@ -263,86 +251,14 @@ def _certificate() -> tuple[str, str]:
     return str(crt), str(key)
 
 
-# A connection's handler, given the serving server's counters (HTTP handlers here read
-# them through `_counters`; the WebSocket ones in faulty_ws.py take them as an argument).
-ConnHandler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, Counters], Awaitable[None]]
-
-
+# HTTP handlers here read the serving server's counters through `_counters`; the
+# WebSocket ones in faulty_ws.py take them as an argument.
 def _http(handler: Handler) -> ConnHandler:
     async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, c: Counters) -> None:
         _counters.set(c)
         await handler(reader, writer)
 
     return run
-
-
-class FaultServer:
-    """One handler on its own thread and loop, on 127.0.0.1; stops at `close()` or after
-    `lifetime`. Shared by the HTTP modes here and the WebSocket ones in faulty_ws.py."""
-
-    def __init__(
-        self,
-        handler: ConnHandler,
-        lifetime: float,
-        name: str,
-        tls: ssl.SSLContext | None = None,
-    ) -> None:
-        self.handler = handler
-        self.lifetime = lifetime
-        self.ssl = tls
-        self.port = 0
-        self.counters = Counters()
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-        if not self._ready.wait(10):
-            raise RuntimeError("the faulty target did not start")
-
-    def close(self) -> None:
-        if self._stop is not None and not self._loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop ended on its own meanwhile
-                self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(10)
-
-    def _main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        # Failed TLS handshakes and resets are the point here, not news.
-        self._loop.set_exception_handler(lambda loop, context: None)
-        try:
-            self._loop.run_until_complete(self._serve())
-        finally:
-            self._loop.close()
-
-    async def _serve(self) -> None:
-        self._stop = asyncio.Event()
-        handlers: set[asyncio.Task[None]] = set()
-
-        async def client(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            handlers.add(task)
-            self.counters.connections += 1
-            try:
-                await self.handler(reader, writer, self.counters)
-            except (OSError, asyncio.CancelledError):
-                pass  # the client went, or the server is stopping
-            finally:
-                handlers.discard(task)
-                writer.close()
-
-        server = await asyncio.start_server(client, "127.0.0.1", 0, ssl=self.ssl)
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), self.lifetime)
-        server.close()
-        for task in list(handlers):
-            task.cancel()
-        await asyncio.gather(*handlers, return_exceptions=True)
 
 
 @contextlib.contextmanager
@@ -386,7 +302,7 @@ def serve(mode: str, *, lifetime: float = 60.0) -> Iterator[Served]:
     if mode == "plain-to-tls":
         tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.load_cert_chain(*_certificate())
-    server = FaultServer(_http(HANDLERS[mode]), lifetime, f"faulty-{mode}", tls)
+    server = LoopbackServer(_http(HANDLERS[mode]), lifetime, f"faulty-{mode}", tls)
     server.start()
     try:
         yield Served(mode, f"{spec.scheme}://127.0.0.1:{server.port}", server.port, server.counters)

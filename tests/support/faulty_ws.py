@@ -1,6 +1,6 @@
 """A misbehaving WebSocket target on 127.0.0.1: one fault per mode, for tests and bench.
 
-The same interface as `faulty.py` (its `Mode`, `Served` and `Counters` types):
+The same interface as `faulty.py` (its `Mode` and `Served` types, loopback.py's server):
 - `MODES`: name -> `Mode` (what the server does, the stream error kinds a run shows,
   how long a run needs to show them);
 - `serve(mode)`: a context manager that starts a server playing that mode and yields a
@@ -23,7 +23,9 @@ import hashlib
 import struct
 from collections.abc import Awaitable, Callable, Iterator
 
-from support.faulty import Counters, FaultServer, Mode, Served
+from support import scenarios as builder
+from support.faulty import Mode, Served
+from support.loopback import Counters, LoopbackServer
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter, Counters], Awaitable[None]]
 
@@ -54,21 +56,19 @@ MODES: dict[str, Mode] = {m.name: m for m in _LIST}
 def scenario(mode: str, url: str) -> str:
     """One user class holding a stream on `/<mode>`, sending every 50 ms and retrying
     failed sessions at once (so a short run meets the fault many times)."""
-    t = TIMEOUTS
-    return f"""
-name = "ws-fault-{mode}"
-[targets.t]
-url = "{url}"
-timeout = {{ connect = "{t["connect"]}s", read = "{t["read"]}s" }}
-[[users]]
-name = "u"
-[users.websocket]
-name = "ws"
-path = "/{mode}"
-send = {{ every = "50ms", text = "hi" }}
-max_message_size = {MAX_MESSAGE}
-reconnect = {{ max = 100000, backoff = "constant(0.02s)" }}
-"""
+    stream = {
+        "name": "ws",
+        "path": f"/{mode}",
+        "send": {"every": "50ms", "text": "hi"},
+        "max_message_size": MAX_MESSAGE,
+        "reconnect": {"max": 100000, "backoff": "constant(0.02s)"},
+    }
+    return builder.scenario(
+        builder.user(websocket=stream),
+        name=f"ws-fault-{mode}",
+        target=url,
+        timeout={k: f"{v}s" for k, v in TIMEOUTS.items()},
+    )
 
 
 # -- conversations ----------------------------------------------------------------------
@@ -185,7 +185,7 @@ HANDLERS: dict[str, Handler] = {
 @contextlib.contextmanager
 def serve(mode: str, *, lifetime: float = 60.0) -> Iterator[Served]:
     """Serve `mode` on 127.0.0.1 until the block ends (or `lifetime` seconds pass)."""
-    server = FaultServer(HANDLERS[mode], lifetime, f"faulty-ws-{mode}")
+    server = LoopbackServer(HANDLERS[mode], lifetime, f"faulty-ws-{mode}")
     server.start()
     try:
         yield Served(mode, f"http://127.0.0.1:{server.port}", server.port, server.counters)

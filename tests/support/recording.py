@@ -14,7 +14,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+
+from support.loopback import Background
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Seen:
         return [v for k, v in self.headers if k.lower() == name.lower()]
 
 
-class RecordingTarget:
+class RecordingTarget(Background):
     def __init__(self, token: str = "token-0") -> None:
         self.token = token
         self.requests: list[Seen] = []
@@ -56,16 +57,10 @@ class RecordingTarget:
         with self._cond:
             return self._cond.wait_for(lambda: done(self.requests), timeout)
 
-    def __enter__(self) -> RecordingTarget:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(10)

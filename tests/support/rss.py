@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from types import TracebackType
 
 import psutil
+
+from support.loopback import Background
 
 
 def rss_of(proc: psutil.Process) -> int:
@@ -27,20 +28,20 @@ def rss_of(proc: psutil.Process) -> int:
     return total
 
 
-class RssWatch:
-    """`with RssWatch(pid) as w:` ... then `w.start`, `w.peak`, `w.end` (bytes)."""
+class RssWatch(Background):
+    """`with RssWatch(pid) as w:` ... then `w.first`, `w.peak`, `w.end` (bytes)."""
 
     def __init__(self, pid: int | None = None, every: float = 0.02) -> None:
         self.proc = psutil.Process(pid)
         self.every = every
-        self.start = self.peak = self.end = rss_of(self.proc)
+        self.first = self.peak = self.end = rss_of(self.proc)
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._sample, name="rss-watch", daemon=True)
 
     @property
     def growth(self) -> int:
         """Peak over the starting RSS, in bytes."""
-        return self.peak - self.start
+        return self.peak - self.first
 
     def _sample(self) -> None:
         while not self._done.wait(self.every):
@@ -49,16 +50,10 @@ class RssWatch:
                 self.end = now
                 self.peak = max(self.peak, now)
 
-    def __enter__(self) -> RssWatch:
+    def start(self) -> None:
         self._thread.start()
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def close(self) -> None:
         self._done.set()
         self._thread.join(5)
         now = rss_of(self.proc)

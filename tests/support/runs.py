@@ -1,66 +1,78 @@
-"""Running a scenario text against the demo target, bounded, collecting snapshots."""
+"""Running a scenario text in-process against a loopback target, bounded: the RunConfig
+the CLI builds from -u/-r/--rate/-t, a Controller run to its end, every snapshot kept."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import TypedDict, Unpack
 
-from loadtui.engine.runner import Engine, RunConfig
+from loadtui.engine.config import RunConfig
+from loadtui.engine.controller import Controller
+from loadtui.engine.links import LocalLink
+from loadtui.engine.worker import Worker
 from loadtui.metrics.snapshot import Snapshot
-from loadtui.scenario import load_scenario_text
-from loadtui.scenario.model import Scenario
 from loadtui.scenario.select import pick_profile, pick_target
+from support.scenarios import load
 
-BASE = """
-name = "t"
-[targets.demo]
-url = "${LOADTUI_TARGET}"
-"""
+OnSnapshot = Callable[[Controller, Snapshot], None]
 
 
-def delay_user(name: str, ms: int, wait: str = "none") -> str:
-    """A scenario of one user class calling the demo target's fixed-delay endpoint."""
-    return (
-        BASE
-        + f"""
-[[users]]
-name = "u"
-wait = "{wait}"
-[[users.tasks]]
-name = "{name}"
-path = "/api/delay"
-query = {{ ms = "{ms}" }}
-"""
+class Settings(TypedDict, total=False):
+    """What `loadtui run` takes besides the file (the profile, -u, -r, --rate,
+    --streams, -t, --tick, the stop's grace), and the folder of Python task modules."""
+
+    profile: str | None
+    users: int
+    spawn_rate: float
+    rate: float
+    streams: int
+    duration: float | None
+    tick: float
+    grace: float
+    folder: Path | None
+
+
+def config(text: str, url: str, **settings: Unpack[Settings]) -> RunConfig:
+    """`text` aimed at `url`, its profile (or the first) with the overrides applied."""
+    s = settings
+    plan = load(text, url, s.get("folder"))
+    duration = s.get("duration")
+    profile = pick_profile(
+        plan,
+        s.get("profile"),
+        users=s.get("users"),
+        spawn_rate=s.get("spawn_rate"),
+        rate=s.get("rate"),
+        streams=s.get("streams"),
+        duration=duration,
     )
-
-
-def scenario(text: str, url: str) -> Scenario:
-    return load_scenario_text(text, env={"LOADTUI_TARGET": url})
+    tick, grace = s.get("tick", 0.25), s.get("grace", 5.0)
+    return RunConfig(
+        plan, pick_target(plan, None), profile, tick_s=tick, duration=duration, grace_s=grace
+    )
 
 
 async def run(
-    text: str,
-    url: str,
-    *,
-    profile: str | None = None,
-    duration: float | None = None,
-    tick: float = 0.25,
-    grace: float = 5.0,
-    on_snapshot: Callable[[Engine, Snapshot], None] | None = None,
-    **overrides: float,
-) -> tuple[Snapshot, list[Snapshot], Engine]:
-    plan = scenario(text, url)
-    prof = pick_profile(plan, profile, duration=duration, **overrides)  # type: ignore[arg-type]
-    config = RunConfig(
-        plan, pick_target(plan, None), prof, tick_s=tick, duration=duration, grace_s=grace
-    )
+    text: str, url: str, on_snapshot: OnSnapshot | None = None, **settings: Unpack[Settings]
+) -> tuple[Snapshot, list[Snapshot], Controller]:
+    """Run to the end: the final snapshot, every snapshot in order, and the engine.
+    `on_snapshot(engine, snap)` sees each one as it comes, to steer the run."""
     snaps: list[Snapshot] = []
-    engine: Engine
+    engine: Controller
 
     def collect(snap: Snapshot) -> None:
         snaps.append(snap)
         if on_snapshot is not None:
             on_snapshot(engine, snap)
 
-    engine = Engine(config, collect)
+    engine = Controller(config(text, url, **settings), collect)
     final = await engine.run()
     return final, snaps, engine
+
+
+def worker_of(controller: Controller) -> Worker:
+    """The one worker of a single-process run (on the controller's own loop)."""
+    (link,) = controller.links
+    assert isinstance(link, LocalLink)
+    return link.worker

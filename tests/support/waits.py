@@ -4,10 +4,13 @@ never the test wrong. The timeout is a hang guard, not a performance goal."""
 from __future__ import annotations
 
 import asyncio
+import queue
 import time
 from collections.abc import Callable
+from typing import TypeVar
 
 POLL_S = 0.01
+T = TypeVar("T")
 
 
 async def wait_for(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
@@ -24,3 +27,12 @@ def wait_until(check: Callable[[], bool], timeout: float = 10.0, what: str = "")
     while not check():
         assert time.monotonic() < deadline, f"not met within {timeout} s: {what or check}"
         time.sleep(POLL_S)
+
+
+def first_from(items: queue.Queue[T], check: Callable[[T], bool], timeout: float = 20.0) -> T:
+    """The first item off `items` passing `check` (say, an engine host's snapshots);
+    `queue.Empty` fails the test when nothing comes for `timeout` s (it stopped ticking)."""
+    while True:
+        item = items.get(timeout=timeout)
+        if check(item):
+            return item
