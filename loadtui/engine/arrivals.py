@@ -39,6 +39,9 @@ class OpenArrivals:
         rng: random.Random,
         rate: Callable[[], float],
         max_inflight: int,
+        *,
+        first_id: int = 1_000_000_000,  # apart from closed-model user ids
+        id_step: int = 1,
     ) -> None:
         self.plans = [p for p in plans if p.calls]
         self.gate = gate
@@ -53,7 +56,8 @@ class OpenArrivals:
         self.dropped = 0
         self._room = 0  # starts left in this loop turn
         self._tasks: set[asyncio.Task[None]] = set()
-        self._next_id = 1_000_000_000  # apart from closed-model user ids
+        self._next_id = first_id
+        self._id_step = id_step
 
     async def run(self) -> None:
         """Scheduler loop; runs until cancelled."""
@@ -126,7 +130,7 @@ class OpenArrivals:
             user = pool.pop()
         else:
             uid = self._next_id
-            self._next_id += 1
+            self._next_id += self._id_step
             user = UserState(uid, plan.initial_vars(uid))
             for call in plan.on_start:
                 await call.run(user, perf_counter())

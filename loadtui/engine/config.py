@@ -1,12 +1,19 @@
-"""What one run is: scenario, target, profile and the few settings around them. Built by
-the CLI, the console and rerun; read by the engine and its hosts."""
+"""What one run is: scenario, target, profile and the few settings around them. Built
+in one place, `build_run_config`, by `loadtui run`, the console (given on the command
+line or picked on its launch screen) and `loadtui rerun`; read by the engine and its
+hosts."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from loadtui.scenario.model import Profile, Scenario, Target
+from loadtui.scenario.select import pick_profile, pick_target
+
+# Operator actions to replay at their offsets (seconds since start): a re-run.
+Script = tuple[tuple[float, str, tuple[Any, ...]], ...]
 
 
 @dataclass(frozen=True)
@@ -23,5 +30,71 @@ class RunConfig:
     seed: int | None = None
     # The target's processes when it runs on this machine (each with its descendants).
     target_pids: tuple[int, ...] = ()
-    # Operator actions to replay at their offsets (seconds since start): a re-run.
-    script: tuple[tuple[float, str, tuple[Any, ...]], ...] = ()
+    script: Script = ()
+    # Load generators: 1 runs on the controller's own loop; more are worker processes.
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """The command line's say over the profile: -u/-r (closed model), --rate (open
+    model), --streams, and -t, the run's wall-clock length."""
+
+    users: int | None = None
+    spawn_rate: float | None = None
+    rate: float | None = None
+    streams: int | None = None
+    duration: float | None = None
+
+    @property
+    def reshape(self) -> bool:
+        """Whether they build a profile of their own (rather than only cut one)."""
+        return any(v is not None for v in (self.users, self.spawn_rate, self.rate, self.streams))
+
+
+def build_run_config(
+    scenario: Scenario,
+    target: Target | str | None,
+    profile: Profile | str | None,
+    *,
+    overrides: Overrides | None = None,
+    tick_s: float = 0.5,
+    grace_s: float = 5.0,
+    target_pids: Callable[[str], tuple[int, ...]] | None = None,
+    script: Script = (),
+    workers: int = 1,
+) -> RunConfig:
+    """The run of `scenario` against `target` with `profile`.
+
+    A target or profile given by name (or URL, or None for the first) is picked as the
+    command line picks it, the overrides applied (`scenario.select`; a wrong one raises
+    `SelectionError` with a line for the user). A `Profile` already chosen (the launch
+    screen's, a re-run's recorded one) runs as it is; only -t applies to it.
+    `target_pids` finds the target's processes from the chosen URL."""
+    extra = overrides or Overrides()
+    chosen = target if isinstance(target, Target) else pick_target(scenario, target)
+    if isinstance(profile, Profile):
+        if extra.reshape:
+            raise ValueError("-u/-r/--rate/--streams apply to a profile picked by name")
+        shape = profile
+    else:
+        shape = pick_profile(
+            scenario,
+            profile,
+            users=extra.users,
+            spawn_rate=extra.spawn_rate,
+            rate=extra.rate,
+            duration=extra.duration,
+            streams=extra.streams,
+        )
+    return RunConfig(
+        scenario,
+        chosen,
+        shape,
+        tick_s=tick_s,
+        duration=extra.duration,
+        grace_s=grace_s,
+        target_pids=target_pids(chosen.url) if target_pids is not None else (),
+        script=script,
+        workers=workers,
+    )

@@ -1,9 +1,9 @@
-"""Runs an Engine on its own thread and event loop (uvloop when installed).
+"""Runs a run's Controller on its own thread and event loop (uvloop when installed).
 
-The caller's thread (the headless CLI) never shares the load loop: commands cross over
-with call_soon_threadsafe, snapshots come back on a queue. A watchdog thread gives up
-on a loop that user code holds past the run's end (see engine/watchdog.py): `stuck`
-then says what held it, and the host reports itself done.
+The caller's thread (the headless CLI) never shares the load loop: typed commands
+(commands.py) cross over with call_soon_threadsafe, snapshots come back on a queue. A
+watchdog thread gives up on a loop that user code holds past the run's end (see
+engine/watchdog.py): `stuck` then says what held it, and the host reports itself done.
 """
 
 from __future__ import annotations
@@ -12,20 +12,14 @@ import asyncio
 import contextlib
 import queue
 import threading
-from collections.abc import Callable
-from typing import Any
 
-from loadtui.engine.runner import Engine, RunConfig
+from loadtui.engine.commands import Command, Stop
+from loadtui.engine.config import RunConfig
+from loadtui.engine.controller import Controller
+from loadtui.engine.links import WorkerLink
+from loadtui.engine.loops import new_event_loop
 from loadtui.engine.watchdog import RunClock, Watchdog, where_blocked
 from loadtui.metrics.snapshot import Snapshot
-
-
-def new_event_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop
-    except ImportError:  # platforms without uvloop run on the default loop
-        return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
 
 
 def run_length(config: RunConfig) -> float | None:
@@ -36,11 +30,13 @@ def run_length(config: RunConfig) -> float | None:
 
 
 class EngineHost:
-    def __init__(self, config: RunConfig) -> None:
+    def __init__(self, config: RunConfig, links: list[WorkerLink] | None = None) -> None:
         self.snapshots: queue.Queue[Snapshot] = queue.Queue()
         self.clock = RunClock(config.grace_s, run_length(config))
-        self.engine = Engine(config, self._on_snapshot)
+        self.controller = Controller(config, self._on_snapshot, links)
         self.final: Snapshot | None = None
+        # When the generator was saturated (seconds since the start): read once done.
+        self.saturation: list[tuple[float, float]] = []
         self.error: BaseException | None = None
         # Set by the watchdog when the run overran its end: what held the loop.
         self.stuck: str | None = None
@@ -74,45 +70,23 @@ class EngineHost:
         asyncio.set_event_loop(loop)
         loop.call_soon(self._ready.set)
         try:
-            self.final = loop.run_until_complete(self.engine.run())
+            self.final = loop.run_until_complete(self.controller.run())
         except BaseException as exc:  # reported to the caller's thread, never lost
             self.error = exc
         finally:
+            self.saturation = self.controller.saturation_periods()
             loop.run_until_complete(loop.shutdown_asyncgens())
             loop.close()
             self._ready.set()
 
-    def call(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Run an engine method on the engine's loop (thread-safe, returns at once)."""
+    def send(self, command: Command) -> None:
+        """Hand a command to the controller's loop (thread-safe, returns at once)."""
+        if isinstance(command, Stop):
+            self.clock.stopping(command.grace)
         loop = self._loop
         if loop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):  # closed between the check and the call
-                loop.call_soon_threadsafe(fn, *args)
-
-    def set_users(self, users: int, spawn_rate: float | None = None) -> None:
-        self.call(self.engine.set_users, users, spawn_rate)
-
-    def set_rate(self, rate: float) -> None:
-        self.call(self.engine.set_rate, rate)
-
-    def set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
-        self.call(self.engine.set_streams, streams, spawn_rate)
-
-    def pause(self) -> None:
-        self.call(self.engine.pause)
-
-    def resume(self) -> None:
-        self.call(self.engine.resume)
-
-    def next_stage(self) -> None:
-        self.call(self.engine.next_stage)
-
-    def follow_profile(self) -> None:
-        self.call(self.engine.follow_profile)
-
-    def stop(self, grace: float | None = None, reason: str = "stopped by operator") -> None:
-        self.clock.stopping(grace)
-        self.call(self.engine.stop, grace, reason)
+                loop.call_soon_threadsafe(self.controller.apply, command)
 
     def alive(self) -> bool:
         """True while the run goes on (False once it ended, or was given up on)."""

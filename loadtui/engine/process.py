@@ -1,9 +1,9 @@
-"""Runs an Engine in a child process, for the console.
+"""Runs a run's Controller in a child process, for the console.
 
 Rendering a terminal UI costs CPU under the GIL; in a child process it can never delay
-the load loop. Commands go down a pipe, snapshots come back up it, and the parent sees
-the same surface as `EngineHost` (a `snapshots` queue, the command methods, `final`).
-The same boundary is where remote workers would plug in later.
+the load loop. Typed commands (commands.py) go down a pipe, snapshots come back up it,
+and the parent sees the same surface as `EngineHost` (a `snapshots` queue, `send`,
+`final`, `saturation`).
 """
 
 from __future__ import annotations
@@ -21,28 +21,17 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
-from loadtui.engine.host import new_event_loop, run_length
+from loadtui.engine.commands import Command, Stop
+from loadtui.engine.config import RunConfig
+from loadtui.engine.controller import Controller
+from loadtui.engine.host import run_length
+from loadtui.engine.loops import new_event_loop
 from loadtui.engine.pycalls import describe
-from loadtui.engine.runner import Engine, RunConfig
 from loadtui.engine.watchdog import RunClock, Watchdog, where_blocked
 from loadtui.metrics.snapshot import Snapshot
 
 EXIT_OVERDUE = 3
 ORPHAN_EXTRA_S = 2.0  # an overrunning child left alone ends itself this much later
-
-COMMANDS = frozenset(
-    {
-        "set_users",
-        "set_rate",
-        "set_streams",
-        "pause",
-        "resume",
-        "next_stage",
-        "follow_profile",
-        "stop",
-    }
-)
-
 
 def _child_main(config: RunConfig, conn: Connection) -> None:
     """Child process: the engine on this process's only loop; the pipe is read by the
@@ -59,7 +48,7 @@ def _child_main(config: RunConfig, conn: Connection) -> None:
 
     loop = new_event_loop()
     asyncio.set_event_loop(loop)
-    engine: Engine | None = None
+    engine: Controller | None = None
     error = None
     ended = threading.Event()
     try:
@@ -69,7 +58,7 @@ def _child_main(config: RunConfig, conn: Connection) -> None:
             clock.ticked(snap)
             send(("snap", snap))
 
-        engine = Engine(config, on_snapshot)
+        engine = Controller(config, on_snapshot)
         _watch_from_child(clock, send, ended)
         _handle_commands(loop, conn, engine)
         loop.run_until_complete(engine.run())
@@ -84,16 +73,16 @@ def _child_main(config: RunConfig, conn: Connection) -> None:
     conn.close()
 
 
-def _handle_commands(loop: asyncio.AbstractEventLoop, conn: Connection, engine: Engine) -> None:
+def _handle_commands(
+    loop: asyncio.AbstractEventLoop, conn: Connection, engine: Controller
+) -> None:
     """Commands from the console, read on the loop; SIGTERM or SIGHUP sent to this
     process (a terminal hanging up signals the whole group) stop the run gracefully."""
 
     def on_command() -> None:
         try:
             while conn.poll():
-                name, *args = conn.recv()
-                if name in COMMANDS:
-                    getattr(engine, name)(*args)
+                engine.apply(conn.recv())
         except (EOFError, OSError):  # the console is gone: stop now
             loop.remove_reader(conn.fileno())
             engine.stop(grace=0.0, reason="console went away")
@@ -148,7 +137,12 @@ class EngineProcess:
         self._conn, child = ctx.Pipe()
         self._child_conn = child
         self._proc = ctx.Process(
-            target=_child_main, args=(config, child), name="loadtui-engine", daemon=True
+            target=_child_main,
+            args=(config, child),
+            name="loadtui-engine",
+            # A daemon may not start processes of its own: a fleet's controller ends with
+            # its pipe instead (and is killed when the console gives up on it).
+            daemon=config.workers <= 1,
         )
         self.snapshots: queue.Queue[Snapshot] = queue.Queue()
         self.final: Snapshot | None = None
@@ -206,34 +200,12 @@ class EngineProcess:
         )
         self.kill()
 
-    def _send(self, *command: Any) -> None:
+    def send(self, command: Command) -> None:
+        """Hand a command to the child's controller (returns at once)."""
+        if isinstance(command, Stop):
+            self.clock.stopping(command.grace)
         with self._send_lock, contextlib.suppress(OSError, ValueError):
             self._conn.send(command)
-
-    def set_users(self, users: int, spawn_rate: float | None = None) -> None:
-        self._send("set_users", users, spawn_rate)
-
-    def set_rate(self, rate: float) -> None:
-        self._send("set_rate", rate)
-
-    def set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
-        self._send("set_streams", streams, spawn_rate)
-
-    def pause(self) -> None:
-        self._send("pause")
-
-    def resume(self) -> None:
-        self._send("resume")
-
-    def next_stage(self) -> None:
-        self._send("next_stage")
-
-    def follow_profile(self) -> None:
-        self._send("follow_profile")
-
-    def stop(self, grace: float | None = None, reason: str = "stopped by operator") -> None:
-        self.clock.stopping(grace)
-        self._send("stop", grace, reason)
 
     def alive(self) -> bool:
         return self._proc.pid is not None and not self._done.is_set()

@@ -7,6 +7,8 @@ warning and the report can mark the periods.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from loadtui.metrics.snapshot import SystemGauges
 
 CPU_LIMIT = 90.0
@@ -50,3 +52,15 @@ class SaturationWatch:
         if self.active and self.since is not None:
             return [*self.periods, (self.since, now)]
         return list(self.periods)
+
+
+def merge_periods(periods: Iterable[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping or touching (start, end) periods as one, in order: the run was
+    saturated while any worker was."""
+    out: list[tuple[float, float]] = []
+    for start, end in sorted(periods):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out

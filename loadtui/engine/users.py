@@ -27,7 +27,14 @@ class ClosedUsers:
     sessions, drawn from classes with a websocket, which only log in and stream."""
 
     def __init__(
-        self, plans: list[ClassPlan], gate: Gate, rng: random.Random, *, stream_only: bool = False
+        self,
+        plans: list[ClassPlan],
+        gate: Gate,
+        rng: random.Random,
+        *,
+        stream_only: bool = False,
+        first_id: int = 1,
+        id_step: int = 1,
     ) -> None:
         self.stream_only = stream_only
         if stream_only:
@@ -40,7 +47,8 @@ class ClosedUsers:
         self.live: dict[int, tuple[asyncio.Task[None], UserState, int]] = {}
         self.wanted = 0
         self.spawn_rate = 1.0
-        self._next_id = 1
+        self._next_id = first_id  # ids first_id, +id_step, ...: unique across a fleet
+        self._id_step = id_step
         self._budget = 0.0
         self._owed = 0  # users a burst's edge moves at once, beyond this step's share
 
@@ -102,7 +110,7 @@ class ClosedUsers:
         idx = self.picker.next()
         plan = self.plans[idx]
         uid = self._next_id
-        self._next_id += 1
+        self._next_id += self._id_step
         user = UserState(uid, plan.initial_vars(uid))
         task = asyncio.get_running_loop().create_task(self._user(plan, user))
         self.live[uid] = (task, user, idx)

@@ -1,10 +1,12 @@
-"""Per-request accounting and the per-tick Snapshot.
+"""Per-request accounting in a worker, handed to the controller as one delta per tick.
 
 The engine calls `EndpointRecorder` methods once per request from its event loop, so
 they only bump counters and write one histogram slot (see `histogram.record`). Every
-tick, `Recorder.tick` folds the interval into the cumulative figures and hands out an
-immutable Snapshot that shares no mutable state with the recorder. WebSocket streams
-record through `Recorder.stream` (see streams.py). Single-threaded by design: no locks.
+tick, `Recorder.take_delta` describes what happened since the last one (counts, packed
+interval histograms) and starts a new interval; the controller's `Fold` (fold.py) adds
+the deltas of all workers into the Snapshot. `Recorder.tick` is that for one process on
+its own. WebSocket streams record through `Recorder.stream` (see streams.py).
+Single-threaded by design: no locks.
 """
 
 from __future__ import annotations
@@ -15,40 +17,22 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from loadtui.metrics.histogram import (
-    HIGHEST_US,
-    RANGE_LABEL,
-    add_into,
-    encode,
-    latency_of,
-    new_histogram,
-    record,
-    record_corrected,
-    reset,
-)
-from loadtui.metrics.snapshot import (
-    EndpointStats,
-    Event,
-    EventKind,
-    LoadState,
-    PoolGauges,
-    RateLimit,
-    Snapshot,
-    StreamStats,
-    SystemGauges,
-)
-from loadtui.metrics.streams import StreamRecorder, StreamTotals
-
-TOTAL_NAME = "Aggregated"  # name of Snapshot.total, as Locust names its sum row
+from loadtui.metrics.delta import EndpointDelta, WorkerDelta, WorkerLoad
+from loadtui.metrics.fold import TOTAL_NAME as TOTAL_NAME  # re-exported: callers import it here
+from loadtui.metrics.fold import Fold
+from loadtui.metrics.histogram import HIGHEST_US, new_histogram, record, record_corrected, reset
+from loadtui.metrics.snapshot import Event, EventKind, LoadState, PoolGauges, Snapshot, SystemGauges
+from loadtui.metrics.streams import StreamRecorder
+from loadtui.metrics.wire import pack
 
 
 class EndpointRecorder:
     """Counters and histograms of one endpoint (task name). Hot path: keep it cheap."""
 
     __slots__ = (
-        "_cum",
         "_expected",
         "_hist",
+        "_sent",
         "bytes_in",
         "bytes_out",
         "checks_failed",
@@ -71,12 +55,12 @@ class EndpointRecorder:
         self.name = name
         self.method = method
         self._hist: HdrHistogram = new_histogram()  # interval
-        self._cum: HdrHistogram = new_histogram()  # folded in at each tick
         self._expected = 0
         self.interval_requests = 0
         self.interval_failures = 0
-        self.requests = 0  # cumulative up to the last tick
+        self.requests = 0  # cumulative up to the last delta
         self.failures = 0
+        self._sent = EndpointDelta(name)  # the cumulative counts as of the last delta
         self.status_codes: dict[int, int] = {}  # cumulative
         self.errors: dict[str, int] = {}  # cumulative
         self.bytes_in = 0
@@ -164,40 +148,49 @@ class EndpointRecorder:
         self.honoured_count += 1
         self.rl_waited_s += waited_s
 
-    def _stats(self, interval_s: float, t: float) -> EndpointStats:
-        """Fold the interval into the cumulative figures and describe both."""
-        add_into(self._cum, self._hist)
-        self.requests += self.interval_requests
-        self.failures += self.interval_failures
-        return EndpointStats(
+    def delta(self) -> EndpointDelta:
+        """What happened since the last delta; starts the next interval."""
+        sent = self._sent
+        d = EndpointDelta(
             name=self.name,
             method=self.method,
-            requests=self.requests,
-            failures=self.failures,
-            interval_requests=self.interval_requests,
-            interval_failures=self.interval_failures,
-            rps=_rate(self.interval_requests, interval_s),
-            mean_rps=_rate(self.requests, t),
-            latency=latency_of(self._cum),
-            interval_latency=latency_of(self._hist),
+            requests=self.interval_requests,
+            failures=self.interval_failures,
+            status_codes=_since(self.status_codes, sent.status_codes),
+            errors=_since(self.errors, sent.errors),
+            bytes_in=self.bytes_in - sent.bytes_in,
+            bytes_out=self.bytes_out - sent.bytes_out,
+            clamped=self.clamped - sent.clamped,
+            checks_failed=self.checks_failed - sent.checks_failed,
+            rate_limited=self.rl_responses - sent.rate_limited,
+            with_retry_after=self.rl_with_retry_after - sent.with_retry_after,
+            honoured=self.honoured_count - sent.honoured,
+            waited_s=self.rl_waited_s - sent.waited_s,
+            histogram=pack(self._hist),
+        )
+        self.requests += self.interval_requests
+        self.failures += self.interval_failures
+        self._sent = EndpointDelta(
+            name=self.name,
             status_codes=dict(self.status_codes),
             errors=dict(self.errors),
             bytes_in=self.bytes_in,
             bytes_out=self.bytes_out,
-            histogram=encode(self._hist),
             clamped=self.clamped,
-            checks=self.requests - self.failures + self.checks_failed,
             checks_failed=self.checks_failed,
             rate_limited=self.rl_responses,
+            with_retry_after=self.rl_with_retry_after,
+            honoured=self.honoured_count,
+            waited_s=self.rl_waited_s,
         )
-
-    def _reset_interval(self) -> None:
-        reset(self._hist)
+        if self._hist.total_count:
+            reset(self._hist)
         self.interval_requests = self.interval_failures = 0
+        return d
 
 
 class Recorder:
-    """All endpoints of a run; `tick()` turns them into a Snapshot."""
+    """All endpoints and streams of one worker; `take_delta()` hands them over."""
 
     def __init__(
         self,
@@ -205,21 +198,18 @@ class Recorder:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self._clock = clock
-        self._wall = wall
         self._t0 = clock()
-        self._last = self._t0
         self._seq = 0
         self._endpoints: dict[str, EndpointRecorder] = {}
         self._streams: dict[str, StreamRecorder] = {}
-        self._stream_totals = StreamTotals()
         self._events: list[Event] = []
-        self._total_interval = new_histogram()
-        self._total_cum = new_histogram()
-        self._warned_clamps: set[tuple[str, str]] = set()  # ("endpoint" | "stream", name)
+        # One process on its own folds its deltas at once (`tick`).
+        self._fold = Fold(clock, wall)
 
     def start(self) -> None:
         """Mark t = 0 (and the start of the first interval)."""
-        self._t0 = self._last = self._clock()
+        self._t0 = self._clock()
+        self._fold.start()
 
     @property
     def elapsed(self) -> float:
@@ -243,10 +233,40 @@ class Recorder:
         return st
 
     def add_event(self, kind: EventKind, message: str, **data: Any) -> Event:
-        """Buffer an event for the next snapshot's `events`."""
+        """Buffer an event for the next delta's `events`."""
         event = Event(t=self.elapsed, kind=kind, message=message, data=dict(data))
         self._events.append(event)
         return event
+
+    def count_errors(self, kind: str) -> int:
+        """Requests of all endpoints that failed with `kind`, so far (not yet ticked too)."""
+        return sum(ep.errors.get(kind, 0) for ep in self._endpoints.values())
+
+    def take_delta(
+        self,
+        worker: int = 0,
+        *,
+        load: WorkerLoad | None = None,
+        pool: PoolGauges | None = None,
+        system: SystemGauges | None = None,
+        final: bool = False,
+    ) -> WorkerDelta:
+        """Everything since the last delta, in order of first use; the next interval
+        starts now."""
+        events, self._events = tuple(self._events), []
+        delta = WorkerDelta(
+            worker=worker,
+            seq=self._seq,
+            endpoints=tuple(ep.delta() for ep in self._endpoints.values()),
+            streams=tuple(st.delta() for st in self._streams.values()),
+            load=load or WorkerLoad(),
+            pool=pool or PoolGauges(),
+            system=system or SystemGauges(),
+            events=events,
+            final=final,
+        )
+        self._seq += 1
+        return delta
 
     def tick(
         self,
@@ -256,118 +276,13 @@ class Recorder:
         system: SystemGauges | None = None,
         warnings: tuple[str, ...] = (),
     ) -> Snapshot:
-        """Close the interval and describe it (and the run so far) as a Snapshot."""
-        now = self._clock()
-        interval_s = max(0.0, now - self._last)
-        t = max(0.0, now - self._t0)
-        self._last = now
-        total_int = self._total_interval
-        reset(total_int)
-        eps = list(self._endpoints.values())
-        stats = []
-        for ep in eps:
-            stats.append(ep._stats(interval_s, t))
-            add_into(total_int, ep._hist)
-            ep._reset_interval()
-            if ep.clamped:
-                self._warn_clamped("endpoint", ep.name, _label(ep.method, ep.name))
-        add_into(self._total_cum, total_int)
-
-        codes: dict[int, int] = {}
-        errors: dict[str, int] = {}
-        for st in stats:
-            _add_counts(codes, st.status_codes)
-            _add_counts(errors, st.errors)
-        requests = sum(st.requests for st in stats)
-        interval_requests = sum(st.interval_requests for st in stats)
-        total = EndpointStats(
-            name=TOTAL_NAME,
-            requests=requests,
-            failures=sum(st.failures for st in stats),
-            interval_requests=interval_requests,
-            interval_failures=sum(st.interval_failures for st in stats),
-            rps=_rate(interval_requests, interval_s),
-            mean_rps=_rate(requests, t),
-            latency=latency_of(self._total_cum),
-            interval_latency=latency_of(total_int),
-            status_codes=codes,
-            errors=errors,
-            bytes_in=sum(st.bytes_in for st in stats),
-            bytes_out=sum(st.bytes_out for st in stats),
-            histogram=encode(total_int),
-            clamped=sum(st.clamped for st in stats),
-            checks=sum(st.checks for st in stats),
-            checks_failed=sum(st.checks_failed for st in stats),
-            rate_limited=sum(st.rate_limited for st in stats),
-        )
-        rate_limit = RateLimit(
-            responses=sum(ep.rl_responses for ep in eps),
-            with_retry_after=sum(ep.rl_with_retry_after for ep in eps),
-            honoured=sum(ep.honoured_count for ep in eps),
-            waited_s=float(sum(ep.rl_waited_s for ep in eps)),
-        )
-        streams, stream_total = self._stream_stats(interval_s)
-        for ss in streams:
-            if ss.clamped:
-                self._warn_clamped("stream", ss.name, f"stream {ss.name}")
-        events, self._events = tuple(self._events), []
-        snap = Snapshot(
-            seq=self._seq,
-            t=t,
-            wall=self._wall(),
-            interval_s=interval_s,
-            load=load,
-            total=total,
-            endpoints=tuple(stats),
-            streams=streams,
-            stream_total=stream_total,
-            pool=pool or PoolGauges(),
-            system=system or SystemGauges(),
-            rate_limit=rate_limit,
-            events=events,
-            warnings=tuple(warnings),
-        )
-        self._seq += 1
-        return snap
-
-    def _warn_clamped(self, kind: str, name: str, where: str) -> None:
-        """Say once per endpoint or stream that some of its latencies hit the range's top."""
-        if (kind, name) not in self._warned_clamps:
-            self._warned_clamps.add((kind, name))
-            self.add_event(
-                "warning",
-                f"latencies beyond {RANGE_LABEL} on {where} are counted as {RANGE_LABEL}",
-            )
-
-    def count_errors(self, kind: str) -> int:
-        """Requests of all endpoints that failed with `kind`, so far (not yet ticked too)."""
-        return sum(ep.errors.get(kind, 0) for ep in self._endpoints.values())
-
-    def _stream_stats(
-        self, interval_s: float
-    ) -> tuple[tuple[StreamStats, ...], StreamStats | None]:
-        """Each stream's figures, and their exact total (None when no stream ran)."""
-        recs = list(self._streams.values())
-        if not recs:
-            return (), None
-        stats = tuple(rec._stats(interval_s) for rec in recs)
-        total = self._stream_totals.stats(TOTAL_NAME, recs, stats)
-        for rec in recs:
-            rec._reset_interval()
-        return stats, total
+        """One process on its own: its delta folded at once into a Snapshot."""
+        self._fold.add(self.take_delta(pool=pool, system=system))
+        return self._fold.snapshot(load=load, pool=pool, system=system, warnings=warnings)
 
 
-def _label(method: str, name: str) -> str:
-    """Labels like "GET /x" for messages; a name starting with its method keeps it once."""
-    if not method or name.startswith(method + " "):
-        return name
-    return f"{method} {name}"
+def _since(now: dict[Any, int], before: dict[Any, int]) -> dict[Any, int]:
+    """Counts by key added since `before` (both cumulative)."""
+    return {k: n - before.get(k, 0) for k, n in now.items() if n != before.get(k, 0)}
 
 
-def _rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds > 0 else 0.0
-
-
-def _add_counts(into: dict[Any, int], more: dict[Any, int]) -> None:
-    for key, n in more.items():
-        into[key] = into.get(key, 0) + n

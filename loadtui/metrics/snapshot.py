@@ -171,6 +171,20 @@ class LoadState:
 
 
 @dataclass(frozen=True)
+class WorkerVitals:
+    """One load generator of the fleet, as the controller last heard from it."""
+
+    index: int
+    alive: bool = True
+    cpu_percent: float = 0.0  # of one core
+    rss_bytes: int = 0
+    loop_lag_ms: float = 0.0
+    users: int = 0
+    streams: int = 0
+    saturated: bool = False
+
+
+@dataclass(frozen=True)
 class Event:
     t: float  # seconds since the run started
     kind: EventKind
@@ -196,6 +210,9 @@ class Snapshot:
     rate_limit: RateLimit = field(default_factory=RateLimit)
     events: tuple[Event, ...] = ()  # new since the previous snapshot
     warnings: tuple[str, ...] = ()  # standing conditions (e.g. generator saturated)
+    # The generators of this run (one per worker process or Ray actor; one when the run
+    # is a single process); () in snapshots from before fleets.
+    workers: tuple[WorkerVitals, ...] = ()
 
     def endpoint(self, name: str) -> EndpointStats | None:
         return next((e for e in self.endpoints if e.name == name), None)

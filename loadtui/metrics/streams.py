@@ -6,8 +6,10 @@ recorder, each figure keeps an interval histogram (folded into a cumulative one 
 every tick) and the gauges `open` / `connecting` follow from the calls themselves, so
 the engine never has to report them. Single-threaded: no locks.
 
-Totals over all streams (`Snapshot.stream_total`) are merged here from the histograms,
-not from percentiles, so they are exact (see `StreamTotals`).
+Each tick the recorder hands the controller a `StreamDelta` (counts since the last one,
+packed interval histograms); the controller's fold (fold.py) keeps the cumulative
+figures, and merges the totals over all streams (`Snapshot.stream_total`) from the
+histograms, not from percentiles, so they are exact.
 """
 
 from __future__ import annotations
@@ -18,16 +20,10 @@ from typing import TypeVar
 
 from hdrh.histogram import HdrHistogram
 
-from loadtui.metrics.histogram import (
-    HIGHEST_US,
-    add_into,
-    encode,
-    latency_of,
-    new_histogram,
-    record,
-    reset,
-)
+from loadtui.metrics.delta import StreamDelta
+from loadtui.metrics.histogram import HIGHEST_US, new_histogram, record, reset
 from loadtui.metrics.snapshot import Latency, StreamStats
+from loadtui.metrics.wire import pack
 
 FIGURES: tuple[str, ...] = ("handshake", "first_message", "rtt", "gap")
 NO_CLOSE_FRAME = 1006  # RFC 6455: closed without a close frame (dropped connection)
@@ -39,13 +35,11 @@ class StreamRecorder:
     """Counters and histograms of one stream. Hot path: keep it cheap."""
 
     __slots__ = (
-        "_cum",
         "_first",
         "_gap",
         "_handshake",
-        "_last_received",
-        "_last_sent",
         "_rtt",
+        "_sent",
         "bytes_received",
         "bytes_sent",
         "clamped",
@@ -71,7 +65,6 @@ class StreamRecorder:
         self._first: HdrHistogram = new_histogram()
         self._rtt: HdrHistogram = new_histogram()
         self._gap: HdrHistogram = new_histogram()
-        self._cum: dict[str, HdrHistogram] = {f: new_histogram() for f in FIGURES}
         self.open = 0
         self.connecting = 0
         self.opened = 0
@@ -83,12 +76,11 @@ class StreamRecorder:
         self.messages_received = 0
         self.bytes_sent = 0
         self.bytes_received = 0
-        self._last_sent = 0  # messages counted at the previous tick, for the rates
-        self._last_received = 0
         self.handshake_failures: dict[str, int] = {}
         self.close_codes: dict[int, int] = {}
         self.errors: dict[str, int] = {}
         self.clamped = 0  # latencies beyond the histograms' range (recorded at its top)
+        self._sent = StreamDelta(name)  # the counts as of the last delta
 
     # ---- the engine's calls ---------------------------------------------------------
 
@@ -160,29 +152,43 @@ class StreamRecorder:
 
     # ---- the tick -------------------------------------------------------------------
 
-    def interval_histograms(self) -> dict[str, HdrHistogram]:
-        """The live interval histograms by figure (read-only for callers)."""
-        return {
-            "handshake": self._handshake,
-            "first_message": self._first,
-            "rtt": self._rtt,
-            "gap": self._gap,
-        }
-
-    def _stats(self, interval_s: float) -> StreamStats:
-        """Fold the interval into the cumulative figures and describe both."""
-        interval = self.interval_histograms()
-        cum = self._cum
-        for fig, h in interval.items():
-            add_into(cum[fig], h)
-        sent = self.messages_sent - self._last_sent
-        received = self.messages_received - self._last_received
-        self._last_sent = self.messages_sent
-        self._last_received = self.messages_received
-        return StreamStats(
+    def delta(self) -> StreamDelta:
+        """What happened since the last delta (the gauges as they are now); starts the
+        next interval."""
+        sent = self._sent
+        d = StreamDelta(
             name=self.name,
             open=self.open,
             connecting=self.connecting,
+            opened=self.opened - sent.opened,
+            failed=self.failed - sent.failed,
+            closed=self.closed_count - sent.closed,
+            disconnects=self.disconnects - sent.disconnects,
+            reconnects=self.reconnects - sent.reconnects,
+            messages_sent=self.messages_sent - sent.messages_sent,
+            messages_received=self.messages_received - sent.messages_received,
+            bytes_sent=self.bytes_sent - sent.bytes_sent,
+            bytes_received=self.bytes_received - sent.bytes_received,
+            clamped=self.clamped - sent.clamped,
+            handshake_failures=_since(self.handshake_failures, sent.handshake_failures),
+            close_codes=_since(self.close_codes, sent.close_codes),
+            errors=_since(self.errors, sent.errors),
+            histograms={
+                fig: pack(h)
+                for fig, h in (
+                    ("handshake", self._handshake),
+                    ("first_message", self._first),
+                    ("rtt", self._rtt),
+                    ("gap", self._gap),
+                )
+                if h.total_count
+            },
+        )
+        for h in (self._handshake, self._first, self._rtt, self._gap):
+            if h.total_count:  # an untouched histogram is already empty
+                reset(h)
+        self._sent = StreamDelta(
+            name=self.name,
             opened=self.opened,
             failed=self.failed,
             closed=self.closed_count,
@@ -192,58 +198,17 @@ class StreamRecorder:
             messages_received=self.messages_received,
             bytes_sent=self.bytes_sent,
             bytes_received=self.bytes_received,
-            sent_per_s=_rate(sent, interval_s),
-            received_per_s=_rate(received, interval_s),
-            handshake=latency_of(cum["handshake"]),
-            first_message=latency_of(cum["first_message"]),
-            rtt=latency_of(cum["rtt"]),
-            gap=latency_of(cum["gap"]),
-            interval_rtt=latency_of(self._rtt),
+            clamped=self.clamped,
             handshake_failures=dict(self.handshake_failures),
             close_codes=dict(self.close_codes),
             errors=dict(self.errors),
-            histograms={fig: encode(h) for fig, h in interval.items() if h.total_count},
-            clamped=self.clamped,
         )
-
-    def _reset_interval(self) -> None:
-        for h in (self._handshake, self._first, self._rtt, self._gap):
-            if h.total_count:  # an untouched histogram is already empty
-                reset(h)
+        return d
 
 
-class StreamTotals:
-    """Exact figures over all streams: the streams' interval histograms are merged
-    into one interval and one cumulative histogram per figure at every tick."""
-
-    __slots__ = ("_cum", "_interval")
-
-    def __init__(self) -> None:
-        self._cum: dict[str, HdrHistogram] = {f: new_histogram() for f in FIGURES}
-        self._interval: dict[str, HdrHistogram] = {f: new_histogram() for f in FIGURES}
-
-    def stats(
-        self, name: str, recorders: Sequence[StreamRecorder], stats: Sequence[StreamStats]
-    ) -> StreamStats:
-        """Call after each recorder's `_stats` and before its `_reset_interval`."""
-        for h in self._interval.values():
-            if h.total_count:
-                reset(h)
-        for rec in recorders:
-            for fig, h in rec.interval_histograms().items():
-                add_into(self._interval[fig], h)
-        for fig, h in self._interval.items():
-            add_into(self._cum[fig], h)
-        cum = self._cum
-        return _summed(
-            name,
-            stats,
-            handshake=latency_of(cum["handshake"]),
-            first_message=latency_of(cum["first_message"]),
-            rtt=latency_of(cum["rtt"]),
-            gap=latency_of(cum["gap"]),
-            interval_rtt=latency_of(self._interval["rtt"]),
-        )
+def _since(now: dict[K, int], before: dict[K, int]) -> dict[K, int]:
+    """Counts by key added since `before` (both cumulative)."""
+    return {k: n - before.get(k, 0) for k, n in now.items() if n != before.get(k, 0)}
 
 
 def combine(name: str, streams: Sequence[StreamStats]) -> StreamStats:
@@ -252,7 +217,7 @@ def combine(name: str, streams: Sequence[StreamStats]) -> StreamStats:
     percentile is the worst stream's (an upper bound, never a flattering figure)."""
     if len(streams) == 1:
         return replace(streams[0], name=name, histograms={})
-    return _summed(
+    return summed(
         name,
         streams,
         handshake=_worst(s.handshake for s in streams),
@@ -263,7 +228,7 @@ def combine(name: str, streams: Sequence[StreamStats]) -> StreamStats:
     )
 
 
-def _summed(
+def summed(
     name: str,
     stats: Sequence[StreamStats],
     *,
