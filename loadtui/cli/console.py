@@ -15,6 +15,7 @@ import typer
 
 from loadtui.cli.flags import (
     ProfileOption,
+    RayOption,
     RedactOption,
     SessionOption,
     TargetOption,
@@ -23,7 +24,7 @@ from loadtui.cli.flags import (
     WorkersOption,
     check_tick,
     check_writable,
-    parse_workers,
+    fleet,
 )
 from loadtui.cli.support import (
     choosing,
@@ -46,7 +47,8 @@ def console(
     target_pid: TargetPidOption = None,
     tick: TickOption = 0.25,
     redact: RedactOption = None,
-    workers: WorkersOption = "1",
+    workers: WorkersOption = None,
+    ray: RayOption = None,
 ) -> None:
     """The live console. Bare: the demo scenario on the embedded demo target."""
     from loadtui.engine.config import RunConfig, build_run_config
@@ -56,7 +58,7 @@ def console(
     # A stop signal before the console takes them over: one line and exit 3.
     with startup_guard():
         check_tick(tick)
-        fleet = parse_workers(workers)
+        count, cluster = fleet(workers, ray)
         check_writable("--session", session)
         path, _ = scenario_path(scenario)  # a file, or a bundled scenario's name
         watched = target_pid_for(target_pid, "", None) if target_pid else ()  # checked now
@@ -73,7 +75,13 @@ def console(
                 plan = load_plan(path, here)
                 with choosing():
                     config = build_run_config(
-                        plan, target, profile, tick_s=tick, target_pids=watch, workers=fleet
+                        plan,
+                        target,
+                        profile,
+                        tick_s=tick,
+                        target_pids=watch,
+                        workers=count,
+                        ray=cluster,
                     )
                 ready(config)
             else:
@@ -87,7 +95,8 @@ def console(
                 session=session,
                 target_pids=watch,
                 tick_s=tick,
-                workers=fleet,
+                workers=count,
+                ray=cluster,
                 yield_cpu=True,
                 redact=tuple(redact or ()),
             )

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from loadtui.cli.support import Failure
 from loadtui.engine.config import Overrides
+
+if TYPE_CHECKING:
+    from loadtui.scenario.model import Scenario
 
 TICK_RANGE = (0.05, 10.0)  # seconds between snapshots
 
@@ -20,11 +23,21 @@ ProfileOption = Annotated[str | None, typer.Option("--profile", help="Profile na
 SessionOption = Annotated[Path | None, typer.Option("--session", help="Session log path")]
 TickOption = Annotated[float, typer.Option("--tick", help="Seconds between snapshots")]
 WorkersOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--workers",
         metavar="N|auto",
-        help="Load generator processes on this machine (auto: one per usable core)",
+        help="Load generators: processes on this machine (auto: one per usable core), "
+        "or Ray actors with --ray (default: one per CPU of the cluster)",
+    ),
+]
+RayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--ray",
+        metavar="ADDRESS",
+        help="Run the workers as Ray actors: auto, ray://HOST:10001, or local "
+        "(starts a Ray instance here); needs pip install 'loadtui[ray]'",
     ),
 ]
 MAX_WORKERS = 1024
@@ -136,6 +149,27 @@ def check_outputs(*outputs: tuple[str, Path | str | None]) -> None:
     """Each (flag, path) given is writable."""
     for flag, path in outputs:
         check_writable(flag, path)
+
+
+def fleet(
+    workers: str | None, ray: str | None, scenario: Scenario | None = None
+) -> tuple[int, str | None]:
+    # `scenario`: its Python task modules travel with the job to a remote cluster.
+    """--workers and --ray: how many load generators, and the Ray cluster's address
+    (joined, or started for `local`, here and now) when they are Ray actors."""
+    if ray is None:
+        return (1 if workers is None else parse_workers(workers)), None
+    from loadtui.engine.raylink import RayMissing, connect
+
+    count = None if workers is None or workers.strip().lower() == "auto" else parse_workers(workers)
+    try:
+        address, cpus = connect(ray.strip(), scenario)
+    except RayMissing as exc:
+        raise Failure(str(exc)) from None
+    except Exception as exc:  # Ray's own: no cluster at that address, a version mismatch
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise Failure(f"--ray {ray}: cannot join the Ray cluster: {first}", 3) from None
+    return (count or cpus), address
 
 
 def parse_workers(text: str) -> int:

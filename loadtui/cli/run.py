@@ -13,6 +13,7 @@ from loadtui.cli.flags import (
     CsvOption,
     JunitOption,
     ProfileOption,
+    RayOption,
     RedactOption,
     ReportJsonOption,
     ReportMdOption,
@@ -23,9 +24,9 @@ from loadtui.cli.flags import (
     WorkersOption,
     check_outputs,
     check_tick,
+    fleet,
     parse_duration_flag,
     parse_overrides,
-    parse_workers,
 )
 from loadtui.cli.support import (
     Failure,
@@ -71,7 +72,8 @@ def run(
     csv: CsvOption = None,
     junit: JunitOption = None,
     tick: TickOption = 0.5,
-    workers: WorkersOption = "1",
+    workers: WorkersOption = None,
+    ray: RayOption = None,
     target_pid: TargetPidOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="Only errors and exit code")] = False,
     redact: RedactOption = None,
@@ -89,7 +91,6 @@ def run(
         )
         grace_s = parse_duration_flag(grace, "--grace") or 0.0
         check_tick(tick)
-        fleet = parse_workers(workers)
         check_outputs(
             ("--session", session),
             ("--report-json", report_json),
@@ -100,6 +101,7 @@ def run(
         path, is_demo = scenario_path(scenario)
         with demo_target_if(is_demo and target is None, quiet) as demo:
             plan = load_plan(path, demo[0] if demo else None)
+            count, cluster = fleet(workers, ray, plan)  # joins Ray once the scenario is sound
             with choosing():
                 config = build_run_config(
                     plan,
@@ -109,7 +111,8 @@ def run(
                     tick_s=tick,
                     grace_s=grace_s,
                     target_pids=lambda url: target_pid_for(target_pid or (), url, demo),
-                    workers=fleet,
+                    workers=count,
+                    ray=cluster,
                 )
             reports = ReportFiles(report_json, report_md, csv, junit)
             outputs = Outputs(session, reports, quiet, tuple(redact or ()))

@@ -23,13 +23,14 @@ import typer
 from loadtui.cli.flags import (
     CsvOption,
     JunitOption,
+    RayOption,
     ReportJsonOption,
     ReportMdOption,
     TargetOption,
     WorkersOption,
     check_outputs,
     check_writable,
-    parse_workers,
+    fleet,
 )
 from loadtui.cli.support import (
     Failure,
@@ -189,7 +190,8 @@ def rerun(
     new_session: Annotated[Path | None, typer.Option("--session", help="New session log")] = None,
     report_json: ReportJsonOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
-    workers: WorkersOption = "1",
+    workers: WorkersOption = None,
+    ray: RayOption = None,
 ) -> None:
     """Send a recorded run again: its profile, with every operator action (skipped stages,
     pauses, set levels, stop) at its recorded offset, for as long as the original ran
@@ -199,7 +201,7 @@ def rerun(
     --scenario: a session naming one where it was recorded is refused without it."""
     # A stop signal before the run takes them over is held for it (as for `run`).
     with startup_guard(defer_first=True):
-        _rerun(session, target, scenario, new_session, report_json, quiet, parse_workers(workers))
+        _rerun(session, target, scenario, new_session, report_json, quiet, (workers, ray))
 
 
 def _rerun(
@@ -209,7 +211,7 @@ def _rerun(
     new_session: Path | None,
     report_json: Path | None,
     quiet: bool,
-    workers: int,
+    generators: tuple[str | None, str | None],
 ) -> None:
     from loadtui.cli.headless import Outputs, run_headless
     from loadtui.engine.config import Overrides, build_run_config
@@ -240,6 +242,7 @@ def _rerun(
         if scenario is None and found:  # the file there has them, though the session did not
             raise Failure(refuse(", ".join(found[:3])))
         wanted = target or (plan.target_name if recorded.target(plan.target_name) else None)
+        count, cluster = fleet(*generators, recorded)
         with choosing():
             config = build_run_config(
                 recorded,
@@ -249,7 +252,8 @@ def _rerun(
                 tick_s=plan.tick_s,
                 target_pids=lambda url: target_pid_for((), url, demo),
                 script=plan.script,
-                workers=workers,
+                workers=count,
+                ray=cluster,
             )
         outputs = Outputs(out, ReportFiles(report_json=report_json), quiet=quiet)
         outcome = run_headless(ready(config), outputs)

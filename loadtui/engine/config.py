@@ -31,8 +31,10 @@ class RunConfig:
     # The target's processes when it runs on this machine (each with its descendants).
     target_pids: tuple[int, ...] = ()
     script: Script = ()
-    # Load generators: 1 runs on the controller's own loop; more are worker processes.
+    # Load generators: 1 runs on the controller's own loop; more are worker processes,
+    # or Ray actors when `ray` names the cluster (the address its processes join by).
     workers: int = 1
+    ray: str | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ def build_run_config(
     target_pids: Callable[[str], tuple[int, ...]] | None = None,
     script: Script = (),
     workers: int = 1,
+    ray: str | None = None,
 ) -> RunConfig:
     """The run of `scenario` against `target` with `profile`.
 
@@ -97,4 +100,5 @@ def build_run_config(
         target_pids=target_pids(chosen.url) if target_pids is not None else (),
         script=script,
         workers=workers,
+        ray=ray,
     )

@@ -221,7 +221,12 @@ class ProcessLink:
 
 
 def links_for(config: RunConfig) -> list[WorkerLink]:
-    """The workers a run asks for: one on the controller's loop, or worker processes."""
+    """The workers a run asks for: one on the controller's loop, worker processes, or
+    Ray actors."""
+    if config.ray is not None:
+        from loadtui.engine.raylink import ray_links
+
+        return list(ray_links(config))
     if config.workers <= 1:
         return [LocalLink(Worker(config))]
     return [ProcessLink(config, i, config.workers) for i in range(config.workers)]

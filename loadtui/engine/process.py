@@ -142,7 +142,7 @@ class EngineProcess:
             name="loadtui-engine",
             # A daemon may not start processes of its own: a fleet's controller ends with
             # its pipe instead (and is killed when the console gives up on it).
-            daemon=config.workers <= 1,
+            daemon=config.workers <= 1 and config.ray is None,
         )
         self.snapshots: queue.Queue[Snapshot] = queue.Queue()
         self.final: Snapshot | None = None

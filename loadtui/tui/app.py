@@ -91,8 +91,10 @@ class LoadtuiApp(App[Path | None]):
         yield_cpu: bool = False,
         redact: tuple[str, ...] = (),
         workers: int = 1,
+        ray: str | None = None,
     ) -> None:
         super().__init__()
+        self._ray = ray  # the Ray cluster's address when the workers are Ray actors
         self._fleet_size = workers  # load generator processes for a run picked on the launch screen
         self._yield_cpu = yield_cpu  # renice the UI process (the CLI does; tests do not)
         self._redact = redact  # extra secret names kept out of the session log
@@ -210,6 +212,7 @@ class LoadtuiApp(App[Path | None]):
             tick_s=self._tick_s,
             target_pids=self._target_pids,
             workers=self._fleet_size,
+            ray=self._ray,
         )
 
     def start_run(self, config: RunConfig) -> None:
