@@ -15,7 +15,7 @@ from pathlib import Path
 from loadtui.demo.runner import start_subprocess, stop_subprocess
 
 NGINX_CONF = """
-worker_processes 1;
+worker_processes {workers};
 daemon off;
 pid {dir}/nginx.pid;
 error_log {dir}/error.log crit;
@@ -63,14 +63,16 @@ def nginx_binary() -> str | None:
 
 
 @contextmanager
-def nginx() -> Iterator[str]:
+def nginx(workers: str = "1") -> Iterator[str]:
+    """nginx answering every path with a small JSON body; `workers` is its
+    worker_processes (a number, or "auto": one per core)."""
     binary = nginx_binary()
     if binary is None:
         raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="loadtui-nginx-") as tmp:
         conf = Path(tmp) / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(dir=tmp, port=port))
+        conf.write_text(NGINX_CONF.format(dir=tmp, port=port, workers=workers))
         proc = subprocess.Popen([binary, "-c", str(conf), "-p", tmp])
         try:
             wait_listening(port)

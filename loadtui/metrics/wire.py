@@ -54,14 +54,22 @@ class Unpacker:
         if not 0 < used <= min(self._size, dst.counts_len):
             raise ValueError(f"packed histogram spans {used} counters, not within ours")
         scratch = self._scratch
-        ctypes.memset(scratch, 0, used * WORD)
+        base = ctypes.addressof(scratch)
         try:
-            got = _varint_decode(data[_HEAD.size :], 0, ctypes.addressof(scratch), used, WORD)
+            got = _varint_decode(data[_HEAD.size :], 0, base, used, WORD)
         except Exception as exc:  # pyhdrh raises its own errors on a bad stream
+            ctypes.memset(scratch, 0, used * WORD)
             raise ValueError(f"packed histogram unreadable: {exc}") from exc
+        # Only the counters between the lowest and highest non-zero one were written:
+        # add that span and zero it again, so the scratch is clean for the next one.
+        lo, hi = got["min_nonzero_index"], got["max_nonzero_index"]
+        span = hi - lo + 1 if got["total"] else 0
         if got["total"] != total:
+            ctypes.memset(scratch, 0, used * WORD)
             raise ValueError("packed histogram's counters do not add up to its total")
-        add_array(ctypes.addressof(dst.counts), ctypes.addressof(scratch), used, WORD)
+        if span > 0:
+            add_array(ctypes.addressof(dst.counts) + lo * WORD, base + lo * WORD, span, WORD)
+            ctypes.memset(base + lo * WORD, 0, span * WORD)
         dst.total_count += total
         if low < dst.min_value:
             dst.min_value = low
