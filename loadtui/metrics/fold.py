@@ -17,6 +17,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from loadtui.metrics.counts import add_counts, rate
 from loadtui.metrics.delta import EndpointDelta, StreamDelta, WorkerDelta, WorkerLoad
 from loadtui.metrics.histogram import RANGE_LABEL, add_into, encode, latency_of, new_histogram
 from loadtui.metrics.histogram import reset as reset_histogram
@@ -38,13 +39,8 @@ from loadtui.metrics.wire import Unpacker
 TOTAL_NAME = "Aggregated"  # name of Snapshot.total, as Locust names its sum row
 
 
-def _add(into: dict[Any, int], more: dict[Any, int]) -> None:
-    for key, n in more.items():
-        into[key] = into.get(key, 0) + n
 
 
-def _rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds > 0 else 0.0
 
 
 def _label(method: str, name: str) -> str:
@@ -80,8 +76,8 @@ class _EndpointSum:
             self.method = d.method
         self.interval_requests += d.requests
         self.interval_failures += d.failures
-        _add(self.status_codes, d.status_codes)
-        _add(self.errors, d.errors)
+        add_counts(self.status_codes, d.status_codes)
+        add_counts(self.errors, d.errors)
         self.bytes_in += d.bytes_in
         self.bytes_out += d.bytes_out
         self.clamped += d.clamped
@@ -105,8 +101,8 @@ class _EndpointSum:
             failures=self.failures,
             interval_requests=self.interval_requests,
             interval_failures=self.interval_failures,
-            rps=_rate(self.interval_requests, interval_s),
-            mean_rps=_rate(self.requests, t),
+            rps=rate(self.interval_requests, interval_s),
+            mean_rps=rate(self.requests, t),
             latency=latency_of(self.cum),
             interval_latency=latency_of(self.interval),
             status_codes=dict(self.status_codes),
@@ -163,9 +159,9 @@ class _StreamSum:
         self.bytes_sent += d.bytes_sent
         self.bytes_received += d.bytes_received
         self.clamped += d.clamped
-        _add(self.handshake_failures, d.handshake_failures)
-        _add(self.close_codes, d.close_codes)
-        _add(self.errors, d.errors)
+        add_counts(self.handshake_failures, d.handshake_failures)
+        add_counts(self.close_codes, d.close_codes)
+        add_counts(self.errors, d.errors)
         for fig, data in d.histograms.items():
             if fig not in self.interval:
                 raise ValueError(f"unknown stream figure {fig!r} in a delta")
@@ -191,8 +187,8 @@ class _StreamSum:
             messages_received=self.messages_received,
             bytes_sent=self.bytes_sent,
             bytes_received=self.bytes_received,
-            sent_per_s=_rate(self.interval_sent, interval_s),
-            received_per_s=_rate(self.interval_received, interval_s),
+            sent_per_s=rate(self.interval_sent, interval_s),
+            received_per_s=rate(self.interval_received, interval_s),
             handshake=latency_of(cum["handshake"]),
             first_message=latency_of(cum["first_message"]),
             rtt=latency_of(cum["rtt"]),
@@ -389,8 +385,8 @@ class Fold:
         codes: dict[int, int] = {}
         errors: dict[str, int] = {}
         for st in stats:
-            _add(codes, st.status_codes)
-            _add(errors, st.errors)
+            add_counts(codes, st.status_codes)
+            add_counts(errors, st.errors)
         requests = sum(st.requests for st in stats)
         interval_requests = sum(st.interval_requests for st in stats)
         total = EndpointStats(
@@ -399,8 +395,8 @@ class Fold:
             failures=sum(st.failures for st in stats),
             interval_requests=interval_requests,
             interval_failures=sum(st.interval_failures for st in stats),
-            rps=_rate(interval_requests, interval_s),
-            mean_rps=_rate(requests, t),
+            rps=rate(interval_requests, interval_s),
+            mean_rps=rate(requests, t),
             latency=latency_of(self._total_cum),
             interval_latency=latency_of(total_int),
             status_codes=codes,

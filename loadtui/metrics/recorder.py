@@ -17,6 +17,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
+from loadtui.metrics.counts import since
 from loadtui.metrics.delta import EndpointDelta, WorkerDelta, WorkerLoad
 from loadtui.metrics.fold import TOTAL_NAME as TOTAL_NAME  # re-exported: callers import it here
 from loadtui.metrics.fold import Fold
@@ -156,8 +157,8 @@ class EndpointRecorder:
             method=self.method,
             requests=self.interval_requests,
             failures=self.interval_failures,
-            status_codes=_since(self.status_codes, sent.status_codes),
-            errors=_since(self.errors, sent.errors),
+            status_codes=since(self.status_codes, sent.status_codes),
+            errors=since(self.errors, sent.errors),
             bytes_in=self.bytes_in - sent.bytes_in,
             bytes_out=self.bytes_out - sent.bytes_out,
             clamped=self.clamped - sent.clamped,
@@ -281,8 +282,5 @@ class Recorder:
         return self._fold.snapshot(load=load, pool=pool, system=system, warnings=warnings)
 
 
-def _since(now: dict[Any, int], before: dict[Any, int]) -> dict[Any, int]:
-    """Counts by key added since `before` (both cumulative)."""
-    return {k: n - before.get(k, 0) for k, n in now.items() if n != before.get(k, 0)}
 
 

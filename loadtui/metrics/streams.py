@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from hdrh.histogram import HdrHistogram
 
+from loadtui.metrics.counts import merged, since
 from loadtui.metrics.delta import StreamDelta
 from loadtui.metrics.histogram import HIGHEST_US, new_histogram, record, reset
 from loadtui.metrics.snapshot import Latency, StreamStats
@@ -170,9 +171,9 @@ class StreamRecorder:
             bytes_sent=self.bytes_sent - sent.bytes_sent,
             bytes_received=self.bytes_received - sent.bytes_received,
             clamped=self.clamped - sent.clamped,
-            handshake_failures=_since(self.handshake_failures, sent.handshake_failures),
-            close_codes=_since(self.close_codes, sent.close_codes),
-            errors=_since(self.errors, sent.errors),
+            handshake_failures=since(self.handshake_failures, sent.handshake_failures),
+            close_codes=since(self.close_codes, sent.close_codes),
+            errors=since(self.errors, sent.errors),
             histograms={
                 fig: pack(h)
                 for fig, h in (
@@ -206,9 +207,6 @@ class StreamRecorder:
         return d
 
 
-def _since(now: dict[K, int], before: dict[K, int]) -> dict[K, int]:
-    """Counts by key added since `before` (both cumulative)."""
-    return {k: n - before.get(k, 0) for k, n in now.items() if n != before.get(k, 0)}
 
 
 def combine(name: str, streams: Sequence[StreamStats]) -> StreamStats:
@@ -255,9 +253,9 @@ def summed(
         bytes_received=sum(s.bytes_received for s in stats),
         sent_per_s=sum(s.sent_per_s for s in stats),
         received_per_s=sum(s.received_per_s for s in stats),
-        handshake_failures=_merged(s.handshake_failures for s in stats),
-        close_codes=_merged(s.close_codes for s in stats),
-        errors=_merged(s.errors for s in stats),
+        handshake_failures=merged(s.handshake_failures for s in stats),
+        close_codes=merged(s.close_codes for s in stats),
+        errors=merged(s.errors for s in stats),
         clamped=sum(s.clamped for s in stats),
         handshake=handshake,
         first_message=first_message,
@@ -278,13 +276,4 @@ def _worst(lats: Iterable[Latency]) -> Latency:
     return Latency(count=count, min=min(lat.min for lat in seen), mean=mean, **worst)
 
 
-def _merged(counts: Iterable[dict[K, int]]) -> dict[K, int]:
-    out: dict[K, int] = {}
-    for c in counts:
-        for key, n in c.items():
-            out[key] = out.get(key, 0) + n
-    return out
 
-
-def _rate(count: int, seconds: float) -> float:
-    return count / seconds if seconds > 0 else 0.0

@@ -55,9 +55,10 @@ def system_text(snap: Snapshot, history: History | None = None) -> Text:
     slow = sys.loop_lag_ms > LAG_HOT_MS
     lag = f"loop lag {fmt.ms(sys.loop_lag_ms)} ms{' ⚠' if slow else ''}  fds {sys.fds}"
     lines.append(Text(lag, "bold red" if slow else ""))
-    if not watched:
+    fleet = worker_lines(snap)
+    if not watched and not fleet:  # a fleet's rows need the room more than this note
         lines.append(Text("target: not watched", style="dim"))
-    lines += worker_lines(snap)
+    lines += fleet
     warn = saturation(snap)
     if warn:
         lines.append(warning_line(warn))
@@ -69,8 +70,7 @@ def worker_lines(snap: Snapshot) -> list[Text]:
     whether it is saturated or lost (the generator column above is their sum)."""
     if len(snap.workers) <= 1:
         return []
-    alive = sum(1 for w in snap.workers if w.alive)
-    out = [Text(f"workers {alive}/{len(snap.workers)} alive", style="bold")]
+    out = []  # alive/total is in the header
     for w in snap.workers:
         name = f"w{w.index}"
         if not w.alive:
