@@ -16,9 +16,8 @@ import tempfile
 from pathlib import Path
 
 from loadtui.demo.runner import start_subprocess, stop_subprocess
-from loadtui.engine.config import RunConfig
+from loadtui.engine.config import RunConfig, build_run_config
 from loadtui.scenario import bundled, load_scenario
-from loadtui.scenario.select import pick_profile, pick_target
 from loadtui.tui.app import LaunchArgs, LoadtuiApp
 
 HERE = Path(__file__).resolve().parent
@@ -74,8 +73,7 @@ async def shot(
 
 def config(path: Path, url: str, pid: int, profile: str | None = None) -> RunConfig:
     plan = load_scenario(path, env={**os.environ, "LOADTUI_TARGET": url})
-    prof = pick_profile(plan, profile)
-    return RunConfig(plan, pick_target(plan, None), prof, tick_s=0.5, target_pids=(pid,))
+    return build_run_config(plan, None, profile, tick_s=0.5, target_pids=lambda _url: (pid,))
 
 
 async def main() -> None:
