@@ -22,7 +22,6 @@ from dataclasses import replace
 from time import perf_counter
 
 from loadtui.engine.commands import (
-    ArrivalRate,
     Command,
     Finish,
     FollowProfile,
@@ -33,22 +32,18 @@ from loadtui.engine.commands import (
     SetRate,
     SetStreams,
     SetUsers,
-    Share,
     Stop,
-    WorkerCommand,
     from_action,
 )
 from loadtui.engine.config import RunConfig
 from loadtui.engine.fleet import links_for
 from loadtui.engine.gate import Gate
 from loadtui.engine.links import WorkerLink
-from loadtui.engine.saturation import SaturationWatch, merge_periods
 from loadtui.engine.schedule import describe_stage, stage_at, stage_start
-from loadtui.engine.split import split, split_rate
 from loadtui.engine.walker import ProfileWalker, Step
-from loadtui.metrics.delta import WorkerDelta
+from loadtui.engine.workers import Workers
 from loadtui.metrics.fold import Fold
-from loadtui.metrics.snapshot import LoadState, RunState, Snapshot, SystemGauges
+from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
 from loadtui.metrics.system import SystemSampler
 from loadtui.scenario.userinfo import redact_url
 
@@ -72,22 +67,16 @@ class Controller:
         self.manual_rate = 0.0
         self.final: Snapshot | None = None
         self.walker = ProfileWalker(self.profile)
-        self.links: list[WorkerLink] = (
-            list(links) if links is not None else links_for(config)
+        self.workers = Workers(
+            list(links) if links is not None else links_for(config), self.profile.max_inflight
         )
+        self.links = self.workers.links
         self.clock_gate = Gate()  # pauses stop the profile's clock as they stop the users
-        self.users_wanted = 0
-        self.streams_wanted = 0
-        self._user_rate: float | None = None
-        self._stream_rate: float | None = None
-        self._sent_rate: tuple[float, int] | None = None
         self._skip = 0.0
         self._t0 = 0.0
         self._stop = asyncio.Event()
         self._grace = config.grace_s
         self._target = SystemSampler(target_pids=config.target_pids)
-        self._saturation = {link.index: SaturationWatch() for link in self.links}
-        self._gone: set[int] = set()  # workers lost, by index
 
     # ---- clocks ---------------------------------------------------------------------
 
@@ -110,11 +99,6 @@ class Controller:
         if self.profile.model != "open":
             return 0.0
         return self.walker.rate(self.profile_time())
-
-    @property
-    def alive(self) -> list[WorkerLink]:
-        """The workers holding a share (a link that died is lost at the next tick)."""
-        return [link for link in self.links if link.index not in self._gone]
 
     # ---- commands (operator, profile or script) -------------------------------------
 
@@ -140,8 +124,8 @@ class Controller:
 
     def set_users(self, users: int, spawn_rate: float | None = None) -> None:
         self.following = False
-        self._want(users, self.streams_wanted, spawn_rate, None)
-        rate = spawn_rate or self._user_rate or 1.0
+        self.workers.want(users, self.workers.streams, spawn_rate, None)
+        rate = self.workers.spawn_rate()
         self._event(
             "operator",
             f"set users to {users} at {rate:g}/s",
@@ -154,7 +138,7 @@ class Controller:
     def set_streams(self, streams: int, spawn_rate: float | None = None) -> None:
         """Open or close stream-only sessions (classes with a websocket) to `streams`."""
         self.following = False
-        self._want(self.users_wanted, streams, None, spawn_rate or max(float(streams), 1.0))
+        self.workers.want(self.workers.users, streams, None, spawn_rate or max(float(streams), 1.0))
         self._event(
             "operator",
             f"set streams to {streams}",
@@ -166,7 +150,7 @@ class Controller:
     def set_rate(self, rate: float) -> None:
         self.following = False
         self.manual_rate = max(0.0, rate)
-        self._push_rate()
+        self.workers.arrival_rate(self.current_rate())
         self._event(
             "operator", f"set arrival rate to {rate:g}/s", action="set_rate", args=[rate], rate=rate
         )
@@ -174,13 +158,13 @@ class Controller:
     def pause(self) -> None:
         if self.clock_gate.pause():
             self.state = "paused"
-            self._broadcast(Hold(paused=True))
+            self.workers.broadcast(Hold(paused=True))
             self._event("operator", "paused", action="pause", args=[])
 
     def resume(self) -> None:
         if self.clock_gate.resume():
             self.state = "running"
-            self._broadcast(Hold(paused=False))
+            self.workers.broadcast(Hold(paused=False))
             self._event("operator", "resumed", action="resume", args=[])
 
     def follow_profile(self) -> None:
@@ -202,7 +186,7 @@ class Controller:
         if self._stop.is_set():
             if grace is not None and grace < self._grace:  # e.g. a second Ctrl-C
                 self._grace = grace
-                self._broadcast(Finish(grace))
+                self.workers.broadcast(Finish(grace))
                 self._event("operator" if "operator" in reason else "info", reason)
             return
         if grace is not None:
@@ -217,58 +201,6 @@ class Controller:
         )
         self._stop.set()
 
-    # ---- shares ---------------------------------------------------------------------
-
-    def _want(
-        self,
-        users: int,
-        streams: int,
-        u_rate: float | None,
-        s_rate: float | None,
-        *,
-        at_once: bool = False,
-    ) -> None:
-        """Ask the fleet for `users` and `streams`, split over the live workers."""
-        self.users_wanted, self.streams_wanted = max(0, users), max(0, streams)
-        if u_rate:
-            self._user_rate = u_rate
-        if s_rate:
-            self._stream_rate = s_rate
-        self._send_shares(at_once=at_once, u_rate=u_rate, s_rate=s_rate)
-
-    def _send_shares(
-        self, *, at_once: bool = False, u_rate: float | None = None, s_rate: float | None = None
-    ) -> None:
-        links = self.alive
-        users = split(self.users_wanted, len(links))
-        streams = split(self.streams_wanted, len(links))
-        u_rates = split_rate(u_rate, users) if u_rate else [None] * len(links)
-        s_rates = split_rate(s_rate, streams) if s_rate else [None] * len(links)
-        for link, u, s, ur, sr in zip(links, users, streams, u_rates, s_rates, strict=True):
-            link.send(Share(u, s, ur, sr, at_once))
-
-    def _push_rate(self) -> None:
-        """Tell the workers their part of the arrival rate, when it changed."""
-        links = self.alive
-        rate = self.current_rate()
-        if (rate, len(links)) == self._sent_rate or not links:
-            return
-        self._sent_rate = (rate, len(links))
-        caps = split(self.profile.max_inflight, len(links))
-        for link, cap in zip(links, caps, strict=True):
-            link.send(ArrivalRate(rate / len(links), cap))
-
-    def _reshare(self) -> None:
-        """After a worker is lost: the survivors take its users, streams and rate."""
-        rates = (self._user_rate, self._stream_rate)
-        self._send_shares(u_rate=rates[0], s_rate=rates[1])
-        self._sent_rate = None
-        self._push_rate()
-
-    def _broadcast(self, command: WorkerCommand) -> None:
-        for link in self.alive:
-            link.send(command)
-
     # ---- the run --------------------------------------------------------------------
 
     async def run(self) -> Snapshot:
@@ -276,8 +208,8 @@ class Controller:
         cfg = self.config
         try:
             # All workers start together: none sends load before every one can.
-            await asyncio.gather(*(link.start() for link in self.links))
-            self._push_rate()
+            await self.workers.start()
+            self.workers.arrival_rate(self.current_rate())
             self._t0 = perf_counter()
             self.fold.start()
             self.state = "running"
@@ -300,25 +232,15 @@ class Controller:
                 self.state = "stopped"
                 self.final = self._snapshot()
         finally:
-            await asyncio.gather(*(link.close() for link in self.links), return_exceptions=True)
+            await self.workers.close()
         assert self.final is not None
         return self.final
 
     async def _finish(self) -> None:
         """Stop every worker; fold each one's last delta (in-flight calls included)."""
-        self._broadcast(Finish(self._grace))
-        links = self.alive
-        finals = await asyncio.gather(
-            *(link.finish(self._grace + FINISH_MARGIN_S) for link in links),
-            return_exceptions=True,
-        )
-        for link, final in zip(links, finals, strict=True):
-            if isinstance(final, WorkerDelta):
-                self.fold.add(final)
-            elif isinstance(final, BaseException) and not isinstance(final, TimeoutError):
-                raise final
-            else:
-                self._lost(link, "did not finish stopping")
+        self.workers.broadcast(Finish(self._grace))
+        for link in await self.workers.finish(self._grace, FINISH_MARGIN_S, self.fold):
+            self._lost(link, "did not finish stopping")
 
     async def _follow(self) -> None:
         """Walk the profile: stage changes, bursts, and the end of the run."""
@@ -329,7 +251,7 @@ class Controller:
             step = self.walker.step(self.profile_time(), self.fold.load().users)
             if step is not None:
                 self._apply_step(step)
-            self._push_rate()
+            self.workers.arrival_rate(self.current_rate())
             await asyncio.sleep(FOLLOW_STEP_S)
 
     def _apply_step(self, step: Step) -> None:
@@ -347,10 +269,11 @@ class Controller:
         if not self.following:
             return
         spawn = step.spawn_rate or None
+        workers = self.workers
         if step.jump_to is not None:
-            self._want(step.jump_to, self.streams_wanted, spawn, None, at_once=True)
-        if (step.users, step.streams) != (self.users_wanted, self.streams_wanted):
-            self._want(step.users, step.streams, spawn, max(float(step.streams), spawn or 1.0))
+            workers.want(step.jump_to, workers.streams, spawn, None, at_once=True)
+        if (step.users, step.streams) != (workers.users, workers.streams):
+            workers.want(step.users, step.streams, spawn, max(float(step.streams), spawn or 1.0))
 
     async def _script(self) -> None:
         """Replay recorded operator actions at their recorded offsets: wall-clock seconds
@@ -375,36 +298,27 @@ class Controller:
 
     async def _collect(self) -> None:
         """Every live worker's delta for this tick, folded; the silent ones are lost."""
-        links = self.alive
-        deltas = await asyncio.gather(*(link.delta() for link in links))
-        for link, delta in zip(links, deltas, strict=True):
-            if delta is not None:
-                self.fold.add(delta)
-            if delta is None or not link.alive:
-                self._lost(link, link.lost or "stopped answering")
+        for link in await self.workers.collect(self.fold):
+            self._lost(link, link.lost or "stopped answering")
 
     def _lost(self, link: WorkerLink, why: str) -> None:
-        if link.index in self._gone:
+        """A lost worker is a warning (an error when none is left); its share moves."""
+        stopping = self.state in ("stopping", "stopped")
+        if not self.workers.lose(link, why, self.fold, move=not stopping):
             return
-        self._gone.add(link.index)
-        link.alive = False
-        link.lost = link.lost or why
-        self.fold.forget(link.index)
-        left = len(self.alive)
-        if self.state in ("stopping", "stopped"):
+        left = len(self.workers.alive)
+        if stopping:
             self._event("warning", f"worker {link.index} lost while stopping: {link.lost}")
-            return
-        if not left:
+        elif not left:
             self._event("error", f"worker {link.index} lost: {link.lost}; no worker is left")
             self.stop(grace=0.0, reason="every worker was lost")
-            return
-        self._event(
-            "warning",
-            f"worker {link.index} lost: {link.lost}; its share moves to the "
-            f"{left} other{'s' if left != 1 else ''}",
-            worker=link.index,
-        )
-        self._reshare()
+        else:
+            others = f"{left} other{'s' if left != 1 else ''}"
+            self._event(
+                "warning",
+                f"worker {link.index} lost: {link.lost}; its share moves to the {others}",
+                worker=link.index,
+            )
 
     def _snapshot(self) -> Snapshot:
         generator = self.fold.generator()
@@ -414,31 +328,17 @@ class Controller:
             target_cpu_percent=target.target_cpu_percent,
             target_rss_bytes=target.target_rss_bytes,
         )
-        warnings = self._saturation_check()
+        hot, messages = self.workers.saturation(self.fold.vitals(), self.elapsed())
+        for message in messages:
+            self._event("warning", message)
         snap = self.fold.snapshot(
             load=self.load_state(),
             system=system,
-            warnings=warnings,
-            workers=self.fold.vitals(i for i, w in self._saturation.items() if w.active),
+            warnings=("generator saturated",) if hot else (),
+            workers=self.fold.vitals(self.workers.saturated()),
         )
         self.on_snapshot(snap)
         return snap
-
-    def _saturation_check(self) -> tuple[str, ...]:
-        """Each worker judged on its own gauges; the run is saturated while any one is."""
-        many = len(self.links) > 1
-        hot: tuple[str, ...] = ()
-        now = self.elapsed()
-        for vitals in self.fold.vitals():
-            watch = self._saturation.get(vitals.index)
-            if watch is None or not vitals.alive:
-                continue
-            gauges = SystemGauges(cpu_percent=vitals.cpu_percent, loop_lag_ms=vitals.loop_lag_ms)
-            if watch.update(gauges, now):
-                hot = ("generator saturated",)
-            for message in watch.new_messages():
-                self._event("warning", f"worker {vitals.index}: {message}" if many else message)
-        return hot
 
     def load_state(self) -> LoadState:
         t = self.profile_time()
@@ -468,8 +368,7 @@ class Controller:
         )
 
     def saturation_periods(self) -> list[tuple[float, float]]:
-        now = self.elapsed()
-        return merge_periods(p for w in self._saturation.values() for p in w.all_periods(now))
+        return self.workers.saturation_periods(self.elapsed())
 
     def _event(self, kind: str, message: str, **data: object) -> None:
         self.fold.add_event(kind, message, **data)  # type: ignore[arg-type]

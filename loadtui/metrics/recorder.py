@@ -19,6 +19,7 @@ from hdrh.histogram import HdrHistogram
 
 from loadtui.metrics.counts import since
 from loadtui.metrics.delta import EndpointDelta, WorkerDelta, WorkerLoad
+from loadtui.metrics.events import EventLog
 from loadtui.metrics.fold import TOTAL_NAME as TOTAL_NAME  # re-exported: callers import it here
 from loadtui.metrics.fold import Fold
 from loadtui.metrics.histogram import HIGHEST_US, new_histogram, record, record_corrected, reset
@@ -198,23 +199,21 @@ class Recorder:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        self._clock = clock
-        self._t0 = clock()
+        self.events = EventLog(clock)
         self._seq = 0
         self._endpoints: dict[str, EndpointRecorder] = {}
         self._streams: dict[str, StreamRecorder] = {}
-        self._events: list[Event] = []
         # One process on its own folds its deltas at once (`tick`).
         self._fold = Fold(clock, wall)
 
     def start(self) -> None:
         """Mark t = 0 (and the start of the first interval)."""
-        self._t0 = self._clock()
+        self.events.start()
         self._fold.start()
 
     @property
     def elapsed(self) -> float:
-        return self._clock() - self._t0
+        return self.events.elapsed
 
     def endpoint(self, name: str, method: str = "") -> EndpointRecorder:
         """Get or create; snapshots list endpoints in order of first use."""
@@ -235,9 +234,7 @@ class Recorder:
 
     def add_event(self, kind: EventKind, message: str, **data: Any) -> Event:
         """Buffer an event for the next delta's `events`."""
-        event = Event(t=self.elapsed, kind=kind, message=message, data=dict(data))
-        self._events.append(event)
-        return event
+        return self.events.add(kind, message, **data)
 
     def count_errors(self, kind: str) -> int:
         """Requests of all endpoints that failed with `kind`, so far (not yet ticked too)."""
@@ -254,7 +251,7 @@ class Recorder:
     ) -> WorkerDelta:
         """Everything since the last delta, in order of first use; the next interval
         starts now."""
-        events, self._events = tuple(self._events), []
+        events = self.events.take()
         delta = WorkerDelta(
             worker=worker,
             seq=self._seq,
