@@ -13,13 +13,11 @@ from __future__ import annotations
 import json
 import re
 import stat
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from support.cli import loadtui
-from textual.pilot import Pilot
+from support.waits import settle
 
 from loadtui.engine.config import RunConfig
 from loadtui.engine.host import EngineHost
@@ -152,13 +150,6 @@ def test_report_and_compare_outputs_on_a_full_disk(folder: Path) -> None:
     assert "Result: no regression" in cmp.stdout
 
 
-async def wait_for(pilot: Pilot, check: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.2)
-
-
 async def test_the_console_on_a_full_disk_says_so_and_goes_on(demo_url: str) -> None:
     plan = load_scenario_text(SCENARIO.format(url=demo_url, p99="< 5s"))
     config = RunConfig(plan, pick_target(plan, None), pick_profile(plan, "long"), tick_s=0.25)
@@ -166,13 +157,13 @@ async def test_the_console_on_a_full_disk_says_so_and_goes_on(demo_url: str) -> 
     async with app.run_test(size=(100, 30)) as pilot:
         live = app.live
         assert live is not None
-        await wait_for(pilot, lambda: live.last is not None and live.last.total.requests > 0)
+        await settle(pilot, lambda: live.last is not None and live.last.total.requests > 0)
         shown = [str(n.message) for n in app._notifications]
         assert f"cannot write {FULL}: {NO_SPACE}; the run goes on without it" in shown
         before = live.last.total.requests
-        await wait_for(pilot, lambda: live.last is not None and live.last.total.requests > before)
+        await settle(pilot, lambda: live.last is not None and live.last.total.requests > before)
         await pilot.press("q")
-        await wait_for(pilot, lambda: app.report is not None)
+        await settle(pilot, lambda: app.report is not None)
         await pilot.pause(0.2)
     assert app.return_code == 3 and app.return_value is None  # no session saved
     assert app.lost == [f"cannot write {FULL}: {NO_SPACE}; the run goes on without it"]

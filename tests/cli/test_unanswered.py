@@ -10,12 +10,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from support.stalling import StallingTarget
-from textual.pilot import Pilot
+from support.waits import settle
 
 from loadtui.engine.config import RunConfig
 from loadtui.metrics.snapshot import EndpointStats, LoadState, Snapshot, StreamStats
@@ -124,13 +123,6 @@ def test_a_target_that_hangs_some_requests_exits_normally_with_them_counted(
     assert eps["ok"]["checks"] == eps["ok"]["requests"] and report["checks_failed"] == 0
 
 
-async def wait_for(pilot: Pilot, check: object, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():  # type: ignore[operator]
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.1)
-
-
 async def test_the_console_says_so_when_quitting_a_run_nothing_answered(tmp_path: Path) -> None:
     with StallingTarget(silent=True) as target:
         plan = load_scenario_text(SILENT.format(url=target.url))
@@ -138,10 +130,10 @@ async def test_the_console_says_so_when_quitting_a_run_nothing_answered(tmp_path
         config = RunConfig(plan, pick_target(plan, None), prof, tick_s=0.25)
         app = LoadtuiApp(config=config, sessions_dir=tmp_path)
         async with app.run_test(size=(100, 30)) as pilot:
-            await wait_for(pilot, lambda: target.hung == 3)
+            await settle(pilot, lambda: target.hung == 3)
             await pilot.press("q")  # stop: in-flight requests get a grace...
             await pilot.press("q")  # ...which a second press cuts off at once
-            await wait_for(pilot, lambda: app.report is not None)
+            await settle(pilot, lambda: app.report is not None)
         assert app.no_answer == "target never answered: 3 requests sent, 0 answered"
         assert app.return_code == 3
         assert app.report is not None and app.report["errors"] == {"unfinished": 3}

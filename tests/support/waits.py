@@ -7,9 +7,10 @@ import asyncio
 import queue
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 POLL_S = 0.01
+PILOT_POLL_S = 0.05  # an app's turn includes a repaint: poll it less often
 T = TypeVar("T")
 
 
@@ -36,3 +37,14 @@ def first_from(items: queue.Queue[T], check: Callable[[T], bool], timeout: float
         item = items.get(timeout=timeout)
         if check(item):
             return item
+
+
+async def settle(
+    pilot: Any, check: Callable[[], bool], timeout: float = 15.0, what: str = ""
+) -> None:
+    """`wait_for` for a Textual app under a Pilot: lets the app run (messages, timers,
+    workers) until `check()` holds; fails the test after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, f"not met within {timeout} s: {what or check}"
+        await pilot.pause(PILOT_POLL_S)

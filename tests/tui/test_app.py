@@ -6,13 +6,12 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from support.faulty import ModeUnavailable, serve
-from textual.pilot import Pilot
+from support.waits import settle
 from textual.widgets import DataTable
 
 from loadtui.engine.config import RunConfig
@@ -38,13 +37,6 @@ stages = [{ duration = "2m", users = 3, spawn_rate = 100 }]
 """
 
 
-async def wait_for(pilot: Pilot, check: Callable[[], bool], timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await pilot.pause(0.2)
-
-
 def records(path: Path) -> list[dict]:
     raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     return [json.loads(line) for line in raw.decode().splitlines()]
@@ -59,14 +51,14 @@ async def test_live_run_steered_and_quit_writes_the_session(demo_url: str, tmp_p
     async with app.run_test(size=(80, 24)) as pilot:
         live = app.live
         assert live is not None
-        await wait_for(pilot, lambda: live.last is not None and live.last.total.requests > 20)
+        await settle(pilot, lambda: live.last is not None and live.last.total.requests > 20)
         assert isinstance(app.screen, DashboardScreen)
         table = app.screen.query_one(DataTable)
         assert table.row_count >= 2  # the endpoint and the total
         await pilot.press("plus")
-        await wait_for(pilot, lambda: live.last is not None and live.last.load.users_target == 8)
+        await settle(pilot, lambda: live.last is not None and live.last.load.users_target == 8)
         await pilot.press("q")
-        await wait_for(pilot, lambda: app.return_value is not None)
+        await settle(pilot, lambda: app.return_value is not None)
     session = app.return_value
     assert session is not None and session.parent == tmp_path / "sessions"
     lines = records(session)
@@ -89,17 +81,17 @@ async def test_launch_screen_starts_the_chosen_run(demo_url: str, tmp_path: Path
     )
     app = LoadtuiApp(launch=launch, sessions_dir=tmp_path, session=tmp_path / "run.json")
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, LaunchScreen))
+        await settle(pilot, lambda: isinstance(app.screen, LaunchScreen))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
+        await settle(pilot, lambda: isinstance(app.screen, DashboardScreen))
         live = app.live
         assert live is not None and live.config.scenario.name == "fastlane"
-        await wait_for(pilot, lambda: live.last is not None and live.last.total.requests > 0)
+        await settle(pilot, lambda: live.last is not None and live.last.total.requests > 0)
         await pilot.press("s")  # graceful stop: the run ends, the console stays
-        await wait_for(pilot, lambda: app.report is not None)
+        await settle(pilot, lambda: app.report is not None)
         assert app.return_value is None
         await pilot.press("q")
-        await wait_for(pilot, lambda: app.return_value is not None)
+        await settle(pilot, lambda: app.return_value is not None)
     lines = records(tmp_path / "run.json")
     assert any(r.get("message") == "stopped by operator" for r in lines)
     assert lines[-1]["type"] == "summary"
@@ -120,10 +112,10 @@ async def test_unreachable_choice_returns_to_the_launch_screen(tmp_path: Path) -
     )
     app = LoadtuiApp(launch=launch, sessions_dir=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, LaunchScreen))
+        await settle(pilot, lambda: isinstance(app.screen, LaunchScreen))
         await pilot.press("enter")
         said = lambda: " ".join(str(n.message) for n in app._notifications)  # noqa: E731
-        await wait_for(pilot, lambda: "unreachable" in said())  # the preflight answered
+        await settle(pilot, lambda: "unreachable" in said())  # the preflight answered
         assert isinstance(app.screen, LaunchScreen)
         assert app.live is None  # nothing started, no session written
         assert not (tmp_path / "sessions").exists()
@@ -155,10 +147,10 @@ async def test_a_silent_target_is_checked_off_the_ui_loop(silent_url: str, tmp_p
     app = LoadtuiApp(launch=launch, sessions_dir=tmp_path)
     said = lambda: " ".join(str(n.message) for n in app._notifications)  # noqa: E731
     async with app.run_test(size=(100, 30)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, LaunchScreen))
+        await settle(pilot, lambda: isinstance(app.screen, LaunchScreen))
         await pilot.press("enter")
-        await wait_for(pilot, lambda: f"connecting to {silent_url}" in said())
-        await wait_for(pilot, lambda: "unreachable: no answer from 127.0.0.1" in said())
+        await settle(pilot, lambda: f"connecting to {silent_url}" in said())
+        await settle(pilot, lambda: "unreachable: no answer from 127.0.0.1" in said())
         assert isinstance(app.screen, LaunchScreen)
         assert app.live is None and not (tmp_path / "sessions").exists()
         await pilot.press("q")

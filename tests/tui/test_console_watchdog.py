@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import psutil
-from tui.test_app import wait_for
+from support.waits import settle
 
 from loadtui.engine.config import RunConfig
 from loadtui.scenario import load_scenario
@@ -54,7 +54,7 @@ async def test_a_blocked_engine_is_killed_and_the_console_says_why(
     session = tmp_path / "s.json"
     app = LoadtuiApp(config=config, sessions_dir=tmp_path, session=session)
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: app.report is not None, timeout=30)
+        await settle(pilot, lambda: app.report is not None, timeout=30)
         engine = app.engine
         assert engine is not None and engine.pid is not None
         assert not psutil.pid_exists(engine.pid) or (
@@ -64,7 +64,7 @@ async def test_a_blocked_engine_is_killed_and_the_console_says_why(
         assert "engine killed, the run overran its end: Python task 'nap'" in shown
         assert "sleepy_console.py:9 in nap" in shown
         await pilot.press("q")
-        await wait_for(pilot, lambda: app.return_value is not None)
+        await settle(pilot, lambda: app.return_value is not None)
     assert app.return_code == 3
     assert app.no_answer is not None and "Python task 'nap'" in app.no_answer
     records = [json.loads(line) for line in session.read_text().splitlines()]

@@ -3,14 +3,13 @@ values, the panes show what the snapshots say, and the layout survives any size.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from rich.text import Text
 from support.control import RecordingControl
 from support.palette import pick
 from support.snapshots import endpoint, run_of, snapshot
-from textual.pilot import Pilot
+from support.waits import settle
 from textual.widgets import DataTable, Input, Static, Tabs
 from tui.dashboard_host import CLOSED, OPEN, THRESHOLDS, DashboardHost, story
 
@@ -368,15 +367,6 @@ async def test_breached_thresholds_mark_rows_and_the_total() -> None:
         await pilot.pause()
         assert cell(screen, TOTAL_KEY, "name").startswith("  ")
         assert "breached" not in str(screen.panes.endpoints.border_subtitle)
-
-
-async def settle(pilot: Pilot[None], check: Callable[[], bool], tries: int = 40) -> None:
-    """Let the app process messages until `check` holds (a loaded CI machine is slow)."""
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause(0.05)
-    assert check()
 
 
 async def test_events_appear_newest_last_and_stay_bounded() -> None:

@@ -4,12 +4,11 @@ merged percentiles, and the layout holds at 80x24 and 160x48. Plus the timeline'
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 
 from rich.text import Text
 from support.palette import pick
-from textual.pilot import Pilot
+from support.waits import settle
 from textual.widgets import Static
 from tui.replay_host import FakeClock, ReplayHost, recorded_ticks, session_of, story_events
 
@@ -56,15 +55,6 @@ def notes(app: ReplayHost) -> str:
 
 def timeline(screen: ReplayScreen) -> str:
     return str(screen.timeline.render())
-
-
-async def settle(pilot: Pilot[None], check: Callable[[], bool], tries: int = 60) -> None:
-    """Let the app run (timers, workers) until `check` holds."""
-    for _ in range(tries):
-        if check():
-            return
-        await pilot.pause(0.05)
-    assert check()
 
 
 def last_10s(player: ReplayPlayer, name: str | None) -> tuple[Latency, int]:
@@ -190,7 +180,7 @@ async def test_a_marked_window_shows_exact_merged_percentiles() -> None:
         assert "window from 0:30" in timeline(screen)
         await pilot.press("shift+right", "right")
         await pilot.press("M")  # 1:40
-        await settle(pilot, lambda: screen.window_snapshot is not None, tries=200)
+        await settle(pilot, lambda: screen.window_snapshot is not None, timeout=30)
         assert player.window == (30.25, 100.25)
         assert "window 0:30–1:40" in str(screen.panes.endpoints.border_title)
         assert "window 0:30–1:40" in timeline(screen)
@@ -299,7 +289,7 @@ async def test_layout_at_80x24_and_160x48_and_resizes() -> None:
         assert screen.timeline.region.width == 160
         assert screen.timeline.region.y + 3 <= 47  # above the footer
         await pilot.press("home", "n", "m", "end", "M")
-        await settle(pilot, lambda: screen.window_snapshot is not None, tries=200)
+        await settle(pilot, lambda: screen.window_snapshot is not None, timeout=30)
         for size in ((40, 12), (20, 6), SMALL, LARGE):
             await pilot.resize_terminal(*size)
             await pilot.press("left")

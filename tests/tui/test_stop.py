@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from support.waits import settle
 from textual.widgets import Static
-from tui.test_app import FAST, wait_for
+from tui.test_app import FAST
 
 from loadtui.engine.config import RunConfig
 from loadtui.report import fmt
@@ -32,13 +33,13 @@ async def test_after_stop_the_header_and_events_are_final(demo_url: str, tmp_pat
     async with app.run_test(size=(160, 48)) as pilot:
         live = app.live
         assert live is not None
-        await wait_for(pilot, lambda: live.last is not None and live.last.total.requests > 20)
+        await settle(pilot, lambda: live.last is not None and live.last.total.requests > 20)
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         assert "RUNNING" in plain(screen.header) and "last 10 s: req/s" in plain(screen.header)
         await pilot.press("s")
-        await wait_for(pilot, lambda: app.report is not None)
-        await wait_for(pilot, lambda: "STOPPED" in plain(screen.header))
+        await settle(pilot, lambda: app.report is not None)
+        await settle(pilot, lambda: "STOPPED" in plain(screen.header))
         final = live.last
         assert final is not None and final.load.state == "stopped"
         head = plain(screen.header)
@@ -50,9 +51,9 @@ async def test_after_stop_the_header_and_events_are_final(demo_url: str, tmp_pat
         )
         assert total.requests == app.report["requests"]
         shown = [e.message for e in screen.panes.events.events]
-        await wait_for(pilot, lambda: "stopped by operator" in plain(screen.panes.events._body))
+        await settle(pilot, lambda: "stopped by operator" in plain(screen.panes.events._body))
         await pilot.press("q")
-        await wait_for(pilot, lambda: app.return_value is not None)
+        await settle(pilot, lambda: app.return_value is not None)
     records = [json.loads(line) for line in session.read_text().splitlines()]
     logged = [r["message"] for r in records if r.get("type") == "event"]
     assert "stopped by operator" in logged
