@@ -45,7 +45,7 @@ async def test_http2_path_through_httpx_is_bounded_too(mode: str, kind: str) -> 
 
 
 def python_scenario(module: str) -> str:
-    timeout = {"connect": "0.4s", "read": "1.2s", "total": "1.4s"}
+    timeout = {"connect": "3s", "read": "1.2s", "total": "1.4s"}
     return scenario(user(call(f"{module}:flow", "flow")), name="py", timeout=timeout)
 
 

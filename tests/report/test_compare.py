@@ -18,7 +18,7 @@ from loadtui.report.compare import Comparison, compare, parse_tolerance
 from loadtui.report.compare_render import comparison_markdown, comparison_text
 from loadtui.session.reader import Session, SessionError, read_session
 
-# BASE: "work" answers after 5 ms; NEW: after 30 ms under the same name, and "legacy"
+# BASE: "work" answers after 5 ms; NEW: after 120 ms under the same name, and "legacy"
 # is replaced by "fresh". Every user also keeps a WebSocket echo stream ("chat") open.
 CHAT = {
     "name": "chat",
@@ -46,7 +46,7 @@ def all_runs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     procs = []
     for tag, ms, third, length in (
         ("base", 5, "legacy", "2s"),
-        ("new", 30, "fresh", "2s"),
+        ("new", 120, "fresh", "2s"),
         ("longer", 5, "legacy", "3s"),
     ):
         (tmp / tag).mkdir()
@@ -127,8 +127,9 @@ def test_a_slower_endpoint_is_flagged_on_its_latency(runs: tuple[Session, Sessio
     for figure in ("p50", "p95"):
         d = work.delta(figure)
         assert d.verdict == "regression", d
+        # 5 ms against 120 ms: a busy machine inflates both sides, never by this much.
         assert d.base is not None and d.new is not None and d.new - d.base > 20
-        assert d.relative is not None and d.relative > 2
+        assert d.relative is not None and d.relative > 1
     assert any(line.startswith("work: p50 ") for line in c.regressions)
     assert any(line.startswith("Total: p95 ") for line in c.regressions)
     fast = c.endpoint("fast")
