@@ -92,7 +92,7 @@ async def test_python_task_requests_are_timed_and_named(demo_url: str, tmp_path:
     text = scenario(user(*tasks, wait="constant(0.02s)"))
     final, _, _ = await run(text, demo_url, users=2, duration=1.0, folder=tmp_path)
     browse, detail = final.endpoint("browse"), final.endpoint("item detail")
-    assert browse is not None and browse.requests > 1 and browse.failures == 0
+    assert browse is not None and browse.requests > 0 and browse.failures == 0
     assert detail is not None and detail.requests > 0
     assert browse.latency.p50 > 0
     broken = final.endpoint("broken")
@@ -135,9 +135,9 @@ async def test_missing_variable_is_a_counted_failure_not_a_request(demo_url: str
     assert ep.status_codes == {}  # nothing was sent
 
 
-async def test_http2_targets_go_through_httpx(demo_url: str) -> None:
-    # The demo target speaks HTTP/1.1 only; httpx negotiates down on cleartext, which
-    # still exercises the httpx path used for http2 = true targets.
+async def test_http2_targets_fall_back_to_http1_without_h2(demo_url: str) -> None:
+    # The demo target speaks HTTP/1.1 only: it answers the h2c preface in HTTP/1.x, so
+    # the tasks of an http2 = true target go through the native HTTP/1.1 pool.
     tasks = (
         api_fast(checks={"json": {"/ok": True}}),
         post("/api/push", "push", msgpack={"a": 1}, checks={"status": [201]}),
@@ -147,7 +147,7 @@ async def test_http2_targets_go_through_httpx(demo_url: str) -> None:
     fast, push = final.endpoint("fast"), final.endpoint("push")
     assert fast is not None and fast.requests > 0 and fast.failures == 0, fast.errors
     assert push is not None and push.failures == 0, push.errors
-    assert final.pool.connects == 0  # the native pool was never used
+    assert final.pool.connects > 0  # the native HTTP/1.1 pool served them
 
 
 async def test_timeouts_and_refused_connections_are_named_errors(demo_url: str) -> None:

@@ -22,10 +22,13 @@ def test_sample_own_process(tmp_path) -> None:
     assert first.target_cpu_percent is None and first.target_rss_bytes is None
     with open(tmp_path / "f", "w"):
         assert sampler.sample().fds == first.fds + 1
+    since = time.monotonic()
     end = time.process_time() + 0.3
     while time.process_time() < end:  # burn CPU: bounded by process time
         pass
-    assert sampler.sample().cpu_percent > 10.0
+    # 0.3 s of CPU over however long a busy machine took: the share it was, give or take.
+    share = 100 * 0.3 / (time.monotonic() - since)
+    assert sampler.sample().cpu_percent >= share / 2
 
 
 def test_target_process_then_gone() -> None:
@@ -80,7 +83,7 @@ async def test_loop_lag_measures_a_blocked_loop() -> None:
     assert mon.max_ms == 0.0  # sample() took and reset it
     await asyncio.sleep(0.15)
     assert mon.samples > 3
-    assert mon.take_max_ms() < 150  # idle loop: small lag
+    assert mon.take().worst_ms < 150  # idle loop: small lag
     mon.stop()
     assert not mon.running
     seen = mon.samples
