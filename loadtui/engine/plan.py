@@ -16,7 +16,9 @@ from typing import Any
 import httpx
 
 from loadtui.engine.auth import target_headers
-from loadtui.engine.calls import Call, HttpCall, HttpxCall
+from loadtui.engine.calls import Call, HttpCall
+from loadtui.engine.h2calls import H2Call
+from loadtui.engine.http.h2pool import H2Pool
 from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.http.transport import PoolTransport
 from loadtui.engine.pycalls import PyCall, TimedTransport, load_function
@@ -80,14 +82,15 @@ class WeightedPicker:
 
 
 class Binder:
-    """Owns the clients that calls share (the pool set, httpx clients) for one run."""
+    """Owns the clients that calls share (the pool set, the HTTP/2 pool, httpx clients)
+    for one run."""
 
     def __init__(self, target: Target, pools: PoolSet, recorder: Recorder) -> None:
         self.target = target
         self.pools = pools
         self.recorder = recorder
         self._py_client: httpx.AsyncClient | None = None
-        self._h2_client: httpx.AsyncClient | None = None
+        self._h2_pool: H2Pool | None = None
 
     def _timeout(self) -> httpx.Timeout:
         t = self.target.timeouts
@@ -109,26 +112,22 @@ class Binder:
             )
         return self._py_client
 
-    def h2_client(self) -> httpx.AsyncClient:
-        if self._h2_client is None:
-            self._h2_client = httpx.AsyncClient(
-                http2=True,
-                verify=self.target.verify_tls,
-                base_url=split_userinfo(self.target.url)[0],  # else httpx sends Basic unasked
-                headers=dict(target_headers(self.target, self.target.url)),
-                timeout=self._timeout(),
-                limits=httpx.Limits(max_connections=self.target.max_connections),
-            )
-        return self._h2_client
+    def h2_pool(self) -> H2Pool:
+        """The target's HTTP/2 pool, counted and closed with the run's pools."""
+        if self._h2_pool is None:
+            self._h2_pool = H2Pool.for_target(self.target)
+            self.pools.adopt(self._h2_pool)
+        return self._h2_pool
 
     def bind(self, task: Task) -> Call:
         if isinstance(task, PythonTask):
             return PyCall(task, load_function(task), self.py_client(), self.recorder)
         assert isinstance(task, HttpTask)
         rec = self.recorder.endpoint(task.name, task.method)
-        if self.target.http2:
-            return HttpxCall(task, self.target, self.h2_client(), rec)
-        return HttpCall(task, self.target, self.pools.pool_for(self.target.url), rec)
+        call = HttpCall(task, self.target, self.pools.pool_for(self.target.url), rec)
+        if self.target.http2:  # HTTP/1.1 stays the fall-back when the server has no h2
+            return H2Call(task, self.target, self.h2_pool(), call)
+        return call
 
     def plan(self, cls: UserClass) -> ClassPlan:
         calls = [self.bind(t) for t in cls.tasks]
@@ -150,6 +149,5 @@ class Binder:
         return plan
 
     async def aclose(self) -> None:
-        for client in (self._py_client, self._h2_client):
-            if client is not None:
-                await client.aclose()
+        if self._py_client is not None:
+            await self._py_client.aclose()

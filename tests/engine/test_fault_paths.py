@@ -1,5 +1,5 @@
-"""Faults on the other request paths, through the real engine: bodies nobody keeps, the
-httpx path of `http2 = true` targets, Python tasks (the target's total timeout), and
+"""Faults on the other request paths, through the real engine: bodies nobody keeps,
+`http2 = true` targets on HTTP/1.1-only servers, Python tasks (the target's total timeout), and
 CR/LF/NUL in values headed for the wire (an extracted login token, a Python task's
 header). Each is a counted error kind, with memory flat and the run on time."""
 
@@ -31,14 +31,14 @@ async def test_endless_body_nobody_reads_is_counted_not_kept(mode: str) -> None:
     [
         ("endless-chunked", "too large"),
         ("endless-headers", "too large"),
-        ("upgrade-101", "protocol"),
+        ("upgrade-101", "unexpected upgrade"),
         ("garbage", "protocol"),
     ],
 )
-async def test_http2_path_through_httpx_is_bounded_too(mode: str, kind: str) -> None:
-    """Targets with `http2 = true` go through httpx: a kept body is streamed and cut at
-    the cap; h11's own 100 KiB head limit counts as `too large`; its 101 handling is a
-    protocol error. (Over plain http httpx speaks HTTP/1.1, as these servers do.)"""
+async def test_http2_targets_on_http1_servers_are_bounded_too(mode: str, kind: str) -> None:
+    """These servers answer the h2c preface in HTTP/1.x (or not in HTTP/2), so targets
+    with `http2 = true` fall back to the native HTTP/1.1 pool: same kinds, same bounds.
+    (HTTP/2's own faults: tests/http/test_h2_errors.py.)"""
     out = await fault_run(mode, http2=True)
     assert set(out.errors) - {CUT_OFF} == {kind}, out.errors
     assert_bounded(out)

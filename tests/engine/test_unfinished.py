@@ -36,11 +36,13 @@ async def test_requests_hanging_at_stop_are_unfinished_failures(path: str, tmp_p
         final, _, _ = await run(
             text, target.url, users=3, spawn_rate=100, duration=0.5, grace=GRACE, folder=tmp_path
         )
-        assert target.wait_hung(3)
+        # http2 (h2c): one connection, whose preface the target reads as a request.
+        hung = 1 if path == "http2" else 3
+        assert target.wait_hung(hung)
         sent = target.hung
     ep = final.endpoint("stuck")
     assert ep is not None
-    assert ep.errors == {"unfinished": 3} and sent == 3
+    assert ep.errors == {"unfinished": 3} and sent == hung
     assert ep.requests == ep.failures == 3
     assert final.total.errors == {"unfinished": 3}
     # Each waited through the stop and its grace at least: that is in the latencies.

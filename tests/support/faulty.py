@@ -103,7 +103,8 @@ MODES: dict[str, Mode] = {m.name: m for m in _LIST}
 
 def scenario(mode: str, url: str, *, keep_body: bool = True, http2: bool = False) -> str:
     """A scenario of one user class sending GET /<mode> as fast as answers come; the
-    body check makes the engine keep bodies, `http2` sends through httpx instead."""
+    body check makes the engine keep bodies; `http2` asks for HTTP/2 (h2c, falling back
+    to HTTP/1.1 when the server does not speak it)."""
     timeouts = TIMEOUTS | dict(MODES[mode].timeouts)
     checks = {"body_contains": BODY.decode()} if keep_body else None
     return builder.scenario(
