@@ -71,6 +71,7 @@ def _worker_main(config: RunConfig, index: int, count: int, conn: Connection) ->
 
     async def main() -> None:
         loop.add_reader(conn.fileno(), on_message)
+        await worker.warm_up()  # the profile's warmup connections, before t = 0
         running = loop.create_task(worker.run())
         _say(conn, ("ready", os.getpid()))
         await running

@@ -48,6 +48,7 @@ class LocalLink:
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        await self.worker.warm_up()  # the profile's warmup connections, before t = 0
         self._task = asyncio.get_running_loop().create_task(self.worker.run())
 
     def send(self, command: WorkerCommand) -> None:

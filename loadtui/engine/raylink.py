@@ -127,6 +127,7 @@ class WorkerActor:
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> bool:
+        await self.worker.warm_up()  # the profile's warmup connections, before t = 0
         self.task = asyncio.get_running_loop().create_task(self.worker.run())
         return True
 

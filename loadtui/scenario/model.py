@@ -243,6 +243,7 @@ class Profile:
     start_rate: float | None = None
     max_inflight: int = 10_000  # open model: starts beyond this many in flight are dropped
     description: str = ""
+    warmup: int = 0  # HTTP connections opened before t = 0 (split over the workers)
 
     @property
     def duration(self) -> float:

@@ -23,7 +23,7 @@ from loadtui.scenario.fields import Section, sections, type_name
 from loadtui.scenario.model import Burst, Model, Profile, Stage, UserClass
 
 PROFILE_KEYS = (
-    "description", "model", "stages", "repeat", "start_rate", "max_inflight", "burst",
+    "description", "model", "stages", "repeat", "start_rate", "max_inflight", "burst", "warmup",
 )  # fmt: skip
 STAGE_KEYS = ("duration", "users", "spawn_rate", "rate", "streams")
 BURST_KEYS = ("every", "length", "rate", "users", "offset")
@@ -34,6 +34,11 @@ USERS: dict[str, Any] = {
 }  # fmt: skip
 STREAMS: dict[str, Any] = {**USERS, "unit": "streams"}
 SPAWN: dict[str, Any] = {"maximum": MAX_SPAWN_RATE, "unit": "users/s"}
+CONNECTIONS: dict[str, Any] = {
+    "minimum": 0, "integer": True, "maximum": MAX_USERS, "unit": "connections",
+    "hint": USERS_HINT,
+}  # fmt: skip
+WARMUP_HINT = "Like warmup = 200: connections opened before the run starts"
 
 
 def read_profiles(out: Collector, data: Any, path: FieldPath) -> list[Profile]:
@@ -87,7 +92,17 @@ def _profile(sec: Section, name: str) -> Profile:
         start_rate=sec.number("start_rate", None, **RATE),
         max_inflight=sec.number("max_inflight", 10_000, minimum=1, integer=True, maximum=MAX_USERS),
         description=sec.string("description", ""),
+        warmup=_warmup(sec),
     )
+
+
+def _warmup(sec: Section) -> int:
+    """`warmup`: how many HTTP connections to open before t = 0 (not a duration)."""
+    if isinstance(sec.data.get("warmup"), str):
+        sec.error("warmup", "is a number of connections, not a duration", WARMUP_HINT)
+        return 0
+    value: int = sec.number("warmup", 0, **CONNECTIONS)
+    return value
 
 
 def _check_length(sec: Section, stages: list[Stage], repeat: int) -> None:

@@ -4,6 +4,13 @@ Idle connections are reused last-in first-out (warm ones first, cold ones age ou
 the server). At `max_connections`, requests queue first-in first-out; a released
 connection goes straight to the oldest waiter, a lost one gives it a slot to connect.
 
+New connections ramp up rather than storm: at most max(MIN_CONNECTING, open
+connections) connects are under way at once, so a pool at most doubles per connect
+time, and a request that finds that many connecting waits in line, where a released
+connection or a finished connect serves it. Without the cap, an open-model run whose
+connects a busy loop slowed opened a connection for nearly every request due meanwhile.
+`warm(n)` opens connections ahead of the load (a profile's `warmup`).
+
 Timeouts cost no timer per request (a uvloop timer handle costs ~2 µs, 10 % of the
 budget): one sweep per pool runs every `tick` while requests are in flight and fails the
 ones past their deadlines. So a read or total timeout fires up to about two ticks late
@@ -23,12 +30,15 @@ from __future__ import annotations
 import asyncio
 import ssl
 from collections import deque
+from time import perf_counter
 
 from loadtui.engine.http.errors import ErrorKind, HttpError, from_os_error
 from loadtui.engine.http.protocol import INF, HttpConn, Response
 
 DEFAULT_MAX_HEADER_SIZE = 64 * 1024
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
+MIN_CONNECTING = 32  # connects under way at once at least (see the module doc)
+WARM_CONCURRENCY = 64  # connects under way at once while warming up
 MIN_TICK = 0.005
 MAX_TICK = 0.1
 IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
@@ -169,7 +179,7 @@ class Pool:
             room = len(self._conns) + self._connecting + self._reserved < self.max_connections
             if self._idle and not (fresh and room):
                 return self._idle.popitem()[0]
-            if room:
+            if room and self._connecting + self._reserved < self._connect_cap():
                 return await self._connect(deadline, connect_timeout)
             waiter: asyncio.Future[HttpConn | None] = self.loop.create_future()  # type: ignore[union-attr]
             self._waiters.append((deadline, waiter))
@@ -195,6 +205,7 @@ class Pool:
         assert loop is not None
         self._connecting += 1
         t0 = loop.time()
+        began = perf_counter()  # loop.time() is in whole ms on uvloop: too coarse here
         limit = self.connect_timeout if connect_timeout is None else connect_timeout
         by_total = deadline - t0 < limit
         ok = False
@@ -228,8 +239,41 @@ class Pool:
                 self._slot_freed()
         self._conns.add(conn)
         self.connects += 1
-        self.connect_time_total_s += loop.time() - t0
+        self.connect_time_total_s += perf_counter() - began
+        if self._waiters:
+            self._slot_freed()  # a connect slot is free (and the cap may have grown)
         return conn
+
+    def _connect_cap(self) -> int:
+        """Connects allowed under way at once: the pool at most doubles per connect."""
+        return max(MIN_CONNECTING, len(self._conns))
+
+    async def warm(self, count: int, timeout: float) -> tuple[int, str | None]:
+        """Open up to `count` idle connections ahead of the load (within the pool's size),
+        WARM_CONCURRENCY at a time, all within `timeout` s. Stops at the first failure.
+        Returns how many opened and that failure's kind (None: none failed)."""
+        loop = self.loop or self._bind()
+        deadline = loop.time() + timeout
+        taken = len(self._conns) + self._connecting + self._reserved
+        left = max(0, min(count, self.max_connections - taken))
+        opened = 0
+        error: str | None = None
+
+        async def opener() -> None:
+            nonlocal left, opened, error
+            while left > 0 and error is None:
+                left -= 1
+                try:
+                    conn = await self._connect(deadline, None)
+                except HttpError as exc:
+                    error = error or exc.kind
+                    return
+                opened += 1
+                if conn.alive:
+                    self._release(conn)
+
+        await asyncio.gather(*(opener() for _ in range(min(WARM_CONCURRENCY, left))))
+        return opened, error
 
     def _release(self, conn: HttpConn) -> None:
         waiters = self._waiters
@@ -241,14 +285,18 @@ class Pool:
         self._idle[conn] = None
 
     def _slot_freed(self) -> None:
-        """A connection slot opened: let the oldest waiter connect."""
+        """A connection or connect slot opened: let the oldest waiters connect, as many
+        as the pool's size and the connect cap allow."""
         waiters = self._waiters
-        while waiters:
+        while (
+            waiters
+            and len(self._conns) + self._connecting + self._reserved < self.max_connections
+            and self._connecting + self._reserved < self._connect_cap()
+        ):
             waiter = waiters.popleft()[1]
             if not waiter.done():
                 self._reserved += 1
                 waiter.set_result(None)
-                return
 
     def lost(self, conn: HttpConn) -> None:
         """Called by a connection once, when it closes or breaks."""

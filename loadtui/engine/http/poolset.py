@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from loadtui.engine.http.pool import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE, Pool
@@ -14,6 +15,14 @@ from loadtui.scenario.model import Target
 from loadtui.scenario.userinfo import redact_url
 
 Origin = tuple[str, str, int]
+
+
+class Gauged(Protocol):
+    """A pool whose gauges the set sums and which it closes (see `adopt`)."""
+
+    def gauges(self) -> dict[str, float]: ...
+
+    async def close(self) -> None: ...
 
 
 def parse_origin(url: str) -> Origin:
@@ -32,7 +41,7 @@ def parse_origin(url: str) -> Origin:
 
 
 def make_ssl_context(verify: bool) -> ssl.SSLContext:
-    """Client context offering only http/1.1 by ALPN (HTTP/2 goes through httpx)."""
+    """Client context offering only http/1.1 by ALPN (h2pool.py offers h2 too)."""
     ctx = ssl.create_default_context()
     if not verify:
         ctx.check_hostname = False
@@ -73,6 +82,9 @@ class PoolSet:
         self._pools: dict[tuple[str, str, int, bool], Pool] = {}
         self._ssl: dict[bool, ssl.SSLContext] = {}
         self._last: tuple[float, int, float] | None = None  # (time, connects, connect time)
+        self._adopted: list[Gauged] = []  # other pools counted and closed with these
+        self._limit: int | None = None  # connections per pool the fd budget allows
+        self._sizes: dict[Pool, int] = {}  # each pool's own size, before that limit
 
     @classmethod
     def for_target(cls, target: Target) -> PoolSet:
@@ -107,28 +119,56 @@ class PoolSet:
         key = (scheme, host.lower(), port, verify)
         pool = self._pools.get(key)
         if pool is None:
+            size = max_connections or self.max_connections
             pool = self._pools[key] = Pool(
                 scheme,
                 host,
                 port,
                 ssl_context=self.ssl_context(verify) if scheme == "https" else None,
-                max_connections=max_connections or self.max_connections,
+                max_connections=self._capped(size),
                 connect_timeout=connect_timeout or self.connect_timeout,
                 read_timeout=read_timeout or self.read_timeout,
                 loop=self.loop,
                 max_header_size=self.max_header_size,
                 max_body_size=self.max_body_size,
             )
+            self._sizes[pool] = size
         return pool
+
+    def _capped(self, wanted: int) -> int:
+        return wanted if self._limit is None else max(1, min(wanted, self._limit))
+
+    def limit(self, connections: int | None) -> None:
+        """Hold every pool (and those made later) to `connections` at most, below its own
+        size (None: their own sizes): what the file-descriptor budget leaves for HTTP.
+        Connections beyond it are not closed; requests wait until they are gone."""
+        self._limit = connections
+        for pool, size in self._sizes.items():
+            pool.max_connections = self._capped(size)
+
+    def mark(self) -> None:
+        """Start the interval of the next `gauges()` now (t = 0 of a run): connects made
+        before, a warm-up's, are not folded into the first tick's connect rate and time."""
+        t = self.totals()
+        self._last = (
+            time.monotonic(),
+            int(t.get("connects", 0)),
+            float(t.get("connect_time_total_s", 0.0)),
+        )
 
     @property
     def pools(self) -> tuple[Pool, ...]:
         return tuple(self._pools.values())
 
+    def adopt(self, pool: Gauged) -> None:
+        """Count another kind of pool (HTTP/2's, `h2pool.py`) in the gauges, and close it
+        with these."""
+        self._adopted.append(pool)
+
     def totals(self) -> dict[str, float]:
         """Every pool's `gauges()` summed (cumulative counters stay cumulative)."""
         out: dict[str, float] = {}
-        for pool in self._pools.values():
+        for pool in (*self._pools.values(), *self._adopted):
             for k, v in pool.gauges().items():
                 out[k] = out.get(k, 0) + v
         return out
@@ -161,6 +201,8 @@ class PoolSet:
         )
 
     async def close(self) -> None:
-        for pool in self._pools.values():
+        for pool in (*self._pools.values(), *self._adopted):
             await pool.close()
         self._pools.clear()
+        self._sizes.clear()
+        self._adopted.clear()

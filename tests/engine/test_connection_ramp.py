@@ -1,0 +1,146 @@
+"""Connections ramp with the load instead of storming, and a profile's `warmup` opens
+them before t = 0: counted on the pool and at loopback servers the tests start."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from support.loopback import Counters, LoopbackServer
+from support.runs import config, run, worker_of
+from support.scenarios import NOWHERE, api_delay, get, scenario, user
+from support.stalling import StallingTarget
+from support.waits import wait_for
+
+from loadtui.engine.controller import Controller
+from loadtui.engine.http.pool import MIN_CONNECTING, Pool
+from loadtui.engine.worker import Worker
+from loadtui.metrics.snapshot import Snapshot
+
+OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+GET = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+
+
+@dataclass
+class Seen:
+    requests: int = 0
+
+
+def ok_server(seen: Seen) -> LoopbackServer:
+    """Answers every request with an empty 200, counting requests (and connections)."""
+
+    async def answer(
+        reader: asyncio.StreamReader, writer: asyncio.StreamWriter, _: Counters
+    ) -> None:
+        while True:
+            await reader.readuntil(b"\r\n\r\n")
+            seen.requests += 1
+            writer.write(OK)
+            await writer.drain()
+
+    return LoopbackServer(answer, 60.0, "ok-target")
+
+
+async def test_a_pool_connects_a_few_at_a_time_and_at_most_doubles() -> None:
+    """200 requests at once on a fresh pool: MIN_CONNECTING connect, the rest wait in
+    line; connects under way never exceed max(MIN_CONNECTING, open), and every request
+    still gets its connection (the target holds them all)."""
+    with StallingTarget(silent=True) as silent:
+        pool = Pool(
+            "http",
+            "127.0.0.1",
+            silent.port,
+            ssl_context=None,
+            max_connections=1_000,
+            connect_timeout=5.0,
+            read_timeout=60.0,
+        )
+        loop = asyncio.get_running_loop()
+        requests = [loop.create_task(pool.request(GET)) for _ in range(200)]
+        turns: list[dict[str, float]] = []
+        beating = True
+
+        def beat() -> None:  # the pool's gauges once per loop turn
+            turns.append(pool.gauges())
+            if beating:
+                loop.call_soon(beat)
+
+        loop.call_soon(beat)
+        try:
+            await wait_for(lambda: pool.gauges()["open"] == 200, what="every request connected")
+        finally:
+            beating = False
+            for task in requests:
+                task.cancel()
+            await asyncio.gather(*requests, return_exceptions=True)
+            await pool.close()
+    first = turns[0]  # after each request's first step
+    assert (first["connecting"], first["waiting"]) == (MIN_CONNECTING, 200 - MIN_CONNECTING)
+    for g in turns:
+        assert g["connecting"] <= max(MIN_CONNECTING, g["open"]), g
+    assert pool.connects == 200 and pool.connect_errors == 0
+
+
+async def test_an_open_model_run_opens_about_what_its_rate_needs(demo_url: str) -> None:
+    """100 arrivals/s on a 50 ms endpoint keep about 5 requests in flight: the run opens
+    a handful of connections (a loop stall may bunch arrivals), not one per request.
+    Each tick that made connections says how long they took, apart from latency."""
+    profile = {"model": "open", "stages": [{"duration": "1.5s", "rate": 100}]}
+    text = scenario(user(api_delay(50, "slow")), profiles={"o": profile})
+    final, snaps, _ = await run(text, demo_url)
+    slow = final.endpoint("slow")
+    assert slow is not None and slow.requests >= 100 and slow.failures == 0
+    assert 1 <= final.pool.connects <= 2 * 5 + MIN_CONNECTING
+    assert final.pool.connects < slow.requests / 3
+    connecting = [s for s in snaps if s.pool.connects_per_s > 0]
+    assert connecting and all(s.pool.connect_ms_mean > 0 for s in connecting)
+
+
+async def test_warmup_opens_connections_before_the_first_request() -> None:
+    seen = Seen()
+    profile = {"model": "open", "warmup": 20, "stages": [{"duration": "0.6s", "rate": 20}]}
+    text = scenario(user(get("/", "ok")), profiles={"w": profile})
+    snaps: list[Snapshot] = []
+    with ok_server(seen) as server:
+        engine = Controller(config(text, server.url), snaps.append)
+        await worker_of(engine).warm_up()  # what starting the worker does before t = 0
+        await wait_for(lambda: server.counters.connections == 20, what="20 connections")
+        assert seen.requests == 0
+        final = await engine.run()  # its own warm-up is then a no-op
+    assert seen.requests >= 5
+    # The run needed no connection beyond the warm-up's, and the warm-up's are not in
+    # the run's connect rate.
+    assert server.counters.connections == 20
+    assert final.pool.connects == 20
+    assert all(s.pool.connects_per_s == 0 for s in snaps)
+    messages = [e.message for s in snaps for e in s.events]
+    assert any(m.startswith("warm-up: opened 20 of 20 connections in") for m in messages)
+
+
+async def test_warmup_stops_at_the_pool_size_and_says_so() -> None:
+    seen = Seen()
+    profile = {"model": "open", "warmup": 20, "stages": [{"duration": "1s", "rate": 1}]}
+    text = scenario(user(get("/", "ok")), profiles={"w": profile}, max_connections=5)
+    with ok_server(seen) as server:
+        worker = Worker(config(text, server.url))
+        try:
+            await worker.warm_up()
+            assert worker.pools.totals()["open"] == 5
+        finally:
+            await worker.pools.close()
+    assert worker._warm_note is not None
+    kind, message = worker._warm_note
+    assert kind == "warning" and "opened 5 of 20" in message and "pool holds 5" in message
+
+
+async def test_warmup_against_a_closed_port_names_the_failure() -> None:
+    profile = {"model": "open", "warmup": 10, "stages": [{"duration": "1s", "rate": 1}]}
+    text = scenario(user(get("/", "ok")), profiles={"w": profile})
+    worker = Worker(config(text, NOWHERE))
+    try:
+        await worker.warm_up()
+    finally:
+        await worker.pools.close()
+    assert worker._warm_note is not None
+    kind, message = worker._warm_note
+    assert kind == "warning" and "opened 0 of 10" in message and "refused" in message
