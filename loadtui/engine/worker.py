@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import replace
 from time import perf_counter
 from typing import Any
 
@@ -22,12 +21,16 @@ from loadtui.engine.commands import ArrivalRate, Finish, Hold, Share, WorkerComm
 from loadtui.engine.config import RunConfig
 from loadtui.engine.gate import Gate
 from loadtui.engine.http.poolset import PoolSet
-from loadtui.engine.limits import socket_budget
+from loadtui.engine.limits import Sockets, fit_sockets, socket_budget
 from loadtui.engine.plan import Binder
+from loadtui.engine.split import split
 from loadtui.engine.users import ClosedUsers
 from loadtui.metrics.delta import WorkerDelta, WorkerLoad
 from loadtui.metrics.recorder import Recorder
+from loadtui.metrics.snapshot import EventKind
 from loadtui.metrics.system import LoopLagMonitor, SystemSampler
+
+WARMUP_LIMIT_S = 30.0  # a warm-up gives up after this long (the run then starts anyway)
 
 
 class Worker:
@@ -45,6 +48,9 @@ class Worker:
         self.rate = 0.0
         self.budget = socket_budget()
         self._clamped: tuple[int, int] | None = None
+        self._held_http: int | None = None  # the pool's size the budget holds it to
+        self._warmed = False
+        self._warm_note: tuple[EventKind, str] | None = None  # said at t = 0
         self._finish = asyncio.Event()
         self._hurry = asyncio.Event()  # a second Finish with a shorter grace: cut off sooner
         self._grace = config.grace_s
@@ -108,29 +114,91 @@ class Worker:
         """Ask both populations for their counts, within the sockets this process may hold
         (`at_once`: move the users there now, as at a burst's edge)."""
         users, streams = max(0, users), max(0, streams)
-        if users + streams > self.budget:
-            over = users + streams - self.budget
-            cut = min(streams, over)
-            clamped = (users - (over - cut), streams - cut)
+        fit, share = self._fit(users, streams)
+        if (fit.users, fit.streams) != (users, streams):
+            clamped = (fit.users, fit.streams)
             if clamped != self._clamped:
                 self.recorder.add_event(
                     "warning",
                     f"cannot hold {users} users + {streams} streams: the file-descriptor limit "
-                    f"allows {self.budget} connections (ulimit -n); holding "
-                    f"{clamped[0]} users + {clamped[1]} streams",
+                    f"allows {self.budget} connections (ulimit -n) and each WebSocket stream "
+                    f"holds one; holding {clamped[0]} users + {clamped[1]} streams",
                 )
             self._clamped = clamped
             users, streams = clamped
+        self._hold_pool(fit, share)
         self.users.want(users, u_rate, at_once=at_once)
         self.streams.want(streams, s_rate)
+
+    def _fit(self, users: int, streams: int) -> tuple[Sockets, float]:
+        """Users and streams fitted to the socket budget, counting connections (see
+        limits.py), and the share of users that stream."""
+        plans = self.users.plans
+        total = sum(p.cls.weight for p in plans)
+        share = sum(p.cls.weight for p in plans if p.stream is not None) / total if total else 0.0
+        http = any(p.calls or p.on_start for p in plans)
+        size = self.config.target.max_connections
+        fit = fit_sockets(
+            self.budget, users, streams, stream_share=share, pool_size=size, http=http
+        )
+        return fit, share
+
+    def _hold_pool(self, fit: Sockets, share: float) -> None:
+        """Hold the HTTP pool to the sockets the streams leave: users beyond its size wait
+        for a connection, they need no socket of their own."""
+        size = self.config.target.max_connections
+        held = fit.http if 0 < fit.http < size else None
+        self.pools.limit(held)
+        if held is not None and held != self._held_http and fit.users > held:
+            self.recorder.add_event(
+                "warning",
+                f"the file-descriptor limit ({self.budget} connections, ulimit -n) leaves "
+                f"{held} HTTP connections beside {fit.stream_sockets(share)} streams "
+                f"(max_connections = {size}): users beyond them wait for a connection",
+            )
+        self._held_http = held
+
+    async def warm_up(self) -> None:
+        """Before t = 0 (a link awaits it before the run starts; `run` makes sure): hold
+        the pools to the socket budget and open this worker's share of the profile's
+        `warmup` connections, so the first arrivals find them open instead of connecting
+        all at once. Runs once, for WARMUP_LIMIT_S at most; what it did is said at t = 0."""
+        if self._warmed:
+            return
+        self._warmed = True
+        self._hold_pool(*self._fit(self.users.wanted, self.streams.wanted))
+        want = split(self.config.profile.warmup, self.count)[self.index]
+        target = self.config.target
+        if want and target.http2:
+            self._warm_note = ("info", "warm-up skipped: it opens HTTP/1.1 connections")
+        elif want:
+            pool = self.pools.pool_for(target.url)
+            before = pool.gauges()
+            t0 = perf_counter()
+            opened, error = await pool.warm(want, WARMUP_LIMIT_S)
+            took = perf_counter() - t0
+            after = pool.gauges()
+            made = after["connects"] - before["connects"]
+            spent = after["connect_time_total_s"] - before["connect_time_total_s"]
+            mean = f", mean connect {spent / made * 1000:.1f} ms" if made else ""
+            note = f"warm-up: opened {opened} of {want} connections in {took:.2f} s{mean}"
+            if opened < want:
+                why = error or f"the pool holds {pool.max_connections}"
+                self._warm_note = ("warning", f"{note} ({why})")
+            else:
+                self._warm_note = ("info", note)
+        self.pools.mark()
 
     # ---- the run --------------------------------------------------------------------
 
     async def run(self) -> None:
         """Run the share until a Finish; then drain, describe the end (`final`), close."""
+        await self.warm_up()
         self.lag.start()
         self.sampler.lag = self.lag
         self.recorder.start()
+        if self._warm_note is not None:
+            self.recorder.add_event(*self._warm_note)
         self.running = True
         loops = [
             asyncio.create_task(self.users.run()),
@@ -208,9 +276,8 @@ class Worker:
             late=late - l0,
             dropped=dropped - d0,
         )
+        # Loop lag by 100 ms windows since the last delta (zeros once the monitor stopped).
         system = self.sampler.sample()
-        if not self.lag.running:
-            system = replace(system, loop_lag_ms=0.0)
         return self.recorder.take_delta(
             self.index, load=load, pool=self.pools.gauges(), system=system, final=final
         )

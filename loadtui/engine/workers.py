@@ -18,7 +18,7 @@ from loadtui.engine.saturation import SaturationWatch, merge_periods
 from loadtui.engine.split import split, split_rate
 from loadtui.metrics.delta import WorkerDelta
 from loadtui.metrics.fold import Fold
-from loadtui.metrics.snapshot import SystemGauges, WorkerVitals
+from loadtui.metrics.snapshot import WorkerVitals
 
 
 class Workers:
@@ -148,15 +148,15 @@ class Workers:
     # ---- saturation -----------------------------------------------------------------
 
     def saturation(self, vitals: Iterable[WorkerVitals], now: float) -> tuple[bool, list[str]]:
-        """Each live worker judged on its own gauges: whether any is saturated now, and
-        the messages of those that became (or stopped being) saturated."""
+        """Each live worker judged on its own last tick (late starts, loop windows, CPU):
+        whether any is saturated now, and the messages of those that became (or stopped
+        being) saturated."""
         hot, messages = False, []
         for v in vitals:
             watch = self._saturation.get(v.index)
             if watch is None or not v.alive:
                 continue
-            gauges = SystemGauges(cpu_percent=v.cpu_percent, loop_lag_ms=v.loop_lag_ms)
-            if watch.update(gauges, now):
+            if watch.update(v, now):
                 hot = True
             for message in watch.new_messages():
                 messages.append(f"worker {v.index}: {message}" if self.many else message)

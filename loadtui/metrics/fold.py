@@ -183,9 +183,13 @@ class Fold:
             rss_bytes=sum(s.rss_bytes for s in live),
             loop_lag_ms=max((s.loop_lag_ms for s in live), default=0.0),
             fds=sum(s.fds for s in live),
+            lag_windows=sum(s.lag_windows for s in live),
+            lag_windows_over=sum(s.lag_windows_over for s in live),
         )
 
     def vitals(self, saturated: Iterable[int] = ()) -> tuple[WorkerVitals, ...]:
+        """Each worker as last heard: its gauges and its last delta's starts and loop
+        windows (what the saturation check judges); `saturated` the ones it flags."""
         hot = set(saturated)
         return tuple(
             WorkerVitals(
@@ -197,6 +201,10 @@ class Fold:
                 users=w.load.users,
                 streams=w.load.streams,
                 saturated=i in hot,
+                started=w.load.started,
+                late=w.load.late,
+                lag_windows=w.system.lag_windows,
+                lag_windows_over=w.system.lag_windows_over,
             )
             for i, w in sorted(self._workers.items())
         )

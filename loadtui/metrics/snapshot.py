@@ -133,8 +133,12 @@ class SystemGauges:
 
     cpu_percent: float = 0.0  # of one core
     rss_bytes: int = 0
-    loop_lag_ms: float = 0.0  # max event-loop lag seen in the interval
+    loop_lag_ms: float = 0.0  # max event-loop lag seen in the interval (its worst window)
     fds: int = 0
+    # 100 ms windows that ended in the interval, and those in which the loop ran more
+    # than 10 ms late (system.LoopLagMonitor); summed over workers in a fleet's gauges.
+    lag_windows: int = 0
+    lag_windows_over: int = 0
     target_cpu_percent: float | None = None
     target_rss_bytes: int | None = None
 
@@ -182,6 +186,12 @@ class WorkerVitals:
     users: int = 0
     streams: int = 0
     saturated: bool = False
+    # Its last tick, as the saturation check judges it: open-model starts and late ones,
+    # 100 ms loop windows and those over the lag limit.
+    started: int = 0
+    late: int = 0
+    lag_windows: int = 0
+    lag_windows_over: int = 0
 
 
 @dataclass(frozen=True)
