@@ -7,8 +7,8 @@
    RSS growth between the two plateaus divided by the sessions added.
 2. Echo throughput: `--echo-sessions` streams sending every 10 ms (expect = "echo");
    round trips per second, and per CPU-second of the generator process (per core).
-Installs the `ws` package with npm into bench/node/ when missing. Results are saved
-under bench/results/.
+Installs the node packages (ws, and Artillery for bench/suite.py) with npm into
+bench/node/ when missing. Results are saved under bench/results/.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tools import ensure_tools
 
 HERE = Path(__file__).resolve().parent
 NODE = HERE / "node"
@@ -55,10 +58,7 @@ stages = [
 
 @contextmanager
 def node_echo_server() -> Iterator[str]:
-    if not (NODE / "node_modules" / "ws").exists():
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--silent"], cwd=NODE, check=True
-        )
+    """The node `ws` echo server on a free loopback port (tools.ensure_tools installs ws)."""
     proc = subprocess.Popen(
         ["node", str(NODE / "ws_echo_server.js"), "0"], stdout=subprocess.PIPE, text=True
     )
@@ -108,6 +108,7 @@ def main() -> None:
     ap.add_argument("--echo-sessions", type=int, default=200)
     ap.add_argument("--duration", type=int, default=10)
     args = ap.parse_args()
+    ensure_tools(("node-packages",))
     results: dict[str, object] = {}
     with node_echo_server() as url, tempfile.TemporaryDirectory() as t:
         tmp = Path(t)
