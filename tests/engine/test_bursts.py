@@ -65,12 +65,14 @@ async def test_closed_burst_users_rise_and_fall_on_the_edges(demo_url: str) -> N
     found = edges(snaps)
     assert [started for _, started in found] == [True, False, True, False]
     ends = [t for t, _ in found[1:]] + [final.t]
+    levels = set()
     for (at, started), until in zip(found, ends, strict=True):
         level = 30 if started else 3
-        window = ticks_after(snaps, at, until)
-        assert window, (at, until)
+        window = ticks_after(snaps, at, until)  # maybe none on a busy machine: see below
         for s in window:
             assert (s.load.users, s.load.users_target) == (level, level), (at, s.t, s.load)
+        levels |= {s.load.users for s in window}
+    assert levels == {30, 3}, levels
 
 
 async def test_open_burst_rate_switches_on_the_edges_without_backdated_arrivals(
@@ -80,9 +82,14 @@ async def test_open_burst_rate_switches_on_the_edges_without_backdated_arrivals(
     found = edges(snaps)
     assert [started for _, started in found] == [True, False, True, False]
     ends = [t for t, _ in found[1:]] + [final.t]
+    seen = set()
     for (at, started), until in zip(found, ends, strict=True):
+        # A tick that falls wholly inside an edge-to-edge stretch shows its rate (a busy
+        # machine may delay ticks so that one stretch holds none: the others still do).
         window = ticks_after(snaps, at, until)
-        assert window and all(s.load.rate == (80 if started else 1) for s in window)
+        assert all(s.load.rate == (80 if started else 1) for s in window), (at, window)
+        seen |= {s.load.rate for s in window}
+    assert seen == {80, 1}, seen
     # No tick holds more arrivals than the burst's rate allows in it (give or take a
     # couple finishing across a tick boundary).
     for s in snaps:
