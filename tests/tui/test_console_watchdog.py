@@ -55,14 +55,19 @@ async def test_a_blocked_engine_is_killed_and_the_console_says_why(
     app = LoadtuiApp(config=config, sessions_dir=tmp_path, session=session)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: app.report is not None, timeout=30)
+
+        def shown() -> str:
+            return " ".join(str(n.message) for n in app._notifications)
+
+        # The notification is a message of its own: wait for it, not for the report.
+        await settle(pilot, lambda: "engine killed" in shown(), timeout=30)
         engine = app.engine
         assert engine is not None and engine.pid is not None
         assert not psutil.pid_exists(engine.pid) or (
             psutil.Process(engine.pid).status() == psutil.STATUS_ZOMBIE
         )
-        shown = " ".join(str(n.message) for n in app._notifications)
-        assert "engine killed, the run overran its end: Python task 'nap'" in shown
-        assert "sleepy_console.py:9 in nap" in shown
+        assert "engine killed, the run overran its end: Python task 'nap'" in shown()
+        assert "sleepy_console.py:9 in nap" in shown()
         await pilot.press("q")
         await settle(pilot, lambda: app.return_value is not None)
     assert app.return_code == 3
