@@ -20,10 +20,8 @@ reset: "too large"), and bodies nobody keeps are only counted. Received data is
 acknowledged as it is consumed, so large bodies flow under flow control; a request body
 is sent as the peer's windows allow.
 
-h2 closes its connection state on a received GOAWAY, so the frames still due for the
-streams the server goes on serving would be protocol errors (python-hyper/h2 #1199).
-Here a GOAWAY only stops new streams: the streams it names as unprocessed fail as
-`Unprocessed` (the pool sends them again), the others run to their end.
+What each parsed event does to its stream (and what a GOAWAY does to the connection) is
+in `h2events.py`; this module keeps the transport, the request side and the endings.
 """
 
 from __future__ import annotations
@@ -34,21 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 from h2.connection import H2Connection
 from h2.errors import ErrorCodes
-from h2.events import (
-    ConnectionTerminated,
-    DataReceived,
-    Event,
-    RemoteSettingsChanged,
-    ResponseReceived,
-    StreamEnded,
-    StreamReset,
-    WindowUpdated,
-)
+from h2.events import DataReceived, ResponseReceived, StreamEnded
 from h2.exceptions import DenialOfServiceError, H2Error, NoAvailableStreamIDError
 from h2.settings import SettingCodes, Settings
-from hpack.struct import Header
 
 from loadtui.engine.http.errors import ErrorKind, HttpError, from_os_error
+from loadtui.engine.http.h2events import on_data, on_ended, on_other, on_response
 from loadtui.engine.http.h2state import (
     CONFIG,
     CONN_WINDOW,
@@ -58,11 +47,8 @@ from loadtui.engine.http.h2state import (
     GoawayDrains,
     H2Stream,
     Unprocessed,
-    error_name,
-    goaway_kind,
     starts_with_settings,
 )
-from loadtui.engine.http.protocol import RATE_LIMIT_STATUSES, Response
 
 if TYPE_CHECKING:
     from loadtui.engine.http.h2pool import H2Pool
@@ -145,7 +131,7 @@ class H2Conn(asyncio.Protocol):
         self.streams[sid] = st
         if body:
             st.pending = memoryview(body)
-            self._pump(st)
+            self.pump(st)
         if not self._flushing:
             self._flushing = True
             self.loop.call_soon(self._flush)
@@ -164,9 +150,9 @@ class H2Conn(asyncio.Protocol):
             with contextlib.suppress(H2Error):  # already closed in h2's view: nothing to say
                 self.h2.reset_stream(st.id, ErrorCodes.CANCEL)
             self._flush()
-        self._end(st, err)
+        self.end(st, err)
 
-    def _pump(self, st: H2Stream) -> None:
+    def pump(self, st: H2Stream) -> None:
         """Send as much of `st`'s request body as the peer's windows allow."""
         h2 = self.h2
         data = st.pending
@@ -236,120 +222,20 @@ class H2Conn(asyncio.Protocol):
         streams = self.streams
         for ev in events:
             if isinstance(ev, DataReceived):
-                self._on_data(ev, streams.get(ev.stream_id))
+                on_data(self, ev, streams.get(ev.stream_id))
             elif isinstance(ev, ResponseReceived):
                 st = streams.get(ev.stream_id)
                 if st is not None:
-                    self._on_response(st, ev.headers)
+                    on_response(self, st, ev.headers)
             elif isinstance(ev, StreamEnded):
                 st = streams.pop(ev.stream_id, None)
                 if st is not None:
-                    self._on_ended(st)
+                    on_ended(self, st)
             else:
-                self._on_other(ev)
+                on_other(self, ev)
             if not self.alive:
                 return
         self._flush()
-
-    def _on_response(self, st: H2Stream, headers: list[Header]) -> None:
-        st.got = st.rx = True
-        name, value = headers[0]  # h2 has checked that pseudo-headers come first
-        if name != b":status" or not value.isdigit():
-            self.cancel(st, HttpError("protocol", "response without a valid :status"))
-            return
-        st.status = status = int(value)
-        if st.want_headers or status in RATE_LIMIT_STATUSES:
-            st.headers = [(n, v) for n, v in headers[1:]]
-
-    def _on_data(self, ev: DataReceived, st: H2Stream | None) -> None:
-        size = ev.flow_controlled_length
-        if size:
-            self.h2.acknowledge_received_data(size, ev.stream_id)
-        if st is None:
-            return  # a stream we reset: its late frames are only acknowledged
-        st.rx = True
-        data = ev.data
-        st.body_len += len(data)
-        if st.want_body:
-            if st.body_len > self.pool.max_body_size:
-                cap = self.pool.max_body_size
-                self.cancel(st, HttpError("too large", f"response body over {cap} bytes"))
-                return
-            st.parts.append(data)
-
-    def _on_ended(self, st: H2Stream) -> None:
-        if st.pending is not None:  # answered before its body was sent: stop sending it
-            self.blocked.pop(st, None)
-            st.pending = None
-            with contextlib.suppress(H2Error):
-                self.h2.reset_stream(st.id, ErrorCodes.NO_ERROR)
-        if st.status == 0:
-            self._end(st, HttpError("protocol", "stream ended without a response"))
-            return
-        self.uses += 1
-        body = None
-        if st.want_body:
-            body = b"".join(st.parts)
-            st.parts.clear()
-        fut = st.fut
-        self.pool.slot_free(self)
-        if not fut.done():
-            fut.set_result(Response(st.status, st.headers, body, st.body_len, True))
-
-    def _on_other(self, ev: Event) -> None:
-        """The rarer events: settings, window updates, resets, GOAWAY."""
-        if isinstance(ev, WindowUpdated):
-            if self.blocked:
-                st = self.streams.get(ev.stream_id) if ev.stream_id else None
-                for blocked in [st] if st is not None else list(self.blocked):
-                    if blocked in self.blocked:
-                        self._pump(blocked)
-        elif isinstance(ev, StreamReset):
-            st = self.streams.pop(ev.stream_id, None)
-            if st is not None:
-                self.blocked.pop(st, None)
-                code = ev.error_code
-                if code == ErrorCodes.REFUSED_STREAM:
-                    self._end(st, Unprocessed("reset", "stream refused by the server"))
-                elif not ev.remote_reset:  # h2 reset it: the server broke the protocol
-                    self._end(st, HttpError("protocol", "bad HTTP/2 on a stream"))
-                else:
-                    text = f"stream reset by the server ({error_name(code)})"
-                    self._end(st, HttpError(goaway_kind(code), text))
-        elif isinstance(ev, RemoteSettingsChanged):
-            self._settings_changed()
-        elif isinstance(ev, ConnectionTerminated):
-            self._goaway(ev.error_code or 0, ev.last_stream_id or 0)
-
-    def _settings_changed(self) -> None:
-        limit = min(self.h2.remote_settings.max_concurrent_streams, self.pool.max_streams)
-        self.limit = limit
-        if not self.settled:
-            self.settled = True
-            if not self.ready.done():
-                self.ready.set_result(True)
-        else:
-            self.pool.limit_changed(self)
-
-    def _goaway(self, code: int, last_id: int) -> None:
-        """Streams above `last_id` were not processed: they fail as Unprocessed (sent
-        again by the pool). The others run to their end, unless the GOAWAY is an error."""
-        self.retire()
-        if not self.settled:
-            self.fail_all(
-                HttpError("closed", f"GOAWAY ({error_name(code)}) before the HTTP/2 preface")
-            )
-            return
-        for sid in [s for s in self.streams if s > last_id]:
-            st = self.streams.pop(sid)
-            self.blocked.pop(st, None)
-            self._end(st, Unprocessed("closed", "GOAWAY: the server did not process it"))
-        if code != ErrorCodes.NO_ERROR:
-            self.fail_all(
-                HttpError(goaway_kind(code), f"GOAWAY from the server ({error_name(code)})")
-            )
-        elif not self.streams:
-            self._die()
 
     def eof_received(self) -> bool:
         self._lost(None)
@@ -360,7 +246,7 @@ class H2Conn(asyncio.Protocol):
 
     # -- endings ---------------------------------------------------------------------------
 
-    def _end(self, st: H2Stream, err: HttpError) -> None:
+    def end(self, st: H2Stream, err: HttpError) -> None:
         """A stream already out of `streams` fails with `err`; its slot goes back."""
         st.parts.clear()
         fut = st.fut
@@ -376,7 +262,7 @@ class H2Conn(asyncio.Protocol):
                 else:
                     text = "server closed the connection without an HTTP/2 preface"
                     self.ready.set_exception(HttpError("closed", text))
-            self._die()
+            self.die()
             return
         if exc is not None:
             err = from_os_error(exc, connecting=False)
@@ -391,15 +277,15 @@ class H2Conn(asyncio.Protocol):
         streams = list(self.streams.values())
         self.streams.clear()
         self.blocked.clear()
-        self._die(abort=True)
+        self.die(abort=True)
         for st in streams:
-            self._end(st, err)
+            self.end(st, err)
 
     def _not_h2(self) -> None:
         """The server spoke something else than HTTP/2: tell the pool, drop the socket."""
         if not self.ready.done():
             self.ready.set_result(False)
-        self._die(abort=True)
+        self.die(abort=True)
 
     def probe(self, now: float) -> None:
         """Nothing came while a stream waited out its read timeout: ask for a sign of
@@ -419,9 +305,9 @@ class H2Conn(asyncio.Protocol):
     def close_idle(self) -> None:
         """Called by the pool once a retired connection has no stream left."""
         if self.alive and not self.streams:
-            self._die()
+            self.die()
 
-    def _die(self, abort: bool = False) -> None:
+    def die(self, abort: bool = False) -> None:
         if self.alive:
             self.alive = False
             self.usable = False
