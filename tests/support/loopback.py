@@ -84,6 +84,12 @@ class LoopbackServer(Background):
         try:
             self._loop.run_until_complete(self._serve())
         finally:
+            # A client accepted as the server stopped may not have run yet: end it here,
+            # on a loop still open, rather than in the garbage collector after it closed.
+            left = asyncio.all_tasks(self._loop)
+            for task in left:
+                task.cancel()
+            self._loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
             self._loop.close()
 
     async def _serve(self) -> None:
