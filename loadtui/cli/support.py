@@ -44,13 +44,18 @@ def scenario_path(scenario: Path | None) -> tuple[Path, bool]:
     """The scenario to load (a file, else a bundled scenario's name; none: the demo) and
     whether it is the bundled demo (which needs the demo target)."""
     if scenario is not None:
-        if scenario.exists():
+        if scenario.is_file():
             return scenario, False
+        # A bare name is a bundled scenario, even where a folder of that name sits.
         found = bundled.named(str(scenario))
-        if found is None:
-            names = ", ".join(bundled.names())
-            raise Failure(f"scenario file not found: {scenario} (bundled scenarios: {names})")
-        return found, found.stem == bundled.DEMO
+        if found is not None:
+            return found, found.stem == bundled.DEMO
+        names = ", ".join(bundled.names())
+        if scenario.is_dir():
+            raise Failure(f"{scenario} is a folder, not a scenario file (bundled: {names})")
+        if scenario.exists():
+            return scenario, False  # a pipe or a device: the loader says what it holds
+        raise Failure(f"scenario file not found: {scenario} (bundled scenarios: {names})")
     path = bundled.named(bundled.DEMO)
     if path is None:
         raise Failure("the bundled demo scenario is missing; give a scenario file")

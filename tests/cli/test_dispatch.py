@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from support.cli import loadtui
 from tui.test_console_signals import Console, wait_until
 
 from loadtui import __version__
@@ -108,3 +109,13 @@ def test_bare_loadtui_runs_the_demo_in_the_console(tmp_path: Path) -> None:
     assert b"scenario demo | target http://127.0.0.1:" in out
     assert f"session saved to {tmp_path / 'sessions'}".encode() in out
     assert code == (0 if b"Result: PASSED" in out else 1), out[-2000:]
+
+
+def test_a_bundled_name_wins_over_a_folder_of_that_name(tmp_path: Path) -> None:
+    (tmp_path / "spike").mkdir()  # e.g. a results folder named after the test
+    done = loadtui("validate", "spike", cwd=tmp_path)
+    assert done.returncode == 0 and "spike.toml: ok" in done.stdout, done.stderr
+    (tmp_path / "plans").mkdir()
+    folder = loadtui("validate", "plans", cwd=tmp_path)
+    assert folder.returncode == 2
+    assert folder.stderr.startswith("loadtui: plans is a folder, not a scenario file (bundled: ")
