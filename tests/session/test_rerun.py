@@ -43,15 +43,17 @@ OPEN = scenario(
 
 def operate(engine: Controller, snap: Snapshot) -> None:
     """The operator, tick by tick: at 0.75 s skip the rest of stage 1 (1.25 s), pause
-    0.5 s, then set users three ways. A re-run that counted its length in profile time
-    (which skips lengthen and pauses do not) would end early."""
+    0.5 s, then set users three ways, each level held two ticks (a re-run's actions land
+    at their offsets give or take a tick, so a level held one tick could fall between two
+    of its ticks). A re-run that counted its length in profile time (which skips
+    lengthen and pauses do not) would end early."""
     actions = {
         2: engine.next_stage,  # n
         4: engine.pause,  # p
         6: engine.resume,  # p again
         7: lambda: engine.set_users(snap.load.users_target + 1),  # +
-        8: lambda: engine.set_users(4, 50.0),  # u 4@50
-        9: engine.follow_profile,  # f
+        9: lambda: engine.set_users(4, 50.0),  # u 4@50
+        11: engine.follow_profile,  # f
     }
     action = actions.get(snap.seq)
     if action is not None:
