@@ -68,7 +68,10 @@ def parse_wrk(out: str) -> Row:
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if rps is None or total is None:
         raise RunFailed("wrk printed no summary")
-    p50, p99 = re.search(r"50%\s+(\S+)", out), re.search(r"99%\s+(\S+)", out)
+    # Anchored at a line's start: the thread-stats line ends with a share such as
+    # "98.50%", which an unanchored "50%" would take for the distribution's line.
+    p50 = re.search(r"^\s*50%\s+(\S+)", out, re.MULTILINE)
+    p99 = re.search(r"^\s*99%\s+(\S+)", out, re.MULTILINE)
     return {
         "rps": float(rps.group(1)),
         "requests": float(total.group(1)),

@@ -78,6 +78,13 @@ def test_wrk_output_is_read_with_its_units() -> None:
     assert peers.wrk_ms("2.01s") == pytest.approx(2010.0) and math.isnan(peers.wrk_ms("n/a"))
 
 
+def test_a_thread_share_ending_in_50_or_99_percent_is_not_a_percentile() -> None:
+    # As a 500 req/s run printed it: the stdev shares end in "50%" and "99%".
+    out = WRK.replace("89.82%", "98.50%").replace("54.55%", "70.99%")
+    row = peers.parse_wrk(out)
+    assert row["p50_ms"] == pytest.approx(0.082) and row["p99_ms"] == pytest.approx(6.33)
+
+
 def test_ab_percentiles_come_from_its_csv_below_one_ms() -> None:
     row = peers.parse_ab(AB, AB_E)
     assert row["rps"] == 69576.30 and row["requests"] == 69660 and row["failures"] == 2
