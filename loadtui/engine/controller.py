@@ -44,7 +44,7 @@ from loadtui.engine.walker import ProfileWalker, Step
 from loadtui.engine.workers import Workers
 from loadtui.metrics.fold import Fold
 from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
-from loadtui.metrics.system import SystemSampler
+from loadtui.metrics.target import TargetTree
 from loadtui.scenario.userinfo import redact_url
 
 FOLLOW_STEP_S = 0.05
@@ -76,7 +76,8 @@ class Controller:
         self._t0 = 0.0
         self._stop = asyncio.Event()
         self._grace = config.grace_s
-        self._target = SystemSampler(target_pids=config.target_pids)
+        # The target's processes only: each worker samples its own process itself.
+        self._target = TargetTree(config.target_pids) if config.target_pids else None
 
     # ---- clocks ---------------------------------------------------------------------
 
@@ -322,11 +323,11 @@ class Controller:
 
     def _snapshot(self) -> Snapshot:
         generator = self.fold.generator()
-        target = self._target.sample()
+        target = self._target.sample() if self._target is not None else None
         system = replace(
             generator,
-            target_cpu_percent=target.target_cpu_percent,
-            target_rss_bytes=target.target_rss_bytes,
+            target_cpu_percent=target[0] if target is not None else None,
+            target_rss_bytes=target[1] if target is not None else None,
         )
         hot, messages = self.workers.saturation(self.fold.vitals(), self.elapsed())
         for message in messages:

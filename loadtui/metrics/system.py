@@ -8,8 +8,10 @@ reports say so.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import sys
+import time
 from typing import NamedTuple
 
 import psutil
@@ -133,7 +135,9 @@ class LoopLagMonitor:
 class SystemSampler:
     """psutil gauges of this process (or `pid`), plus the target's when `target_pids`
     are given: those processes and all their descendants, summed (see target.TargetTree).
-    CPU is percent of one core since the previous `sample()` (0 on the first)."""
+    CPU is percent of one core since the previous `sample()` (0 on the first). Open file
+    descriptors are counted at most every `fds_every_s`: counting lists /proc/PID/fd,
+    which at tens of thousands of sockets costs more than the rest of a tick's sample."""
 
     def __init__(
         self,
@@ -141,7 +145,11 @@ class SystemSampler:
         *,
         target_pids: tuple[int, ...] = (),
         lag: LoopLagMonitor | None = None,
+        fds_every_s: float = 1.0,
     ) -> None:
+        self._fds_every_s = fds_every_s
+        self._fds = 0
+        self._fds_at = -math.inf
         self._proc = psutil.Process(pid if pid is not None else os.getpid())
         self._proc.cpu_percent(None)  # prime: the next call measures from here
         self._target = TargetTree(target_pids) if target_pids else None
@@ -156,7 +164,10 @@ class SystemSampler:
             with proc.oneshot():
                 cpu = proc.cpu_percent(None)
                 rss = proc.memory_info().rss
-                fds = _fds(proc)
+                now = time.monotonic()
+                if now - self._fds_at >= self._fds_every_s:
+                    self._fds, self._fds_at = _fds(proc), now
+                fds = self._fds
         except psutil.NoSuchProcess:
             self.alive = False
             cpu, rss, fds = 0.0, 0, 0
