@@ -1,11 +1,12 @@
 """A declarative task of an `http2 = true` target, over the engine's own HTTP/2 pool.
 
-It behaves as `HttpCall` (calls.py) does on HTTP/1.1: the request is encoded once
-(each time when templated), timed from the `started` its caller gives, judged by the
-same checks, and its failures are the same kinds ("invalid header value" with nothing
-sent, "unfinished" when cut off at stop). When the server turns out not to speak HTTP/2
-(`Http1Only`: ALPN chose http/1.1, or a plain server answered the h2c preface in
-HTTP/1.x), this task and every later one go through its HTTP/1.1 twin instead.
+It behaves as `HttpCall` (calls.py) does on HTTP/1.1: the request is encoded once, its
+HPACK header block included (each time when templated), timed from the `started` its
+caller gives, judged by the same checks, and its failures are the same kinds ("invalid
+header value" with nothing sent, "unfinished" when cut off at stop). When the server
+turns out not to speak HTTP/2 (`Http1Only`: ALPN chose http/1.1, or a plain server
+answered the h2c preface in HTTP/1.x), this task and every later one go through its
+HTTP/1.1 twin instead.
 
 Python tasks (`call = ...`) on such targets keep httpx's own HTTP/2 client (plan.py).
 """
@@ -29,6 +30,7 @@ from loadtui.engine.calls import (
     request_target,
 )
 from loadtui.engine.http.errors import HttpError
+from loadtui.engine.http.h2hpack import encode_block
 from loadtui.engine.http.h2pool import H2Pool, Http1Only
 from loadtui.engine.http.h2request import H2Headers, encode_h2_request, header_bytes
 from loadtui.engine.http.request import InvalidHeaderValue
@@ -36,7 +38,9 @@ from loadtui.scenario.model import HttpTask, Target
 from loadtui.scenario.template import render
 from loadtui.scenario.userinfo import split_userinfo
 
-Encoded = tuple[H2Headers, bytes | None, int]  # header list, body, bytes it counts as sent
+# The header list, its HPACK block (h2hpack.py: stateless, so reused byte for byte), the
+# body, and the bytes the request counts as sent.
+Encoded = tuple[H2Headers, bytes, bytes | None, int]
 
 
 class H2Call:
@@ -75,7 +79,7 @@ class H2Call:
         self._base = parts.path
         self._timeout = target.timeouts.total
         self.want_body = task.needs_body
-        self.want_headers = task.needs_headers or task.on_429 == "honor"
+        self.want_headers = task.needs_headers  # Retry-After honoured, extract, checks
         self._req: Encoded | None = None
         if not task.templated:
             # A value that cannot go on the wire: every run re-encodes and counts it.
@@ -102,7 +106,7 @@ class H2Call:
             hdrs,
             body,
         )
-        return headers, body, header_bytes(headers) + len(body or b"")
+        return headers, encode_block(headers), body, header_bytes(headers) + len(body or b"")
 
     async def run(self, user: UserState, started: float) -> float:
         if self.pool.http1:
@@ -117,11 +121,12 @@ class H2Call:
             except InvalidHeaderValue:
                 self.rec.failure(INVALID_VALUE)
                 return 0.0
-        headers, body, sent = req
+        headers, block, body, sent = req
         try:
             resp = await self.pool.request(
                 headers,
                 body,
+                block=block,
                 want_body=self.want_body,
                 want_headers=self.want_headers,
                 total_timeout=self._timeout,

@@ -16,6 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from loadtui.engine.http.h2pool import H2Pool
 from loadtui.engine.http.pool import Pool
 
 Handler = Callable[["Srv", asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -165,6 +166,23 @@ async def pool_for() -> AsyncIterator[Callable[..., Pool]]:
         opts: dict = {"max_connections": 10, "connect_timeout": 2.0, "read_timeout": 2.0}
         opts.update(kw)
         pool = Pool("http", "127.0.0.1", port, ssl_context=None, **opts)
+        made.append(pool)
+        return pool
+
+    yield make
+    for pool in made:
+        await pool.close()
+
+
+@pytest.fixture
+async def h2c_pool() -> AsyncIterator[Callable[..., H2Pool]]:
+    """HTTP/2 pools (h2c, prior knowledge) to a loopback port, closed after the test."""
+    made: list[H2Pool] = []
+
+    def make(port: int, **kw: object) -> H2Pool:
+        opts: dict = {"max_connections": 10, "connect_timeout": 2.0, "read_timeout": 5.0}
+        opts.update(kw)
+        pool = H2Pool("http", "127.0.0.1", port, ssl_context=None, **opts)
         made.append(pool)
         return pool
 

@@ -30,6 +30,7 @@ from loadtui.engine.http.h2conn import H2Conn
 from loadtui.engine.http.h2connect import Http1Only as Http1Only  # re-exported
 from loadtui.engine.http.h2connect import connect
 from loadtui.engine.http.h2connect import make_h2_ssl_context as make_h2_ssl_context  # re-exported
+from loadtui.engine.http.h2hpack import encode_block
 from loadtui.engine.http.h2state import ConnectionLost, H2Stream, Unprocessed
 from loadtui.engine.http.h2timeouts import sweep, tick_for
 from loadtui.engine.http.pool import (
@@ -131,6 +132,7 @@ class H2Pool:
         headers: list[tuple[bytes, bytes]],
         body: bytes | None = None,
         *,
+        block: bytes | None = None,
         want_body: bool = False,
         want_headers: bool = False,
         total_timeout: float | None = None,
@@ -138,10 +140,12 @@ class H2Pool:
         connect_timeout: float | None = None,
     ) -> Response:
         """Send a request (an `encode_h2_request` header list and its body) and wait for
-        the whole response. Raises HttpError, or Http1Only; an error status is a normal
-        Response."""
+        the whole response. `block`: the list already encoded (`encode_block`), as a task
+        keeps it. Raises HttpError, or Http1Only; an error status is a normal Response."""
         if self.http1:
             raise Http1Only
+        if block is None:
+            block = encode_block(headers)
         loop = self.loop or self._bind()
         now = loop.time()
         deadline = INF
@@ -162,7 +166,7 @@ class H2Pool:
             for attempt in (0, 1):
                 conn = self._take() or await self._acquire(deadline, connect_timeout)
                 st = conn.send(
-                    headers, body, want_body, want_headers, loop.time(), read_timeout, deadline
+                    block, body, want_body, want_headers, loop.time(), read_timeout, deadline
                 )
                 try:
                     return await st.fut

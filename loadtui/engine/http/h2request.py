@@ -3,8 +3,8 @@
 The same wire rules as `request.py` (a name must be a token, no CR, LF or NUL in any
 value: `InvalidHeaderValue`), plus HTTP/2's own (RFC 9113 §8.2): names are lowercase,
 connection-specific fields (Connection, Keep-Alive, Transfer-Encoding, Upgrade, ...) are
-dropped, and Host becomes `:authority`. The h2 library is told not to validate or
-normalise what we send, since everything here is checked once, not per request.
+dropped, and Host becomes `:authority`. Everything is checked here, once: the list is
+then encoded as it is (`h2hpack.encode_block`), not validated again per request.
 """
 
 from __future__ import annotations
