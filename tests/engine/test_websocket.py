@@ -6,31 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from typing import Any
 
 from support.runs import run, worker_of
 from support.scenarios import api_fast, echo_stream, scenario, user
-from websockets.asyncio.server import ServerConnection, serve
+from support.wsservers import streamer, ws_server
+from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Response
 
 from loadtui.engine.websocket import ws_url
-
-Handler = Callable[[ServerConnection], Awaitable[None]]
-
-
-def streamer(path: str, **fields: Any) -> str:
-    """One user class, "streamer", holding a stream on `path` that sends "ping" every
-    50 ms and expects it echoed, unless `fields` say otherwise."""
-    return scenario(user(name="streamer", websocket=echo_stream(path, **fields)))
-
-
-@asynccontextmanager
-async def ws_server(handler: Handler, **kwargs: object) -> AsyncIterator[str]:
-    async with serve(handler, "127.0.0.1", 0, **kwargs) as server:  # type: ignore[arg-type]
-        port = next(iter(server.sockets)).getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
 
 
 def test_ws_url_follows_the_target() -> None:
