@@ -53,6 +53,18 @@ PLATEAUS = """
 stages = [{stages}]
 """
 
+OPEN_RATE = """
+[profiles.open]
+warmup = {warmup}
+stages = [{{ duration = "{seconds:g}s", rate = {rate:g} }}]
+"""
+
+
+def open_profile(rate: float, seconds: float, warmup: int) -> str:
+    """An open-model profile (`--profile open`) that opens `warmup` connections before
+    t = 0, as the peers it is compared with open theirs before their first request."""
+    return OPEN_RATE.format(rate=rate, seconds=seconds, warmup=warmup)
+
 
 def scenario(
     name: str,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import peers
-from loadtui_runs import http_row, run_loadtui, scenario
+from loadtui_runs import http_row, open_profile, run_loadtui, scenario
 from rounds import Context, Goal, alternate, judged, num, ratio, signed, table
 from targets import SLEEP_PATH, SLEEP_S, Nginx
 
@@ -42,10 +42,11 @@ def run_open(ctx: Context, server: Nginx) -> dict[str, Any]:
     text = scenario("open", url)
     levels: dict[str, Any] = {}
     for rate in OPEN_RATES:
+        # The peers open their PEER_WORKERS connections before the first request;
+        # loadtui is given the same (`warmup`), so no side pays a connect ramp in-run.
+        warm = text + open_profile(rate, s, PEER_WORKERS)
         gens = {
-            LT: lambda r=rate: http_row(
-                run_loadtui("open", text, ["--rate", str(r), "-t", f"{s:g}s"], s, tmp)
-            ),
+            LT: lambda w=warm: http_row(run_loadtui("open", w, ["--profile", "open"], s, tmp)),
             HEY: lambda r=rate: peers.hey(url + "/", PEER_WORKERS, r, s),
             H2LOAD: lambda r=rate: peers.h2load(url + "/", PEER_WORKERS, s, tmp, rate=r, h1=True),
         }

@@ -4,6 +4,7 @@ them before t = 0: counted on the pool and at loopback servers the tests start."
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from support.loopback import Counters, LoopbackServer
@@ -79,6 +80,43 @@ async def test_a_pool_connects_a_few_at_a_time_and_at_most_doubles() -> None:
     for g in turns:
         assert g["connecting"] <= max(MIN_CONNECTING, g["open"]), g
     assert pool.connects == 200 and pool.connect_errors == 0
+
+
+async def test_a_lagging_loop_stops_the_pool_growing_until_it_keeps_up_again() -> None:
+    """40 connections busy at a silent target; the loop then stalls (a blocking sleep
+    here, a CPU-bound generator in a real run), so the next sweep runs late. 100 more
+    requests now wait in line instead of connecting: the backlog is the generator's own
+    lag. Once sweeps run on time again the pool grows and every request connects."""
+    with StallingTarget(silent=True) as silent:
+        pool = Pool(
+            "http",
+            "127.0.0.1",
+            silent.port,
+            ssl_context=None,
+            max_connections=1_000,
+            connect_timeout=0.4,  # a sweep every 20 ms
+            read_timeout=60.0,
+        )
+        loop = asyncio.get_running_loop()
+        first = [loop.create_task(pool.request(GET)) for _ in range(40)]
+        more: list[asyncio.Task[object]] = []
+        try:
+            await wait_for(lambda: pool.gauges()["open"] == 40, what="the first 40 connected")
+            time.sleep(0.1)  # the loop stalls: the pending sweep will run ~0.1 s late
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)  # the overdue sweep has run by now
+            assert pool._lagging
+            more = [loop.create_task(pool.request(GET)) for _ in range(100)]
+            await asyncio.sleep(0)  # each new request has taken its first step
+            held = pool.gauges()
+            await wait_for(lambda: pool.gauges()["open"] == 140, what="growth resumed")
+        finally:
+            for task in (*first, *more):
+                task.cancel()
+            await asyncio.gather(*first, *more, return_exceptions=True)
+            await pool.close()
+    assert (held["open"], held["connecting"], held["waiting"]) == (40, 0, 100), held
+    assert pool.connects == 140 and pool.connect_errors == 0
 
 
 async def test_an_open_model_run_opens_about_what_its_rate_needs(demo_url: str) -> None:

@@ -9,6 +9,11 @@ connections) connects are under way at once, so a pool at most doubles per conne
 time, and a request that finds that many connecting waits in line, where a released
 connection or a finished connect serves it. Without the cap, an open-model run whose
 connects a busy loop slowed opened a connection for nearly every request due meanwhile.
+While the event loop itself lags (the pool's sweep runs over LAG_S late) the pool does
+not grow past MIN_CONNECTING at all: a queue that the generator's own lag built is not
+the target's doing, more connections cannot drain it, and every connect costs CPU on
+both ends, which deepens the lag. (At 40k req/s in the open model, a loaded machine
+otherwise grew the pool to 2,600-7,000 connections for a target that needed ~100.)
 `warm(n)` opens connections ahead of the load (a profile's `warmup`).
 
 Timeouts cost no timer per request (a uvloop timer handle costs ~2 µs, 10 % of the
@@ -23,6 +28,11 @@ was reset before any byte of a response arrived, and (3) its method is idempoten
 (RFC 9110 §9.2.2: GET HEAD OPTIONS TRACE PUT DELETE). A written request cannot be
 proven unprocessed, so POST/PATCH are never re-sent. Idle connections the server
 closes are dropped as soon as the close is seen, so they are never used at all.
+
+Callback-driven users (engine/driven.py) send with `send_now` on an idle connection
+and hear back through a `Sink`, without a Future; `settle` ends such a request the
+way `request` ends its own, and one that met the keep-alive race is sent again through
+`request(..., retry_until=...)`, so the rules above hold for both.
 """
 
 from __future__ import annotations
@@ -33,12 +43,13 @@ from collections import deque
 from time import perf_counter
 
 from loadtui.engine.http.errors import ErrorKind, HttpError, from_os_error
-from loadtui.engine.http.protocol import INF, HttpConn, Response
+from loadtui.engine.http.protocol import INF, HttpConn, Response, Sink
 
 DEFAULT_MAX_HEADER_SIZE = 64 * 1024
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 MIN_CONNECTING = 32  # connects under way at once at least (see the module doc)
 WARM_CONCURRENCY = 64  # connects under way at once while warming up
+LAG_S = 0.005  # a sweep this late means the loop itself lags: the pool stops growing
 MIN_TICK = 0.005
 MAX_TICK = 0.1
 IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
@@ -47,6 +58,17 @@ RETRY_KINDS = frozenset({"closed", "reset"})
 
 def _tick_for(timeout: float) -> float:
     return min(MAX_TICK, max(MIN_TICK, timeout / 20))
+
+
+def may_retry(conn: HttpConn, err: HttpError, raw: bytes) -> bool:
+    """The retry rule (module doc): `raw` failed with `err` on `conn` in the keep-alive
+    race, and may be sent again once on a new connection."""
+    return bool(
+        conn.uses
+        and not conn.got
+        and err.kind in RETRY_KINDS
+        and raw[: raw.find(b" ")] in IDEMPOTENT
+    )
 
 
 class Pool:
@@ -87,8 +109,10 @@ class Pool:
         self._connecting = 0
         self._reserved = 0  # slots granted to woken waiters that have not connected yet
         self._waiters: deque[tuple[float, asyncio.Future[HttpConn | None]]] = deque()
-        self._active = 0  # requests inside request()
+        self._active = 0  # requests inside request() or sent with send_now()
         self._sweeper: asyncio.TimerHandle | None = None
+        self._sweep_due = 0.0  # loop time the pending sweep was asked for
+        self._lagging = False  # the last sweep ran more than LAG_S late
         self._tick = _tick_for(min(read_timeout, connect_timeout))
         self._closed = False
         self.connects = 0
@@ -106,16 +130,22 @@ class Pool:
         total_timeout: float | None = None,
         read_timeout: float | None = None,
         connect_timeout: float | None = None,
+        retry_until: float | None = None,
     ) -> Response:
         """Send pre-encoded request bytes and wait for the whole response.
 
         `head` must be True for HEAD requests (their responses carry no body). Raises
-        HttpError; an HTTP error status is a normal Response.
+        HttpError; an HTTP error status is a normal Response. `retry_until`: the request
+        already went out once (`send_now`) and met the keep-alive race; it is sent again,
+        counted as the retry, on a fresh connection and by that (loop time) deadline
+        instead of `total_timeout`'s, and never again.
         """
         loop = self.loop or self._bind()
         now = loop.time()
         deadline = INF
-        if total_timeout is not None:
+        if retry_until is not None:
+            deadline = retry_until
+        elif total_timeout is not None:
             deadline = now + total_timeout
             if total_timeout < self._tick * 20:
                 self._tick = _tick_for(total_timeout)
@@ -125,11 +155,15 @@ class Pool:
             self._tick = _tick_for(read_timeout)
         self._active += 1
         if self._sweeper is None:
-            self._sweeper = loop.call_later(self._tick, self._sweep)
+            self._start_sweeps(loop)
         conn: HttpConn | None = None
         fut: asyncio.Future[Response] | None = None
         try:
-            if self._idle:
+            if retry_until is not None:
+                self.retries += 1
+                conn = await self._acquire(deadline, connect_timeout, True)
+                now = loop.time()
+            elif self._idle:
                 conn = self._idle.popitem()[0]
             else:
                 conn = await self._acquire(deadline, connect_timeout, False)
@@ -138,12 +172,7 @@ class Pool:
             try:
                 resp = await fut
             except HttpError as err:
-                if not (
-                    conn.uses
-                    and not conn.got
-                    and err.kind in RETRY_KINDS
-                    and raw[: raw.find(b" ")] in IDEMPOTENT
-                ):
+                if retry_until is not None or not may_retry(conn, err, raw):
                     raise
                 self.retries += 1
                 conn = await self._acquire(deadline, connect_timeout, True)
@@ -163,6 +192,43 @@ class Pool:
             raise
         finally:
             self._active -= 1
+
+    def send_now(
+        self,
+        raw: bytes,
+        sink: Sink,
+        *,
+        want_body: bool,
+        want_headers: bool,
+        head: bool,
+        total_timeout: float | None,
+    ) -> HttpConn | None:
+        """Send on an idle connection at once, the outcome going to `sink` (then call
+        `settle`); None when none is idle (use `request`, which connects or queues)."""
+        idle = self._idle
+        if not idle or self._closed:
+            return None
+        loop = self.loop
+        assert loop is not None  # idle connections exist, so the pool is bound
+        now = loop.time()
+        deadline = INF
+        if total_timeout is not None:
+            deadline = now + total_timeout
+            if total_timeout < self._tick * 20:
+                self._tick = _tick_for(total_timeout)
+        self._active += 1
+        if self._sweeper is None:
+            self._start_sweeps(loop)
+        conn = idle.popitem()[0]
+        conn.send_to(sink, raw, want_body, want_headers, head, now, self.read_timeout, deadline)
+        return conn
+
+    def settle(self, conn: HttpConn) -> None:
+        """A request sent with `send_now` has ended (its sink was told): keep the
+        connection for the next request, or the oldest waiter, if it is still good."""
+        self._active -= 1
+        if conn.alive:
+            self._release(conn)
 
     # -- connections --------------------------------------------------------------------
 
@@ -245,7 +311,10 @@ class Pool:
         return conn
 
     def _connect_cap(self) -> int:
-        """Connects allowed under way at once: the pool at most doubles per connect."""
+        """Connects allowed under way at once: the pool at most doubles per connect, and
+        does not grow past MIN_CONNECTING while the loop lags (module doc)."""
+        if self._lagging:
+            return MIN_CONNECTING - len(self._conns)
         return max(MIN_CONNECTING, len(self._conns))
 
     async def warm(self, count: int, timeout: float) -> tuple[int, str | None]:
@@ -311,14 +380,24 @@ class Pool:
 
     # -- timeouts -------------------------------------------------------------------------
 
+    def _start_sweeps(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The first sweep after a quiet spell; what the last spell saw of lag is stale."""
+        self._lagging = False
+        self._sweep_due = loop.time() + self._tick
+        self._sweeper = loop.call_later(self._tick, self._sweep)
+
     def _sweep(self) -> None:
         self._sweeper = None
         loop = self.loop
         assert loop is not None
         now = loop.time()
+        was_lagging = self._lagging
+        self._lagging = now - self._sweep_due > LAG_S
+        if was_lagging and not self._lagging and self._waiters:
+            self._slot_freed()  # growth may resume: waiters can connect again
         expired: list[tuple[HttpConn, HttpError]] = []
         for conn in self._conns:
-            if conn.fut is None:
+            if not conn.inflight:
                 continue
             if now >= conn.total_deadline:
                 expired.append((conn, HttpError("timeout", "total time limit reached")))
@@ -341,10 +420,12 @@ class Pool:
                 else:
                     keep.append(entry)
             self._waiters = keep
-        if self._active and not self._closed:
+        # A sink told of a failure above may have sent (and scheduled a sweep) already.
+        if self._active and not self._closed and self._sweeper is None:
             # At most ~2 µs of sweeping per connection per tick: thousands of connections
             # with very short timeouts get a coarser tick rather than a busy loop.
             delay = max(self._tick, len(self._conns) * 2e-6)
+            self._sweep_due = loop.time() + delay
             self._sweeper = loop.call_later(delay, self._sweep)
 
     # -- figures and shutdown -------------------------------------------------------------

@@ -5,7 +5,12 @@ Hot-path choices (each measured to matter at ~45k req/s per core):
   deadlines stored here, and `data_received` only raises an activity flag;
 - two parsers per connection: a lean one without header callbacks (llhttp then makes
   no bytes objects for headers) and, built on first need, one that collects headers;
-- body chunks are only counted unless the caller wants the body.
+- body chunks are only counted unless the caller wants the body;
+- a request's outcome goes either to a Future (`send`) or straight to a `Sink`
+  (`send_to`): the callback-driven users (engine/driven.py) take the next step from
+  there, with no Future and no coroutine resume per request. A completed response
+  reaches its sink only once the bytes received are fully handled (never from inside
+  the parser), so a sink may send the next request on this very connection.
 
 httptools cannot skip a body (HEAD) nor finish a close-delimited one at EOF, so:
 HEAD raises out of `on_headers_complete` and the parser is replaced, and at EOF the
@@ -25,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from httptools import (
     HttpParserCallbackError,
@@ -79,6 +84,15 @@ def raw_headers(data: bytes) -> list[tuple[bytes, bytes]]:
     return pairs
 
 
+class Sink(Protocol):
+    """Takes a request's outcome in place of a Future. Called from the connection's
+    protocol callbacks: it must not raise."""
+
+    def on_response(self, conn: HttpConn, resp: Response) -> None: ...
+
+    def on_error(self, conn: HttpConn, err: HttpError) -> None: ...
+
+
 class _SkipBody(Exception):
     """Raised from on_headers_complete to stop llhttp reading a HEAD response's body."""
 
@@ -129,6 +143,7 @@ class HttpConn(asyncio.Protocol):
         "head_bytes",
         "headers",
         "hparser",
+        "inflight",
         "keep_alive",
         "loop",
         "lparser",
@@ -138,7 +153,9 @@ class HttpConn(asyncio.Protocol):
         "pool",
         "read_deadline",
         "read_timeout",
+        "ready",
         "rx",
+        "sink",
         "skip",
         "status",
         "total_deadline",
@@ -155,6 +172,9 @@ class HttpConn(asyncio.Protocol):
         self.transport: Any = None
         self.alive = True
         self.fut: asyncio.Future[Response] | None = None
+        self.sink: Sink | None = None  # instead of `fut`, for a request sent with send_to
+        self.inflight = False  # a request is waiting for its response
+        self.ready: tuple[Sink, Response] | None = None  # completed, not yet handed over
         self.uses = 0  # responses completed here; > 0 means "reused"
         self.lparser = HttpResponseParser(self._callbacks(False))
         self.hparser: HttpResponseParser | None = None
@@ -199,8 +219,37 @@ class HttpConn(asyncio.Protocol):
         read_timeout: float,
         total_deadline: float,
     ) -> asyncio.Future[Response]:
-        fut = self.loop.create_future()
-        self.fut = fut
+        """Send `raw`; the Future gets the response or the HttpError."""
+        self.fut = fut = self.loop.create_future()
+        self._arm(raw, want_body, want_headers, head, now, read_timeout, total_deadline)
+        return fut
+
+    def send_to(
+        self,
+        sink: Sink,
+        raw: bytes,
+        want_body: bool,
+        want_headers: bool,
+        head: bool,
+        now: float,
+        read_timeout: float,
+        total_deadline: float,
+    ) -> None:
+        """Send `raw`; `sink` gets the response or the HttpError (no Future)."""
+        self.sink = sink
+        self._arm(raw, want_body, want_headers, head, now, read_timeout, total_deadline)
+
+    def _arm(
+        self,
+        raw: bytes,
+        want_body: bool,
+        want_headers: bool,
+        head: bool,
+        now: float,
+        read_timeout: float,
+        total_deadline: float,
+    ) -> None:
+        self.inflight = True
         self.want_body = want_body
         self.head = head
         self.status = self.body_len = self.head_bytes = 0
@@ -217,7 +266,6 @@ class HttpConn(asyncio.Protocol):
         self.read_deadline = now + read_timeout
         self.total_deadline = total_deadline
         self.transport.write(raw)
-        return fut
 
     # -- asyncio.Protocol --------------------------------------------------------------------
 
@@ -225,7 +273,7 @@ class HttpConn(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        if self.fut is None:
+        if not self.inflight:
             # Bytes nobody asked for (e.g. a 408 before closing): the stream is out of step.
             self._die()
             return
@@ -235,12 +283,16 @@ class HttpConn(asyncio.Protocol):
             self.head_bytes += len(data)
             if len(data) > room:  # rare: feed the head only up to the cap
                 self._head_past_cap(data, max(room, 0))
+                if self.ready is not None:
+                    self._hand_over()
                 return
             self.chunks.append(data)
         try:
             self.parser.feed_data(data)
         except Exception as exc:  # never let a parser error escape into the event loop
             self._parse_failed(exc)
+        if self.ready is not None:
+            self._hand_over()
 
     def _head_past_cap(self, data: bytes, room: int) -> None:
         """`data` would take the head past `max_header`: the head must end within `room`."""
@@ -248,7 +300,7 @@ class HttpConn(asyncio.Protocol):
         self.chunks.append(head)
         if head:
             self._feed(head)
-        if self.fut is None or not self.alive:
+        if not self.inflight or not self.alive:
             if self.alive and len(data) > room:
                 self._die()  # complete with bytes nobody asked for: out of step
             return
@@ -298,7 +350,7 @@ class HttpConn(asyncio.Protocol):
         self.hdr_done = True
         self.status = status = parser.get_status_code()
         self.keep_alive = parser.should_keep_alive()
-        if self.fut is None:
+        if not self.inflight:
             raise HttpError("protocol", "response without a request")
         if status == 101:
             raise HttpError("unexpected upgrade", "101 Switching Protocols to a plain request")
@@ -328,8 +380,11 @@ class HttpConn(asyncio.Protocol):
     # -- completion ----------------------------------------------------------------------
 
     def _complete(self) -> None:
-        fut = self.fut
-        self.fut = None
+        """The response is whole: resolve the Future, or keep it for the sink until the
+        bytes received are handled (`_hand_over`)."""
+        fut, sink = self.fut, self.sink
+        self.fut = self.sink = None
+        self.inflight = False
         self.uses += 1
         body = None
         if self.want_body:
@@ -339,8 +394,17 @@ class HttpConn(asyncio.Protocol):
         resp = Response(self.status, self.headers, body, self.body_len, self.keep_alive)
         if not self.keep_alive:
             self._die()
-        if fut is not None and not fut.done():
+        if sink is not None:
+            self.ready = (sink, resp)
+        elif fut is not None and not fut.done():
             fut.set_result(resp)
+
+    def _hand_over(self) -> None:
+        """Give a completed response to its sink, which may send the next request here."""
+        ready = self.ready
+        if ready is not None:
+            self.ready = None
+            ready[0].on_response(self, ready[1])
 
     def _finish_head(self) -> None:
         """A HEAD response ended at its head; llhttp is left mid-message, so replace it."""
@@ -353,7 +417,7 @@ class HttpConn(asyncio.Protocol):
 
     def _eof(self, exc: BaseException | None) -> None:
         """The peer closed (exc None) or the connection broke."""
-        if self.fut is not None:
+        if self.inflight:
             if exc is not None:
                 self.fail(from_os_error(exc, connecting=False))
             elif self.hdr_done and _eof_delimited(self.chunks):
@@ -364,16 +428,26 @@ class HttpConn(asyncio.Protocol):
             else:
                 self.fail(HttpError("closed", "server closed the connection without a response"))
         self._die()
+        self._hand_over()
 
     def fail(self, err: HttpError) -> None:
-        """End the current request with `err`; the connection cannot be trusted after it."""
-        fut = self.fut
-        self.fut = None
+        """End the current request with `err`; the connection cannot be trusted after it
+        (so a sink told here never gets this connection back)."""
+        fut, sink = self.fut, self.sink
+        self.fut = self.sink = None
+        self.inflight = False
         self.body_parts.clear()
         self.chunks.clear()
         self._die(abort=True)
-        if fut is not None and not fut.done():
+        if sink is not None:
+            sink.on_error(self, err)
+        elif fut is not None and not fut.done():
             fut.set_exception(err)
+
+    def abandon(self) -> None:
+        """Drop the request in flight without telling its sink (its user was cut off)."""
+        self.sink = None
+        self.fail(HttpError("closed", "request cancelled"))
 
     def _die(self, abort: bool = False) -> None:
         if self.alive:
