@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from loadtui.engine.commands import END_RUN
 from loadtui.engine.config import RunConfig
 from loadtui.metrics.snapshot import Snapshot
 from loadtui.metrics.target import process_tree
@@ -66,6 +67,9 @@ class LiveRun:
         pids = process_tree(config.target_pids) if config.target_pids else ()
         self.target = TargetWatch(pids)
         self._saturated = False  # seen saturated so far (the report uses the periods)
+        # Why the engine ended the run before its time (a unique data table ran out):
+        # the report's `ended_early`.
+        self.ended_early: str | None = None
         self.session: SessionWriter | None = None
         if session:
             try:
@@ -105,6 +109,8 @@ class LiveRun:
 
     def _record(self, snap: Snapshot) -> Snapshot:
         self.target.add(snap)
+        asked = (e.data[END_RUN] for e in snap.events if END_RUN in e.data)
+        self.ended_early = self.ended_early or next(asked, None)
         # The engine's standing warning (engine/saturation.py) while it is saturated.
         self._saturated = self._saturated or SATURATED in snap.warnings
         facts = RunFacts(target_process=self.target.summary(), saturated=self._saturated)
@@ -135,6 +141,8 @@ class LiveRun:
             target_process=self.target.summary(), saturated=bool(info.get("saturation"))
         )
         results = evaluate(self.config.scenario.thresholds, final, facts=facts)
+        if self.ended_early:
+            info = {**info, "ended_early": self.ended_early}
         report = build_report(final, results, info=info, target_process=facts.target_process)
         self._ended = True
         if self.session:

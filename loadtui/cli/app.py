@@ -15,6 +15,7 @@ from typer.core import TyperGroup
 
 from loadtui import __version__
 from loadtui.cli.console import console
+from loadtui.cli.importer import import_scenario
 from loadtui.cli.run import demo_target, run, validate
 from loadtui.cli.sessions import compare, replay, report, rerun
 from loadtui.cli.support import Failure
@@ -69,6 +70,7 @@ def _start(
 app.command()(run)
 app.command()(validate)
 app.command("demo-target")(demo_target)
+app.command("import")(import_scenario)
 app.command(hidden=True)(console)
 for command in (replay, report, compare, rerun):
     app.command()(command)

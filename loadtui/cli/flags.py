@@ -13,7 +13,7 @@ from loadtui.cli.support import Failure
 from loadtui.engine.config import Overrides
 
 if TYPE_CHECKING:
-    from loadtui.scenario.model import Scenario
+    from loadtui.scenario.model import Scenario, Selection
 
 TICK_RANGE = (0.05, 10.0)  # seconds between snapshots
 
@@ -49,10 +49,54 @@ RedactOption = Annotated[
     list[str] | None,
     typer.Option("--redact", help="A header, query or variable name to hide in the session"),
 ]
+# The load and the selection (run, the console; rerun takes the selection).
+UsersOption = Annotated[
+    str | None, typer.Option("-u", "--users", metavar="N", help="Closed model: users")
+]
+SpawnRateOption = Annotated[
+    str | None, typer.Option("-r", "--spawn-rate", metavar="N", help="Users started per second")
+]
+RateOption = Annotated[
+    str | None, typer.Option("--rate", metavar="N", help="Open model: requests/s")
+]
+DurationOption = Annotated[
+    str | None, typer.Option("-t", "--duration", help="Run length, e.g. 30s, 5m")
+]
+IterationsOption = Annotated[
+    str | None,
+    typer.Option(
+        "-i",
+        "--iterations",
+        metavar="N",
+        help="Closed model: end the run after N iterations in all (a task, or a pass of a flow)",
+    ),
+]
+TagsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-T",
+        "--tags",
+        metavar="TAG[,TAG]",
+        help="Run only the tasks tagged so, or whose user class is; repeatable",
+    ),
+]
+ExcludeTagsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "-E",
+        "--exclude-tags",
+        metavar="TAG[,TAG]",
+        help="Never run the tasks tagged so, or whose user class is (wins over --tags)",
+    ),
+]
 ReportJsonOption = Annotated[Path | None, typer.Option("--report-json")]
 ReportMdOption = Annotated[Path | None, typer.Option("--report-md")]
 CsvOption = Annotated[str | None, typer.Option("--csv", help="CSV files prefix")]
 JunitOption = Annotated[Path | None, typer.Option("--junit")]
+ReportHtmlOption = Annotated[
+    Path | None,
+    typer.Option("--report-html", help="One self-contained HTML file: charts, zoom, no network"),
+]
 
 
 def parse_duration_flag(text: str | None, flag: str) -> float | None:
@@ -113,6 +157,7 @@ def parse_overrides(
     rate: str | None,
     streams: str | None,
     duration: str | None,
+    iterations: str | None = None,
 ) -> Overrides:
     """-u, -r, --rate, --streams and -t, each checked on its own; how they combine is
     checked when the profile is picked."""
@@ -121,7 +166,41 @@ def parse_overrides(
     n_streams = parse_count_flag(streams, "--streams")
     n_spawn = parse_number_flag(spawn_rate, "--spawn-rate")
     n_rate = parse_number_flag(rate, "--rate")
-    return Overrides(n_users, n_spawn, n_rate, n_streams, seconds)
+    return Overrides(n_users, n_spawn, n_rate, n_streams, seconds, parse_iterations(iterations))
+
+
+def parse_iterations(text: str | None) -> int | None:
+    """-i: a whole number of iterations from 1 (`1e3` reads as 1000)."""
+    if text is None:
+        return None
+    from loadtui.scenario.iterations import check_count
+    from loadtui.scenario.select import SelectionError
+
+    try:
+        value = float(text.strip().replace("_", ""))
+    except ValueError:
+        raise Failure(f"--iterations: expected a whole number, got {text!r}") from None
+    try:
+        check_count(value)
+    except SelectionError as exc:
+        raise Failure(str(exc)) from None
+    return int(value)
+
+
+def parse_selection(tags: list[str] | None, exclude: list[str] | None) -> Selection | None:
+    """-T/--tags and -E/--exclude-tags (each repeatable, comma-separated); None when
+    neither is given. Whether the scenario has those tags is checked once it is loaded."""
+    if tags is None and exclude is None:
+        return None
+    from loadtui.scenario.model import Selection
+    from loadtui.scenario.select import SelectionError
+    from loadtui.scenario.tags import parse_tags
+
+    try:
+        chosen = parse_tags(tags or (), "--tags")
+        return Selection(chosen, parse_tags(exclude or (), "--exclude-tags"))
+    except SelectionError as exc:
+        raise Failure(str(exc)) from None
 
 
 def check_tick(tick: float) -> None:

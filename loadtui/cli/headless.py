@@ -11,10 +11,12 @@ codes follow docs/contracts.md, "Exit codes".
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
+import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -32,6 +34,7 @@ from loadtui.report.outputs import write_reports
 from loadtui.report.progress import CLEAR_LINE, Progress
 from loadtui.report.schema import Report
 from loadtui.report.text import summary_table
+from loadtui.session.reader import Session, SessionError, read_session
 
 EXIT_OK, EXIT_THRESHOLD, EXIT_USAGE, EXIT_ABORTED = 0, 1, 2, 3
 
@@ -42,6 +45,7 @@ class Outputs:
     reports: ReportFiles = field(default_factory=ReportFiles)
     quiet: bool = False
     redact: tuple[str, ...] = ()  # extra secret names kept out of the session log
+    kept: bool = True  # False: `session` is a scratch file for the HTML report only
 
 
 @dataclass
@@ -72,10 +76,38 @@ def run_headless(
     stops = _Stops(err if not outputs.quiet else None, config.grace_s)
     previous = stop_signals.install(stops.on_signal)
     stops.names[:0] = stop_signals.take_deferred()  # one that came during start-up
+    scratch = _scratch_session(outputs)
+    if scratch is not None:
+        outputs = replace(outputs, session=scratch, kept=False)
     try:
         return _run(config, outputs, stops, err, out or sys.stdout)
     finally:
         stop_signals.restore(previous)
+        if scratch is not None:
+            scratch.unlink(missing_ok=True)
+
+
+def _scratch_session(outputs: Outputs) -> Path | None:
+    """The HTML report is drawn from a session log: without --session, one in a
+    temporary file, removed once the reports are written."""
+    if outputs.session is not None or outputs.reports.html is None:
+        return None
+    fd, name = tempfile.mkstemp(prefix="loadtui-html-", suffix=".json.gz")
+    os.close(fd)
+    return Path(name)
+
+
+def _recorded(run: LiveRun, outputs: Outputs) -> Session | None:
+    """The run's session log read back, for the HTML report (None when it was not asked
+    for, or the log could not be written: write_reports then says so)."""
+    path = run.saved_session
+    if outputs.reports.html is None or path is None:
+        return None
+    try:
+        recorded = read_session(path)
+    except SessionError:
+        return None
+    return recorded if outputs.kept else replace(recorded, path=Path("(not kept)"))
 
 
 def _run(
@@ -116,7 +148,10 @@ def _run(
         report = run.finish(info)
     except RuntimeError as exc:  # not one snapshot: nothing to report from
         return Outcome(EXIT_ABORTED, "; ".join(filter(None, (why, f"no report: {exc}"))))
-    reports = write_reports(report, outputs.reports, history=run.csv, on_lost=_say_lost(err))
+    recorded = _recorded(run, outputs)
+    reports = write_reports(
+        report, outputs.reports, session=recorded, history=run.csv, on_lost=_say_lost(err)
+    )
     unwritten = [*run.lost, *reports]
     if not outputs.quiet:
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)

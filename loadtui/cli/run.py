@@ -11,22 +11,31 @@ import typer
 
 from loadtui.cli.flags import (
     CsvOption,
+    DurationOption,
+    ExcludeTagsOption,
+    IterationsOption,
     JunitOption,
     ProfileOption,
+    RateOption,
     RayOption,
     RedactOption,
+    ReportHtmlOption,
     ReportJsonOption,
     ReportMdOption,
     SessionOption,
+    SpawnRateOption,
+    TagsOption,
     TargetOption,
     TargetPidOption,
     TickOption,
+    UsersOption,
     WorkersOption,
     check_outputs,
     check_tick,
     fleet,
     parse_duration_flag,
     parse_overrides,
+    parse_selection,
 )
 from loadtui.cli.support import (
     Failure,
@@ -46,23 +55,17 @@ def run(
     ] = None,
     target: TargetOption = None,
     profile: ProfileOption = None,
-    users: Annotated[
-        str | None, typer.Option("-u", "--users", metavar="N", help="Closed model: users")
-    ] = None,
-    spawn_rate: Annotated[
-        str | None,
-        typer.Option("-r", "--spawn-rate", metavar="N", help="Users started per second"),
-    ] = None,
-    rate: Annotated[
-        str | None, typer.Option("--rate", metavar="N", help="Open model: requests/s")
-    ] = None,
+    users: UsersOption = None,
+    spawn_rate: SpawnRateOption = None,
+    rate: RateOption = None,
     streams: Annotated[
         str | None,
         typer.Option("--streams", metavar="N", help="Extra WebSocket stream-only sessions"),
     ] = None,
-    duration: Annotated[
-        str | None, typer.Option("-t", "--duration", help="Run length, e.g. 30s, 5m")
-    ] = None,
+    duration: DurationOption = None,
+    iterations: IterationsOption = None,
+    tags: TagsOption = None,
+    exclude_tags: ExcludeTagsOption = None,
     grace: Annotated[
         str, typer.Option("--grace", help="How long in-flight requests may finish at stop")
     ] = "5s",
@@ -71,6 +74,7 @@ def run(
     report_md: ReportMdOption = None,
     csv: CsvOption = None,
     junit: JunitOption = None,
+    report_html: ReportHtmlOption = None,
     tick: TickOption = 0.5,
     workers: WorkersOption = None,
     ray: RayOption = None,
@@ -87,8 +91,14 @@ def run(
     # stopped, writes what it can and exits 3 (stop_signals.py).
     with startup_guard(defer_first=True):
         overrides = parse_overrides(
-            users=users, spawn_rate=spawn_rate, rate=rate, streams=streams, duration=duration
+            users=users,
+            spawn_rate=spawn_rate,
+            rate=rate,
+            streams=streams,
+            duration=duration,
+            iterations=iterations,
         )
+        selection = parse_selection(tags, exclude_tags)
         grace_s = parse_duration_flag(grace, "--grace") or 0.0
         check_tick(tick)
         check_outputs(
@@ -97,6 +107,7 @@ def run(
             ("--report-md", report_md),
             ("--junit", junit),
             ("--csv", f"{csv}_stats.csv" if csv else None),
+            ("--report-html", report_html),
         )
         path, is_demo = scenario_path(scenario)
         with demo_target_if(is_demo and target is None, quiet) as demo:
@@ -113,8 +124,9 @@ def run(
                     target_pids=lambda url: target_pid_for(target_pid or (), url, demo),
                     workers=count,
                     ray=cluster,
+                    selection=selection,
                 )
-            reports = ReportFiles(report_json, report_md, csv, junit)
+            reports = ReportFiles(report_json, report_md, csv, junit, html=report_html)
             outputs = Outputs(session, reports, quiet, tuple(redact or ()))
             outcome = run_headless(ready(config), outputs)
         if outcome.reason:
@@ -131,6 +143,10 @@ def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML to che
         f"{path}: ok ({len(plan.targets)} targets, {len(plan.users)} user classes, "
         f"{users} tasks, {len(plan.profiles)} profiles, {len(plan.thresholds)} thresholds)"
     )
+    from loadtui.scenario.thresholds import runtime_endpoint_notes
+
+    for note in runtime_endpoint_notes(plan):  # step names of Python tasks: known at run time
+        typer.echo(f"{path}: {note}")
 
 
 def demo_target(

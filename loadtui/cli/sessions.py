@@ -22,15 +22,19 @@ import typer
 
 from loadtui.cli.flags import (
     CsvOption,
+    ExcludeTagsOption,
     JunitOption,
     RayOption,
+    ReportHtmlOption,
     ReportJsonOption,
     ReportMdOption,
+    TagsOption,
     TargetOption,
     WorkersOption,
     check_outputs,
     check_writable,
     fleet,
+    parse_selection,
 )
 from loadtui.cli.support import (
     Failure,
@@ -45,7 +49,8 @@ from loadtui.scenario import bundled
 from loadtui.stop_signals import startup_guard
 
 if TYPE_CHECKING:
-    from loadtui.scenario.model import Scenario
+    from loadtui.report.compare import Comparison
+    from loadtui.scenario.model import Scenario, Selection
     from loadtui.session.reader import Session
 
 EXIT_INCOMPLETE = 3
@@ -94,6 +99,7 @@ def report(
     csv: CsvOption = None,
     junit: JunitOption = None,
     svg: Annotated[Path | None, typer.Option("--svg", help="Charts for a pull request")] = None,
+    report_html: ReportHtmlOption = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
 ) -> None:
     """Every report of `loadtui run`, computed from a session log; no load is sent."""
@@ -102,7 +108,7 @@ def report(
     from loadtui.report.outputs import write_reports
     from loadtui.report.text import summary_table
 
-    outputs = ReportFiles(report_json, report_md, csv, junit, svg)
+    outputs = ReportFiles(report_json, report_md, csv, junit, svg, report_html)
     check_outputs(*outputs.files())
     recorded = _read(session)
     if recorded.final is None:
@@ -125,6 +131,7 @@ def compare(
     new: Annotated[Path, typer.Argument(help="Session to judge against it")],
     tolerance: Annotated[str, typer.Option("--tolerance", help="e.g. 10% or 0.1")] = "10%",
     report_md: ReportMdOption = None,
+    report_html: ReportHtmlOption = None,
     allow_different: Annotated[
         bool,
         typer.Option(
@@ -141,7 +148,7 @@ def compare(
     unless --allow-different.
 
     Exit codes: 0 no regression; 1 NEW regressed; 2 not comparable, or a usage error;
-    3 the Markdown could not be written.
+    3 the Markdown or the HTML could not be written.
     """
     from loadtui.report.compare import compare as compare_sessions
     from loadtui.report.compare import parse_tolerance
@@ -153,6 +160,7 @@ def compare(
     except ValueError as exc:
         raise Failure(f"--tolerance {tolerance!r}: {exc}") from None
     check_writable("--report-md", report_md)
+    check_writable("--report-html", report_html)
     a, b = _read(base), _read(new)
     for path, s in ((base, a), (new, b)):
         if s.final is None:
@@ -167,6 +175,8 @@ def compare(
         except OSError as exc:
             say_each([cannot_write(report_md, exc)])
             unwritten = True
+    if report_html is not None:
+        unwritten = not _compare_html(report_html, a, b, result) or unwritten
     if not result.judged:
         what = ", ".join(d.what for d in result.differences)
         raise Failure(
@@ -175,6 +185,23 @@ def compare(
     if not result.ok:
         raise typer.Exit(1)
     raise typer.Exit(EXIT_INCOMPLETE if unwritten else 0)
+
+
+def _compare_html(path: Path, base: Session, new: Session, result: Comparison) -> bool:
+    """Both runs on shared axes, as `compare` judged them; False (said) when unwritten."""
+    from loadtui.report.from_session import report_from_session
+    from loadtui.report.html import compare_page
+    from loadtui.report.writers import cannot_write, write_text
+
+    with _session_data():
+        reports = (report_from_session(base), report_from_session(new))
+        page = compare_page(base, new, reports, result)
+    try:
+        write_text(path, page)
+    except OSError as exc:
+        say_each([cannot_write(path, exc)])
+        return False
+    return True
 
 
 def rerun(
@@ -192,16 +219,24 @@ def rerun(
     quiet: Annotated[bool, typer.Option("-q", "--quiet")] = False,
     workers: WorkersOption = None,
     ray: RayOption = None,
+    tags: TagsOption = None,
+    exclude_tags: ExcludeTagsOption = None,
 ) -> None:
     """Send a recorded run again: its profile, with every operator action (skipped stages,
     pauses, set levels, stop) at its recorded offset, for as long as the original ran
     (wall clock, pauses included). Records a new session.
 
     Python tasks (`call = "module:function"`) run only from the scenario file given with
-    --scenario: a session naming one where it was recorded is refused without it."""
+    --scenario: a session naming one where it was recorded is refused without it.
+
+    The recorded --tags/--exclude-tags narrow the scenario again; -T/-E given here
+    replace them (both)."""
     # A stop signal before the run takes them over is held for it (as for `run`).
     with startup_guard(defer_first=True):
-        _rerun(session, target, scenario, new_session, report_json, quiet, (workers, ray))
+        selection = parse_selection(tags, exclude_tags)
+        _rerun(
+            session, target, scenario, new_session, report_json, quiet, (workers, ray), selection
+        )
 
 
 def _rerun(
@@ -212,6 +247,7 @@ def _rerun(
     report_json: Path | None,
     quiet: bool,
     generators: tuple[str | None, str | None],
+    selection: Selection | None,
 ) -> None:
     from loadtui.cli.headless import Outputs, run_headless
     from loadtui.engine.config import Overrides, build_run_config
@@ -254,6 +290,7 @@ def _rerun(
                 script=plan.script,
                 workers=count,
                 ray=cluster,
+                selection=plan.selection if selection is None else selection,
             )
         outputs = Outputs(out, ReportFiles(report_json=report_json), quiet=quiet)
         outcome = run_headless(ready(config), outputs)

@@ -24,6 +24,7 @@ from loadtui.demo.http11 import (
     response,
     static,
 )
+from loadtui.demo.jobs import MAX_WORK_MS
 from loadtui.demo.state import DemoState
 
 Result = bytes | Reply
@@ -46,6 +47,10 @@ ENDPOINTS: list[dict[str, str]] = [
     {"method": "GET", "path": "/api/limited?rate=50", "about": "shared token bucket; 429"},
     {"method": "POST", "path": "/api/login", "about": "JSON user/password -> token"},
     {"method": "GET", "path": "/api/me", "about": "needs Authorization: Bearer <token>"},
+    {"method": "POST", "path": "/api/logout", "about": "forgets the Bearer token"},
+    {"method": "POST", "path": "/api/jobs?ms=100", "about": "Bearer: a job, done after ms"},
+    {"method": "GET", "path": "/api/jobs/{id}", "about": "Bearer: the job's state"},
+    {"method": "GET", "path": "/api/jobs/{id}/result", "about": "Bearer: its result; 409 first"},
     {"method": "POST", "path": "/api/push", "about": "msgpack map -> 201"},
     {"method": "POST", "path": "/api/echo", "about": "echoes body and content type"},
     {"method": "GET", "path": "/api/grow?kb=64", "about": "retain memory (cap 256 MiB)"},
@@ -87,6 +92,17 @@ def float_param(params: dict[str, str], name: str, default: float, lo: float, hi
     if not lo <= value <= hi:  # also rejects nan
         raise BadParam(f"{name} must be between {lo:g} and {hi:g}")
     return value
+
+
+def bearer(req: Request) -> str:
+    """The token of an `Authorization: Bearer` header ("" without one)."""
+    auth = req.header(b"authorization") or b""
+    scheme, _, token = auth.decode("latin-1").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def unauthorized(req: Request) -> bytes:
+    return error(401, "unauthorized", req.conn, b"WWW-Authenticate: Bearer\r\n")
 
 
 def item(item_id: int) -> dict[str, object]:
@@ -133,6 +149,8 @@ class DemoApp:
             "/api/limited": ((b"GET",), self.limited),
             "/api/login": ((b"POST",), self.login),
             "/api/me": ((b"GET",), self.me),
+            "/api/logout": ((b"POST",), self.logout),
+            "/api/jobs": ((b"POST",), self.create_job),
             "/api/push": ((b"POST",), self.push),
             "/api/echo": ((b"POST", b"PUT"), self.echo),
             "/api/grow": ((b"GET", b"POST"), self.grow),
@@ -147,6 +165,8 @@ class DemoApp:
         if route is None:
             if req.path.startswith("/api/items/"):
                 route = ((b"GET",), self.one_item)
+            elif req.path.startswith("/api/jobs/"):
+                route = ((b"GET",), self.job)
             elif req.path.startswith("/ws/"):
                 return error(426, "WebSocket upgrade required", req.conn, b"Upgrade: websocket\r\n")
             else:
@@ -210,12 +230,44 @@ class DemoApp:
         return json_response(200, {"token": token, "user": data["user"]}, req.conn)
 
     def me(self, req: Request) -> Result:
-        auth = req.header(b"authorization") or b""
-        scheme, _, token = auth.decode("latin-1").partition(" ")
-        user = self.state.user_for(token.strip()) if scheme.lower() == "bearer" else None
+        user = self.state.user_for(bearer(req))
         if user is None:
-            return error(401, "unauthorized", req.conn, b"WWW-Authenticate: Bearer\r\n")
+            return unauthorized(req)
         return json_response(200, {"user": user}, req.conn)
+
+    def logout(self, req: Request) -> Result:
+        user = self.state.logout(bearer(req))
+        if user is None:
+            return unauthorized(req)
+        return json_response(200, {"user": user, "logged_out": True}, req.conn)
+
+    def create_job(self, req: Request) -> Result:
+        token = bearer(req)
+        if self.state.user_for(token) is None:
+            return unauthorized(req)
+        ms = int_param(req.params(), "ms", 100, 0, MAX_WORK_MS)
+        job_id = self.state.jobs.create(token, ms)
+        return json_response(201, {"id": job_id, "state": "running"}, req.conn)
+
+    def job(self, req: Request) -> Result:
+        """GET /api/jobs/ID (its state) and /api/jobs/ID/result (once done)."""
+        token = bearer(req)
+        if self.state.user_for(token) is None:
+            return unauthorized(req)
+        job_id, _, rest = req.path[len("/api/jobs/") :].partition("/")
+        jobs = self.state.jobs
+        found = jobs.find(token, job_id) if rest in ("", "result") else None
+        if found is None:
+            return error(404, "no such job", req.conn)
+        done = jobs.done(found)
+        if not rest:
+            jobs.polled += 1
+            state = "done" if done else "running"
+            return json_response(200, {"id": job_id, "state": state}, req.conn)
+        if not done:
+            return error(409, "the job is still running", req.conn)
+        jobs.downloaded += 1
+        return json_response(200, {"id": job_id, "result": f"result of {job_id}"}, req.conn)
 
     def push(self, req: Request) -> Result:
         ctype = (req.header(b"content-type") or b"").split(b";")[0].strip().lower()

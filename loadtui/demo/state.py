@@ -11,6 +11,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from loadtui.demo.jobs import JobStore
+
 MAX_TOKENS = 100_000  # logins remembered; oldest forgotten first
 MAX_BUCKETS = 64  # distinct `rate` values with their own bucket
 GROW_CAP_KB = 256 * 1024  # /api/grow retains at most 256 MiB
@@ -52,6 +54,8 @@ class DemoState:
         self.pushed_bytes = 0
         self._retained: list[bytearray] = []
         self.retained_kb = 0
+        self.jobs = JobStore(clock)
+        self.logouts = 0
 
     def limiter(self, rate: float) -> TokenBucket:
         """The bucket shared by every client that asks for this ``rate`` (burst = rate)."""
@@ -72,6 +76,13 @@ class DemoState:
 
     def user_for(self, token: str) -> str | None:
         return self._tokens.get(token)
+
+    def logout(self, token: str) -> str | None:
+        """Forget a token; the user it was, or None if it was not known."""
+        user = self._tokens.pop(token, None)
+        if user is not None:
+            self.logouts += 1
+        return user
 
     def grow(self, kb: int) -> int:
         """Retain ``kb`` KiB more (clamped to the cap); return the total retained in KiB.

@@ -203,7 +203,11 @@ class OpenArrivals:
                     user = UserState(uid, plan.initial_vars(uid))
                     for call in plan.on_start:
                         await call.run(user, perf_counter())
-                await plan.pick(rng).run(user, started)
+                user.iteration += 1  # an arrival is an iteration: a task, or a flow's pass
+                if plan.sequence:
+                    await plan.run_pass(user, started, rng)
+                else:
+                    await plan.pick(rng).run(user, started)
                 users.append(user)
             finally:
                 self.inflight -= 1

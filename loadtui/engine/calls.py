@@ -29,10 +29,12 @@ import httpx
 import msgpack
 
 from loadtui.engine.auth import target_headers
-from loadtui.engine.checks import extract, failed_check, header, retry_after
+from loadtui.engine.checks import ResponseChecks, extract, header, retry_after
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.pool import Pool
+from loadtui.engine.http.protocol import HttpConn, Sink
 from loadtui.engine.http.request import InvalidHeaderValue, encode_request
+from loadtui.engine.uservars import UserVars
 from loadtui.metrics.recorder import EndpointRecorder
 from loadtui.scenario.model import HttpTask, Target
 from loadtui.scenario.template import render, render_value
@@ -42,13 +44,18 @@ from loadtui.scenario.userinfo import split_userinfo
 class UserState:
     """A virtual user's identity and variables (tokens, ids extracted on the way)."""
 
-    __slots__ = ("busy", "id", "stopping", "vars")
+    __slots__ = ("busy", "id", "iteration", "stopping", "vars")
 
     def __init__(self, uid: int, variables: dict[str, Any]) -> None:
         self.id = uid
         self.vars = variables
         self.stopping = False
         self.busy = False  # inside a call: let it finish rather than cancel it
+        # Iterations this user has begun (a task pick, or a pass of an ordered flow);
+        # the user loop counts them, data feeders and `{iteration}` read them.
+        self.iteration = 0
+        if isinstance(variables, UserVars):
+            variables.user = self  # its `{iteration}` and per-iteration rows read ours
 
 
 class Call(Protocol):
@@ -98,13 +105,18 @@ def encode_body(task: HttpTask, variables: dict[str, Any]) -> bytes | None:
 
 
 class _Judge:
-    """What every HTTP call does with a response once it has one."""
+    """What every HTTP call does with a response once it has one.
 
-    __slots__ = ("rec", "task")
+    A rate-limited response (429, 503 with Retry-After) goes to the rate-limit lane; it
+    is judged only by `checks.on_rate_limited`, and failing that also counts it as a
+    failed check."""
+
+    __slots__ = ("checks", "rec", "task")
 
     def __init__(self, task: HttpTask, rec: EndpointRecorder) -> None:
         self.task = task
         self.rec = rec
+        self.checks = ResponseChecks(task.checks)
 
     def judge(
         self,
@@ -121,9 +133,14 @@ class _Judge:
         task = self.task
         if status == 429 or (status == 503 and header(headers, "retry-after") is not None):
             wait = retry_after(headers)
-            self.rec.rate_limited(status, wait, us)
+            refused = self.checks.rate_limited
+            kind = None if refused is None else refused.failed_content(headers, body)
+            if kind is None:
+                self.rec.rate_limited(status, wait, us)
+            else:
+                self.rec.rate_limited_failure(kind, status, wait, body_len, sent)
             return (wait or 0.0) if task.on_429 == "honor" else 0.0
-        kind = failed_check(task.checks, status, body, latency)
+        kind = self.checks.failed(status, headers, body, latency)
         if kind is None and task.extract:
             kind = extract(task.extract, headers, body, user.vars)
         if kind is None:
@@ -164,7 +181,7 @@ class HttpCall(_Judge):
         self._head = task.method == "HEAD"
         self._timeout = target.timeouts.total
         self.want_body = task.needs_body
-        self.want_headers = task.needs_headers or task.on_429 == "honor"
+        self.want_headers = task.needs_headers  # Retry-After honoured, extract, checks
         self._raw = None if task.templated else self._encode_static(task, target)
 
     def _encode_static(self, task: HttpTask, target: Target) -> bytes | None:
@@ -189,17 +206,47 @@ class HttpCall(_Judge):
             task.method, request_target(self._base, path, query), self._host, hdrs, body
         )
 
+    def wire(self, user: UserState) -> bytes | None:
+        """The request's bytes for `user`; None when they cannot be sent (a missing
+        variable, a value that cannot go on the wire), counted as that failure."""
+        raw = self._raw
+        if raw is not None:
+            return raw
+        try:
+            return self._encode(self.task, self.target, user.vars)
+        except KeyError as exc:
+            self.rec.failure(f"missing variable: {exc.args[0]}")
+        except InvalidHeaderValue:
+            self.rec.failure(INVALID_VALUE)
+        return None
+
+    def send_now(self, raw: bytes, sink: Sink) -> HttpConn | None:
+        """Send `raw` on an idle connection, its outcome going to `sink` (Pool.send_now);
+        None when none is idle."""
+        return self.pool.send_now(
+            raw,
+            sink,
+            want_body=self.want_body,
+            want_headers=self.want_headers,
+            head=self._head,
+            total_timeout=self._timeout,
+        )
+
+    def failed(self, err: HttpError, started: float, sent: int) -> None:
+        """Count a request that ended in a transport error."""
+        self.rec.failure(err.kind, failure_latency(err.kind, started), None, 0, sent)
+
+    def cut_off(self, started: float, sent: int) -> None:
+        """Count a request in flight when its user was cancelled (the run's stop)."""
+        self.rec.failure(UNFINISHED, _us(started), None, 0, sent)
+
     async def run(self, user: UserState, started: float) -> float:
         raw = self._raw
         if raw is None:
-            try:
-                raw = self._encode(self.task, self.target, user.vars)
-            except KeyError as exc:
-                self.rec.failure(f"missing variable: {exc.args[0]}")
+            raw = self.wire(user)
+            if raw is None:
                 return 0.0
-            except InvalidHeaderValue:
-                self.rec.failure(INVALID_VALUE)
-                return 0.0
+        # `exchange`, inlined: the open model and the coroutine loop run this per request.
         try:
             resp = await self.pool.request(
                 raw,
@@ -209,10 +256,34 @@ class HttpCall(_Judge):
                 total_timeout=self._timeout,
             )
         except HttpError as exc:
-            self.rec.failure(exc.kind, failure_latency(exc.kind, started), None, 0, len(raw))
+            self.failed(exc, started, len(raw))
             return 0.0
         except asyncio.CancelledError:
-            self.rec.failure(UNFINISHED, _us(started), None, 0, len(raw))
+            self.cut_off(started, len(raw))
+            raise
+        return self.judge(
+            user, resp.status, resp.headers, resp.body, resp.body_len, len(raw), started
+        )
+
+    async def exchange(
+        self, user: UserState, raw: bytes, started: float, retry_until: float | None = None
+    ) -> float:
+        """Send `raw` through the pool (connecting or queueing as needed) and judge the
+        answer; `retry_until`: a resend after the keep-alive race (Pool.request)."""
+        try:
+            resp = await self.pool.request(
+                raw,
+                want_body=self.want_body,
+                want_headers=self.want_headers,
+                head=self._head,
+                total_timeout=self._timeout,
+                retry_until=retry_until,
+            )
+        except HttpError as exc:
+            self.failed(exc, started, len(raw))
+            return 0.0
+        except asyncio.CancelledError:
+            self.cut_off(started, len(raw))
             raise
         return self.judge(
             user, resp.status, resp.headers, resp.body, resp.body_len, len(raw), started

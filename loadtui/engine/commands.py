@@ -156,4 +156,19 @@ class Finish:
     grace: float
 
 
-WorkerCommand = Share | ArrivalRate | Hold | Finish
+@dataclass(frozen=True, slots=True)
+class Allow:
+    """`iterations` more this worker's users may begin (its share of an iteration count,
+    engine/iterations.py); shares only grow."""
+
+    iterations: int
+
+
+WorkerCommand = Share | ArrivalRate | Hold | Finish | Allow
+
+
+# ---- worker -> controller -------------------------------------------------------------
+
+# A worker event whose data has this key asks the controller to end the run, the value
+# saying why (a unique data table that ran out: engine/feeders.py).
+END_RUN = "end_run"

@@ -9,8 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from loadtui.scenario.model import Profile, Scenario, Target
+from loadtui.scenario.iterations import with_iterations
+from loadtui.scenario.model import Profile, Scenario, Selection, Target
 from loadtui.scenario.select import pick_profile, pick_target
+from loadtui.scenario.tags import narrow
 
 # Operator actions to replay at their offsets (seconds since start): a re-run.
 Script = tuple[tuple[float, str, tuple[Any, ...]], ...]
@@ -47,6 +49,7 @@ class Overrides:
     rate: float | None = None
     streams: int | None = None
     duration: float | None = None
+    iterations: int | None = None  # -i: ends the run after that many iterations in all
 
     @property
     def reshape(self) -> bool:
@@ -66,13 +69,15 @@ def build_run_config(
     script: Script = (),
     workers: int = 1,
     ray: str | None = None,
+    selection: Selection | None = None,
 ) -> RunConfig:
     """The run of `scenario` against `target` with `profile`.
 
     A target or profile given by name (or URL, or None for the first) is picked as the
     command line picks it, the overrides applied (`scenario.select`; a wrong one raises
     `SelectionError` with a line for the user). A `Profile` already chosen (the launch
-    screen's, a re-run's recorded one) runs as it is; only -t applies to it.
+    screen's, a re-run's recorded one) runs as it is; only -t applies to it. The scenario
+    is narrowed to the profile's `classes` and the `selection` (--tags/--exclude-tags).
     `target_pids` finds the target's processes from the chosen URL."""
     extra = overrides or Overrides()
     chosen = target if isinstance(target, Target) else pick_target(scenario, target)
@@ -90,8 +95,9 @@ def build_run_config(
             duration=extra.duration,
             streams=extra.streams,
         )
+    shape = with_iterations(shape, extra.iterations)
     return RunConfig(
-        scenario,
+        narrow(scenario, selection or Selection(), shape),
         chosen,
         shape,
         tick_s=tick_s,

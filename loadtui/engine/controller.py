@@ -38,6 +38,7 @@ from loadtui.engine.commands import (
 from loadtui.engine.config import RunConfig
 from loadtui.engine.fleet import links_for
 from loadtui.engine.gate import Gate
+from loadtui.engine.iterations import IterationBudget
 from loadtui.engine.links import WorkerLink
 from loadtui.engine.schedule import describe_stage, stage_at, stage_start
 from loadtui.engine.walker import ProfileWalker, Step
@@ -45,6 +46,7 @@ from loadtui.engine.workers import Workers
 from loadtui.metrics.fold import Fold
 from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
 from loadtui.metrics.target import TargetTree
+from loadtui.scenario.iterations import describe_count
 from loadtui.scenario.userinfo import redact_url
 
 FOLLOW_STEP_S = 0.05
@@ -72,6 +74,8 @@ class Controller:
         )
         self.links = self.workers.links
         self.clock_gate = Gate()  # pauses stop the profile's clock as they stop the users
+        count = self.profile.iterations
+        self.budget = IterationBudget(count) if count is not None else None
         self._skip = 0.0
         self._t0 = 0.0
         self._stop = asyncio.Event()
@@ -210,6 +214,9 @@ class Controller:
         try:
             # All workers start together: none sends load before every one can.
             await self.workers.start()
+            if self.budget is not None:
+                most = max((s.users or 0 for s in self.profile.stages), default=0)
+                self.workers.count_iterations(self.budget, most)
             self.workers.arrival_rate(self.current_rate())
             self._t0 = perf_counter()
             self.fold.start()
@@ -248,6 +255,9 @@ class Controller:
         while True:
             if self.time_left() <= 0:
                 self.stop(reason="run finished")
+                return
+            if self.budget is not None and self.budget.finished():
+                self.stop(reason=f"run finished: {describe_count(self.budget.total)} done")
                 return
             step = self.walker.step(self.profile_time(), self.fold.load().users)
             if step is not None:
@@ -301,6 +311,8 @@ class Controller:
         """Every live worker's delta for this tick, folded; the silent ones are lost."""
         for link in await self.workers.collect(self.fold):
             self._lost(link, link.lost or "stopped answering")
+        if self.workers.ending is not None:  # a worker asked (a data table ran out)
+            self.stop(reason=f"run ended early: {self.workers.ending}")
 
     def _lost(self, link: WorkerLink, why: str) -> None:
         """A lost worker is a warning (an error when none is left); its share moves."""
@@ -366,6 +378,8 @@ class Controller:
             following_profile=self.following,
             streams=fleet.streams,
             streams_target=fleet.streams_wanted,
+            iterations=fleet.iterations,
+            iterations_target=self.profile.iterations or 0,
         )
 
     def saturation_periods(self) -> list[tuple[float, float]]:

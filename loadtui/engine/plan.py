@@ -6,25 +6,29 @@ and awaits it.
 
 from __future__ import annotations
 
+import asyncio
 import bisect
 import itertools
 import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from time import perf_counter
 from typing import Any
 
 import httpx
 
 from loadtui.engine.auth import target_headers
-from loadtui.engine.calls import Call, HttpCall
+from loadtui.engine.calls import Call, HttpCall, UserState
 from loadtui.engine.h2calls import H2Call
 from loadtui.engine.http.h2pool import H2Pool
 from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.http.transport import PoolTransport
 from loadtui.engine.pycalls import PyCall, TimedTransport, load_function
+from loadtui.engine.uservars import UserVars, Values
 from loadtui.engine.websocket import StreamPlan
 from loadtui.metrics.recorder import Recorder
 from loadtui.scenario.model import HttpTask, PythonTask, Target, Task, UserClass, Wait
+from loadtui.scenario.placeholders import data_tables
 from loadtui.scenario.userinfo import split_userinfo
 
 
@@ -35,10 +39,36 @@ class ClassPlan:
     cum_weights: list[float]
     on_start: list[Call]
     stream: StreamPlan | None = None
+    on_stop: list[Call] = field(default_factory=list)
+    # An ordered flow: `calls` run in order, a pass after another (see users.py).
+    sequence: bool = False
+    # Variables only the flow's own steps extract: forgotten as a pass begins, so a step
+    # never sends what an earlier pass extracted (it fails "missing variable" instead).
+    flow_vars: tuple[str, ...] = ()
+    # Data fields and built-ins (engine/uservars.py); `tables`: the [data] tables this
+    # class's templates read, whose per-user rows a user draws as it starts.
+    values: Values = field(default_factory=Values)
+    tables: tuple[str, ...] = ()
 
     @property
     def wait(self) -> Wait:
         return self.cls.wait
+
+    def begin_pass(self, user: UserState) -> None:
+        """A new pass of the flow: the variables of the last one are gone."""
+        for name in self.flow_vars:
+            user.vars.pop(name, None)
+
+    async def run_pass(self, user: UserState, started: float, rng: random.Random) -> None:
+        """Open model: an arrival of an ordered flow runs one whole pass (the first step
+        timed from `started`, the intended start; the others from their own start, after
+        the class's think time)."""
+        self.begin_pass(user)
+        for i, call in enumerate(self.calls):
+            if i:
+                await asyncio.sleep(think_time(self.wait, rng))
+                started = perf_counter()
+            await call.run(user, started)
 
     def pick(self, rng: random.Random) -> Call:
         if len(self.calls) == 1:
@@ -47,7 +77,20 @@ class ClassPlan:
         return self.calls[bisect.bisect_right(self.cum_weights, x)]
 
     def initial_vars(self, uid: int) -> dict[str, Any]:
-        return {"user_id": uid, **dict(self.cls.variables)}
+        variables = UserVars({"user_id": uid, **dict(self.cls.variables)}, self.values)
+        variables.take_rows(self.tables)
+        return variables
+
+
+def flow_vars(cls: UserClass) -> tuple[str, ...]:
+    """The variables an ordered flow's steps extract and nothing else sets (neither the
+    class's `variables` nor its on_start steps): the ones a pass must not inherit."""
+    if cls.order != "sequence":
+        return ()
+    kept = {"user_id", *(name for name, _ in cls.variables)}
+    kept |= {e.var for t in cls.on_start if isinstance(t, HttpTask) for e in t.extract}
+    made = [e.var for t in cls.tasks if isinstance(t, HttpTask) for e in t.extract]
+    return tuple(dict.fromkeys(v for v in made if v not in kept))
 
 
 def think_time(wait: Wait, rng: random.Random) -> float:
@@ -85,10 +128,13 @@ class Binder:
     """Owns the clients that calls share (the pool set, the HTTP/2 pool, httpx clients)
     for one run."""
 
-    def __init__(self, target: Target, pools: PoolSet, recorder: Recorder) -> None:
+    def __init__(
+        self, target: Target, pools: PoolSet, recorder: Recorder, values: Values | None = None
+    ) -> None:
         self.target = target
         self.pools = pools
         self.recorder = recorder
+        self.values = values or Values()
         self._py_client: httpx.AsyncClient | None = None
         self._h2_pool: H2Pool | None = None
 
@@ -140,7 +186,18 @@ class Binder:
                 self.recorder.stream(cls.websocket.name),
                 self.pools.ssl_context(self.target.verify_tls),
             )
-        plan = ClassPlan(cls, calls, weights, [self.bind(t) for t in cls.on_start], stream)
+        plan = ClassPlan(
+            cls,
+            calls,
+            weights,
+            [self.bind(t) for t in cls.on_start],
+            stream,
+            on_stop=[self.bind(t) for t in cls.on_stop],
+            sequence=cls.order == "sequence",
+            flow_vars=flow_vars(cls),
+            values=self.values,
+            tables=tuple(sorted(data_tables(cls))),
+        )
         if cls.wait.kind == "pacing" and math.isfinite(cls.wait.a):
             interval_us = int(cls.wait.a * 1_000_000)
             for t in cls.tasks:

@@ -1,9 +1,11 @@
 """Python tasks: `call = "module:function"`, given an httpx client on the engine's pool.
 
-Every request the function makes is timed and recorded under the task's name (or the
-name given with `extensions={"name": ...}`), exactly like a declarative request (one
-still in flight when the run cuts it off counts as "unfinished"). The first request of an
-open-model arrival is timed from the arrival's intended start.
+Every request the function makes is timed and recorded under the task's name, or under
+the name of the `loadtui.tasks.step` it is made in (`extensions={"name": ...}` on one
+request wins over both), exactly like a declarative request (one still in flight when
+the run cuts it off counts as "unfinished"); an exception that escapes a step counts
+under that step. The first request of an open-model arrival is timed from the arrival's
+intended start.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from loadtui.metrics.recorder import Recorder
 from loadtui.scenario.model import PythonTask, Scenario
 from loadtui.scenario.pytask import module_file
 from loadtui.stop_signals import StopRequested
+from loadtui.tasks import current_step, failed_step
 
 MESSAGE_CHARS = 80  # an error kind carries this much of the exception's message
 MAX_KINDS = 20  # distinct `python: Type: message` kinds per task; more count by type
@@ -136,7 +139,11 @@ class TimedTransport(httpx.AsyncBaseTransport):
         started = perf_counter()
         if ctx is not None and ctx.intended is not None:
             started, ctx.intended = min(started, ctx.intended), None
-        name = str(request.extensions.get("name") or (ctx.name if ctx else request.url.path))
+        name = str(
+            request.extensions.get("name")
+            or current_step()
+            or (ctx.name if ctx else request.url.path)
+        )
         rec = self.recorder.endpoint(name, request.method)
         sent = len(request.content) if request.content else 0
         try:
@@ -212,7 +219,7 @@ class PyCall:
                 kind = f"python: {type(exc).__name__}"
             else:
                 self._kinds.add(kind)
-        self.recorder.endpoint(self.name).failure(kind)
+        self.recorder.endpoint(failed_step(exc) or self.name).failure(kind)
 
 
 def _running_task() -> asyncio.Task[Any] | None:

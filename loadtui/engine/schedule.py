@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from loadtui.scenario.iterations import describe_count
 from loadtui.scenario.model import Profile, Stage
+from loadtui.scenario.select import FOREVER
 
 
 @dataclass(frozen=True)
@@ -144,4 +146,6 @@ def describe_stage(profile: Profile, stage: Stage) -> str:
     if profile.model == "open":
         return f"{stage.rate:g}/s{streams} for {stage.duration:g}s"
     spawn = f" at {stage.spawn_rate:g}/s" if stage.spawn_rate else ""
+    if profile.iterations is not None and stage.duration >= FOREVER:  # its count ends it
+        return f"{stage.users or 0} users{spawn}{streams} for {describe_count(profile.iterations)}"
     return f"{stage.users or 0} users{spawn}{streams} for {stage.duration:g}s"

@@ -5,6 +5,14 @@ and down, so stages and operator actions ramp the same way; a burst's edges move
 once instead (`want(..., at_once=True)`). Either way one step starts or retires at most
 TURN_USERS users and then yields, so no spawn rate or user count can hold the event
 loop (a stop, a tick) for longer than that much work.
+
+A user runs its class's tasks picked by weight, or as an ordered flow (a pass of every
+step in order, then another). Each pick, or pass, is an iteration: counted in
+`user.iteration`, and begun only while the worker's `Allowance` lasts when the run
+counts iterations (engine/iterations.py). A user asked to stop (retired, or the run
+stopping) runs its class's on_stop steps on its way out: an idle one is woken by a
+cancellation it recognises as the request (`_user`), a busy one finishes its call
+first; a run's stop cuts both off after its grace (their requests count unfinished).
 """
 
 from __future__ import annotations
@@ -14,7 +22,9 @@ import random
 from time import perf_counter
 
 from loadtui.engine.calls import UserState, sleep_honoured
+from loadtui.engine.driven import DrivenUser, driven_eligible
 from loadtui.engine.gate import Gate
+from loadtui.engine.iterations import Allowance
 from loadtui.engine.plan import ClassPlan, WeightedPicker, think_time
 
 SPAWN_STEP_S = 0.05
@@ -35,8 +45,10 @@ class ClosedUsers:
         stream_only: bool = False,
         first_id: int = 1,
         id_step: int = 1,
+        allowance: Allowance | None = None,
     ) -> None:
         self.stream_only = stream_only
+        self.allowance = allowance or Allowance()
         if stream_only:
             self.plans = [p for p in plans if p.stream is not None]
         else:
@@ -51,6 +63,9 @@ class ClosedUsers:
         self._id_step = id_step
         self._budget = 0.0
         self._owed = 0  # users a burst's edge moves at once, beyond this step's share
+        self._leaving: set[asyncio.Task[None]] = set()  # retired, finishing a call or on_stop
+        self._asked: set[int] = set()  # ids of idle users woken by a cancel to leave
+        self._past_iterations = 0  # of the users no longer in `live`
 
     @property
     def count(self) -> int:
@@ -59,6 +74,10 @@ class ClosedUsers:
     @property
     def busy(self) -> int:
         return sum(1 for _, u, _ in self.live.values() if u.busy)
+
+    def iterations(self) -> int:
+        """Iterations begun by every user so far, those gone included."""
+        return self._past_iterations + sum(u.iteration for _, u, _ in self.live.values())
 
     def want(self, users: int, spawn_rate: float | None, *, at_once: bool = False) -> None:
         """Ask for `users`, reached at the spawn rate; `at_once` (a burst's edge) starts the
@@ -117,46 +136,97 @@ class ClosedUsers:
         task.add_done_callback(lambda _t: self._gone(uid))  # uid: this call's own local
 
     def _gone(self, uid: int) -> None:
+        self._asked.discard(uid)
         entry = self.live.pop(uid, None)
         if entry is not None:
+            self._past_iterations += entry[1].iteration
             self.picker.release(entry[2])
 
+    def _leaves_slowly(self, plan: ClassPlan) -> bool:
+        """Whether a user of `plan` has steps to run on its way out."""
+        return bool(plan.on_stop) and not self.stream_only
+
     def _stop(self, task: asyncio.Task[None], user: UserState, idx: int) -> bool:
-        """Ask one user to stop; True when it needs time to finish (a call in flight, or
-        a stream's close handshake, which a cancelled stream performs on its way out). A
-        call in flight is left to finish (a run's stop cuts it off after the grace, and
-        counts it as unfinished); the user then stops at its next check."""
+        """Ask one user to stop; True when it needs time to finish (a call in flight, its
+        on_stop steps, or a stream's close handshake, which a cancelled stream performs
+        on its way out). A call in flight is left to finish (a run's stop cuts it off
+        after the grace, and counts it as unfinished); the user then stops at its next
+        check. An idle user is cancelled: one with on_stop steps takes that as the
+        request to leave and runs them (see `_user`)."""
+        plan = self.plans[idx]
+        if user.stopping:  # already on its way out
+            return not task.done()
         user.stopping = True
         if not user.busy:
+            if self._leaves_slowly(plan):
+                self._asked.add(user.id)
             task.cancel()
-        return user.busy or self.plans[idx].stream is not None
+        return user.busy or plan.stream is not None or self._leaves_slowly(plan)
 
     def _retire(self, n: int) -> None:
-        """Stop the newest n users: idle ones at once, the others after their call."""
+        """Stop the newest n users: idle ones at once, the others after their call (both
+        after their on_stop steps)."""
         for uid in list(self.live)[-n:]:
             task, user, idx = self.live.pop(uid)
+            self._past_iterations += user.iteration  # it begins no more
             self.picker.release(idx)
-            self._stop(task, user, idx)
+            if self._stop(task, user, idx):
+                self._leaving.add(task)
+                task.add_done_callback(self._leaving.discard)
 
     def stop_all(self) -> list[asyncio.Task[None]]:
-        """Ask every user to stop; returns the tasks still finishing a call or stream."""
+        """Ask every user to stop; returns the tasks still finishing a call, their on_stop
+        steps or a stream (retired users still on their way out included)."""
         lingering = [t for t, u, i in self.live.values() if self._stop(t, u, i)]
         self.wanted = 0
-        return lingering
+        return [*lingering, *(t for t in self._leaving if not t.done())]
 
     async def _user(self, plan: ClassPlan, user: UserState) -> None:
+        if not await self._start(plan, user):
+            return
+        if not self._leaves_slowly(plan):
+            await self._run(plan, user)
+            return
+        try:
+            await self._run(plan, user)
+        except asyncio.CancelledError:
+            # Leave only on the cancel that asked this idle user to stop: one that cut
+            # it off (the grace ran out, maybe on top of that request) goes through.
+            task = asyncio.current_task()
+            if user.id not in self._asked or task is None or task.cancelling() != 1:
+                raise
+            self._asked.discard(user.id)
+            task.uncancel()
+        if user.stopping:
+            await self._leave(plan, user)
+
+    async def _start(self, plan: ClassPlan, user: UserState) -> bool:
+        """The on_start steps, in order; False when the user was stopped meanwhile."""
         gate = self.gate
         for call in plan.on_start:
             await gate.wait()
             if user.stopping:
-                return
+                return False
             user.busy = True
             wait = await call.run(user, perf_counter())
             user.busy = False
             if wait:
                 await sleep_honoured(wait, call, user)
-        if user.stopping:  # asked to stop during its last on_start call
-            return
+        return not user.stopping  # False: asked to stop during its last on_start call
+
+    async def _leave(self, plan: ClassPlan, user: UserState) -> None:
+        """The on_stop steps, in order, as the user goes: through a pause, and without
+        waiting out a Retry-After (it is stopping)."""
+        for call in plan.on_stop:
+            user.busy = True
+            try:
+                await call.run(user, perf_counter())
+            finally:
+                user.busy = False
+
+    async def _run(self, plan: ClassPlan, user: UserState) -> None:
+        """The user's life after on_start: its stream and its tasks, until it stops."""
+        gate = self.gate
         stream = plan.stream
         if stream is not None and (self.stream_only or not plan.calls):
             await stream.run(user, gate)
@@ -168,42 +238,69 @@ class ClosedUsers:
         loop = asyncio.get_running_loop()
         streaming = loop.create_task(stream.run(user, gate)) if stream else None
         try:
-            await self._tasks(plan, user)
+            # The same loop run from completion callbacks (driven.py) where the class
+            # allows it; a counted run (-i) keeps to this one, which takes its shares.
+            if not self.allowance.limited and driven_eligible(plan):
+                await DrivenUser(plan, user, self.gate, self.rng).run()
+            else:
+                await self._tasks(plan, user)
         finally:
             if streaming is not None and not streaming.done():
                 streaming.cancel()  # the stream closes its session on the way out
                 await asyncio.wait({streaming}, timeout=CLOSE_WAIT_S)
 
     async def _tasks(self, plan: ClassPlan, user: UserState) -> None:
-        """The task loop: pick, call, think, until the user is asked to stop."""
-        gate, rng = self.gate, self.rng
+        """The task loop: pick (or take the flow's next step), call, think, until the
+        user is asked to stop. An iteration begins with a pick, or a pass's first step."""
+        gate, rng, allowance = self.gate, self.rng, self.allowance
+        calls, sequence, counted = plan.calls, plan.sequence, allowance.limited
         kind = plan.wait.kind
         pacing = plan.wait.a if kind == "pacing" else 0.0
         next_start = perf_counter()
         spins = 0
-        while not user.stopping:
-            if gate.paused:
-                await gate.wait()
-                next_start = perf_counter()
-            if pacing:
-                delay = next_start - perf_counter()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                next_start = max(next_start + pacing, perf_counter())
-            call = plan.pick(rng)
-            user.busy = True
-            wait = await call.run(user, perf_counter())
-            user.busy = False
-            if user.stopping:
-                return
-            if wait:
-                await sleep_honoured(wait, call, user)
-            if kind not in ("none", "pacing"):
-                await asyncio.sleep(think_time(plan.wait, rng))
-            else:
-                # HTTP calls always await the pool, so the loop gets its turn; a Python
-                # task that awaits nothing would not: yield every 64 calls regardless
-                # (a yield per call cost ~8 % of the native path's throughput).
-                spins += 1
-                if not spins & 63:
-                    await asyncio.sleep(0)
+        step = 0  # the flow's next step; 0: an iteration begins
+        running = False  # an iteration of the count is under way
+        try:
+            while not user.stopping:
+                if gate.paused:
+                    await gate.wait()
+                    next_start = perf_counter()
+                if step == 0:
+                    if counted:
+                        if not allowance.take():
+                            await allowance.wait()  # the share is spent: wait for more
+                            continue
+                        running = True
+                    user.iteration += 1
+                    if sequence:
+                        plan.begin_pass(user)
+                if pacing:
+                    delay = next_start - perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    next_start = max(next_start + pacing, perf_counter())
+                call = calls[step] if sequence else plan.pick(rng)
+                user.busy = True
+                wait = await call.run(user, perf_counter())
+                user.busy = False
+                if sequence:
+                    step = (step + 1) % len(calls)
+                if running and step == 0:
+                    running = False
+                    allowance.end()
+                if user.stopping:
+                    return
+                if wait:
+                    await sleep_honoured(wait, call, user)
+                if kind not in ("none", "pacing"):
+                    await asyncio.sleep(think_time(plan.wait, rng))
+                else:
+                    # HTTP calls always await the pool, so the loop gets its turn; a Python
+                    # task that awaits nothing would not: yield every 64 calls regardless
+                    # (a yield per call cost ~8 % of the native path's throughput).
+                    spins += 1
+                    if not spins & 63:
+                        await asyncio.sleep(0)
+        finally:
+            if running:  # cut off mid-iteration: it is over all the same
+                allowance.end()

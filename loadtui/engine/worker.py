@@ -17,14 +17,17 @@ from typing import Any
 
 from loadtui.engine.arrivals import OpenArrivals
 from loadtui.engine.calls import UNFINISHED
-from loadtui.engine.commands import ArrivalRate, Finish, Hold, Share, WorkerCommand
+from loadtui.engine.commands import Allow, ArrivalRate, Finish, Hold, Share, WorkerCommand
 from loadtui.engine.config import RunConfig
+from loadtui.engine.feeders import FeederEvents, load_feeders
 from loadtui.engine.gate import Gate
 from loadtui.engine.http.poolset import PoolSet
+from loadtui.engine.iterations import Allowance
 from loadtui.engine.limits import Sockets, fit_sockets, socket_budget
 from loadtui.engine.plan import Binder
 from loadtui.engine.split import split
 from loadtui.engine.users import ClosedUsers
+from loadtui.engine.uservars import Values
 from loadtui.metrics.delta import WorkerDelta, WorkerLoad
 from loadtui.metrics.recorder import Recorder
 from loadtui.metrics.snapshot import EventKind
@@ -54,16 +57,28 @@ class Worker:
         self._finish = asyncio.Event()
         self._hurry = asyncio.Event()  # a second Finish with a shorter grace: cut off sooner
         self._grace = config.grace_s
-        self._sent_load = (0, 0, 0)  # started, late, dropped as of the last delta
+        self._sent_load = (0, 0, 0, 0)  # started, late, dropped, iterations at the last delta
         self.running = False
         self.final: WorkerDelta | None = None  # the last delta, once the run has drained
         # Everything that needs no running loop is built here, so errors surface in the
         # caller's thread and commands are valid as soon as the worker exists.
         self.pools = PoolSet.for_target(config.target)
-        self.binder = Binder(config.target, self.pools, self.recorder)
+        # This worker's share of each [data] file, read once (engine/feeders.py).
+        events = FeederEvents(self.recorder, self.gate, index, count)
+        values = Values(load_feeders(config.scenario.data, self.rng, events), self.rng)
+        self.binder = Binder(config.target, self.pools, self.recorder, values)
         plans = [self.binder.plan(c) for c in config.scenario.users]
+        # This worker's share of an iteration count (-i), handed out by the controller.
+        self.allowance = Allowance(limited=config.profile.iterations is not None)
         # User ids are unique across the fleet: worker i of n numbers i+1, i+1+n, ...
-        self.users = ClosedUsers(plans, self.gate, self.rng, first_id=index + 1, id_step=count)
+        self.users = ClosedUsers(
+            plans,
+            self.gate,
+            self.rng,
+            first_id=index + 1,
+            id_step=count,
+            allowance=self.allowance,
+        )
         self.streams = ClosedUsers(
             plans, self.gate, self.rng, stream_only=True, first_id=index + 1, id_step=count
         )
@@ -93,6 +108,8 @@ class Worker:
                 self.gate.pause()
             case Hold(paused=False):
                 self.gate.resume()
+            case Allow(iterations):
+                self.allowance.grant(iterations)
             case Finish(grace):
                 if self._finish.is_set():
                     if grace < self._grace:  # e.g. a second Ctrl-C
@@ -264,8 +281,12 @@ class Worker:
         """What happened since the last delta, with this worker's gauges now."""
         arrivals = self.arrivals
         started, late, dropped = arrivals.started, arrivals.late, arrivals.dropped
-        s0, l0, d0 = self._sent_load
-        self._sent_load = (started, late, dropped)
+        iterations = self.users.iterations() + started  # an arrival is an iteration
+        s0, l0, d0, i0 = self._sent_load
+        self._sent_load = (started, late, dropped, iterations)
+        allowance = self.allowance
+        if allowance.limited and self.users.wanted == 0:
+            allowance.give_back()  # no user is left here to use it: others may
         load = WorkerLoad(
             users=self.users.count,
             streams=self.streams.count,
@@ -275,6 +296,10 @@ class Worker:
             started=started - s0,
             late=late - l0,
             dropped=dropped - d0,
+            iterations=iterations - i0,
+            iterating=allowance.running,
+            allowance_begun=allowance.begun,
+            allowance_returned=allowance.returned,
         )
         # Loop lag by 100 ms windows since the last delta (zeros once the monitor stopped).
         system = self.sampler.sample()

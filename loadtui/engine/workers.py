@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 
-from loadtui.engine.commands import ArrivalRate, Share, WorkerCommand
+from loadtui.engine.commands import END_RUN, Allow, ArrivalRate, Share, WorkerCommand
+from loadtui.engine.iterations import IterationBudget
 from loadtui.engine.links import WorkerLink
 from loadtui.engine.saturation import SaturationWatch, merge_periods
 from loadtui.engine.split import split, split_rate
@@ -33,6 +34,8 @@ class Workers:
         self._sent_rate: tuple[float, int] | None = None
         self._gone: set[int] = set()
         self._saturation = {link.index: SaturationWatch() for link in self.links}
+        self.ending: str | None = None  # why a worker asked to end the run (END_RUN)
+        self.budget: IterationBudget | None = None  # an iteration count's shares (-i)
 
     @property
     def alive(self) -> list[WorkerLink]:
@@ -87,6 +90,18 @@ class Workers:
         for link, cap in zip(links, caps, strict=True):
             link.send(ArrivalRate(rate / len(links), cap))
 
+    def count_iterations(self, budget: IterationBudget, users: int) -> None:
+        """Before t = 0: each worker its first share of `budget`, in proportion to its
+        share of `users` (the most the profile asks for)."""
+        self.budget = budget
+        links = self.alive
+        self._allow(budget.first([link.index for link in links], split(users, len(links))))
+
+    def _allow(self, grants: dict[int, int]) -> None:
+        for link in self.alive:
+            if grants.get(link.index):
+                link.send(Allow(grants[link.index]))
+
     def broadcast(self, command: WorkerCommand) -> None:
         for link in self.alive:
             link.send(command)
@@ -106,8 +121,14 @@ class Workers:
         for link, delta in zip(links, deltas, strict=True):
             if delta is not None:
                 fold.add(delta)
+                if self.budget is not None:
+                    self.budget.seen(link.index, delta.load)
+                asked = [e.data[END_RUN] for e in delta.events if END_RUN in e.data]
+                self.ending = self.ending or next(iter(asked), None)
             if delta is None or not link.alive:
                 silent.append(link)
+        if self.budget is not None:  # what was handed back goes to workers with users
+            self._allow(self.budget.regrant(link.index for link in self.alive))
         return silent
 
     async def finish(self, grace: float, margin: float, fold: Fold) -> list[WorkerLink]:
@@ -133,6 +154,8 @@ class Workers:
         if link.index in self._gone:
             return False
         self._gone.add(link.index)
+        if self.budget is not None:
+            self.budget.lose(link.index)  # its unused share returns to the others
         link.alive = False
         link.lost = link.lost or why
         fold.forget(link.index)

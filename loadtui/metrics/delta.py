@@ -66,6 +66,13 @@ class WorkerLoad:
     started: int = 0  # open-model arrivals started (delta)
     late: int = 0  # delta
     dropped: int = 0  # delta
+    # Iterations begun (a task, a pass of an ordered flow, an arrival): delta. With an
+    # iteration count (-i): those under way now, and the worker's share begun and handed
+    # back in all (cumulative, engine/iterations.py).
+    iterations: int = 0
+    iterating: int = 0
+    allowance_begun: int = 0
+    allowance_returned: int = 0
 
 
 @dataclass(frozen=True, slots=True)

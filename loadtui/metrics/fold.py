@@ -74,6 +74,7 @@ class LoadTotals:
     started: int = 0
     late: int = 0
     dropped: int = 0
+    iterations: int = 0
 
 
 class Fold:
@@ -99,6 +100,7 @@ class Fold:
         self._unpack = Unpacker(self._total_cum.counts_len)
         self._warned_clamps: set[tuple[str, str]] = set()
         self._started = self._late = self._dropped = 0
+        self._iterations = 0
         # Cumulative pool counters of workers that are gone, kept in the sums.
         self._gone_connects = self._gone_connect_errors = 0
 
@@ -123,6 +125,7 @@ class Fold:
         w.deltas += 1
         w.load, w.pool, w.system = delta.load, delta.pool, delta.system
         self._started += delta.load.started
+        self._iterations += delta.load.iterations
         self._late += delta.load.late
         self._dropped += delta.load.dropped
         for ed in delta.endpoints:
@@ -158,6 +161,7 @@ class Fold:
             started=self._started,
             late=self._late,
             dropped=self._dropped,
+            iterations=self._iterations,
         )
 
     def pool(self) -> PoolGauges:

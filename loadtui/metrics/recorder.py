@@ -145,6 +145,16 @@ class EndpointRecorder:
         if retry_after is not None:
             self.rl_with_retry_after += 1
 
+    def rate_limited_failure(
+        self, kind: str, status: int, retry_after: float | None, bytes_in: int, bytes_out: int
+    ) -> None:
+        """A rate-limited response that failed its `checks.on_rate_limited` (a 429
+        without Retry-After, say): in the lane like any refusal, and a request that
+        failed a check, of `kind`; its latency stays out of the histogram, as the lane's."""
+        self.rate_limited(status, retry_after)
+        self.failure(kind, None, None, bytes_in, bytes_out)
+        self.checks_failed += 1
+
     def honoured(self, waited_s: float) -> None:
         """A user waited out a Retry-After."""
         self.honoured_count += 1

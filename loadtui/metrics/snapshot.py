@@ -172,6 +172,8 @@ class LoadState:
     following_profile: bool = True
     streams: int = 0  # extra stream-only sessions alive
     streams_target: int = 0
+    iterations: int = 0  # begun so far: tasks, passes of ordered flows, arrivals
+    iterations_target: int = 0  # the count that ends the run (-i, an iterations stage); 0: none
 
 
 @dataclass(frozen=True)

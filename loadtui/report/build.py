@@ -188,6 +188,7 @@ def build_report(
         "profile": _name(info.get("profile")),
         "started": _iso(info.get("started", final.wall - final.t)),
         "duration_s": round(final.t, 3),
+        "iterations": final.load.iterations,
         **counts(final.total),
         "rate_limited": {
             "responses": rl.responses,

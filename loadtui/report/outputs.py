@@ -1,5 +1,6 @@
 """Every report file a command asked for, written in one place (`loadtui run`, `rerun`
-and `report` alike): JSON, Markdown, JUnit, the CSV files and the SVG chart.
+and `report` alike): JSON, Markdown, JUnit, the CSV files, the SVG chart and the HTML
+report.
 
 A file that cannot be written (disk full, a folder in the way) is one line, "cannot
 write PATH: reason", and does not stop the others; the caller turns the lines into its
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from loadtui.report.csv_report import CsvWriter
+from loadtui.report.html import run_page
 from loadtui.report.schema import Report
 from loadtui.report.svg import render_svg
 from loadtui.report.writers import cannot_write, write_json, write_junit, write_markdown, write_text
@@ -32,6 +34,7 @@ class Outputs:
     csv_prefix: PathLike | None = None
     junit: PathLike | None = None
     svg: PathLike | None = None
+    html: PathLike | None = None
 
     def files(self) -> list[tuple[str, Path]]:
         """(flag, file) of each output asked for, in writing order, to check before any
@@ -42,6 +45,7 @@ class Outputs:
             ("--junit", self.junit),
             ("--csv", None if self.csv_prefix is None else f"{self.csv_prefix}_stats.csv"),
             ("--svg", self.svg),
+            ("--report-html", self.html),
         )
         return [(flag, Path(path)) for flag, path in asked if path is not None]
 
@@ -59,8 +63,8 @@ def write_reports(
 
     The CSV files: `history` is the live run's writer (made with `outputs.csv_prefix`,
     fed tick by tick), closed here with the report's tables; without it they are
-    written from `session`'s ticks (no session: an empty history). The SVG chart needs
-    `session`. A malformed tick among `session`'s is a SessionError."""
+    written from `session`'s ticks (no session: an empty history). The SVG chart and the
+    HTML report need `session`. A malformed tick among `session`'s is a SessionError."""
     failed: list[str] = []
 
     def say(line: str) -> None:
@@ -95,6 +99,14 @@ def write_reports(
                 write_text(outputs.svg, chart)
             except OSError as exc:
                 lost(outputs.svg, exc)
+    if outputs.html is not None:
+        if session is None:
+            say(f"cannot write {outputs.html}: an HTML report needs the session's ticks")
+        else:
+            try:
+                write_text(outputs.html, run_page(session, report))
+            except OSError as exc:
+                lost(outputs.html, exc)
     return failed
 
 

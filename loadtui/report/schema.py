@@ -178,6 +178,9 @@ class Report(Counts):
     profile: str
     started: str | None  # ISO 8601
     duration_s: float
+    # Iterations begun: tasks picked, passes of ordered flows, open-model arrivals (a
+    # count, -i N, is never passed; one cut off at stop counts).
+    iterations: int
     rate_limited: RateLimited
     endpoints: list[EndpointRow]
     websocket: Websocket | None

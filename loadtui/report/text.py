@@ -143,6 +143,7 @@ def summary_table(report: Report, width: int = 100) -> str:
             f"{fmt.count(report['requests'])} requests in {fmt.duration(report['duration_s'])}"
             f" ({fmt.rate(report['rps'])} req/s), {fmt.count(report['failures'])} failed"
             f" ({fmt.pct(report['error_rate'])})"
+            + (f", {fmt.count(report['iterations'])} iterations" if report["iterations"] else "")
         )
         lines.append("")
         lines.append("Per endpoint (latency in ms):")
@@ -227,7 +228,9 @@ def _where(load: LoadState) -> list[str]:
         if load.run_left_s is None:  # nothing ends the run: the stage's time is what is left
             stage += f" ({fmt.duration(load.stage_left_s)})"
         out.append(stage)
-    if load.run_left_s is not None:
+    if load.iterations_target:  # the count ends the run, not (only) the clock
+        out.append(f"iterations {fmt.count(load.iterations)}/{fmt.count(load.iterations_target)}")
+    elif load.run_left_s is not None:
         out.append(f"{fmt.duration(load.run_left_s)} left")
     return out
 

@@ -6,21 +6,24 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from loadtui.scenario.data import read_data
 from loadtui.scenario.envsubst import substitute_tree
 from loadtui.scenario.errors import Collector, Problem, ScenarioError, format_path
 from loadtui.scenario.fields import Section
 from loadtui.scenario.locate import Locator
 from loadtui.scenario.model import Scenario
 from loadtui.scenario.nesting import HINT, MAX_DEPTH, TOO_DEEP, deep_line, too_deep
-from loadtui.scenario.profiles import check_streams, read_profiles
+from loadtui.scenario.placeholders import check_placeholders
+from loadtui.scenario.profiles import check_classes, check_streams, read_profiles
 from loadtui.scenario.tasks import count_problems
-from loadtui.scenario.thresholds import read_thresholds
+from loadtui.scenario.thresholds import names_steps, read_thresholds
 from loadtui.scenario.users import read_targets, read_users
 
-TOP_KEYS = ("name", "description", "targets", "users", "profiles", "thresholds")
+TOP_KEYS = ("name", "description", "targets", "users", "profiles", "thresholds", "data")
 _TOML_PLACE = re.compile(r"\s*\(at line (\d+), column \d+\)$|\s*\(at end of document\)$")
 
 
@@ -79,11 +82,21 @@ def build_scenario(data: dict[str, Any], file: str, text: str, env: Mapping[str,
     if sec.require("users", "users", "Add a [[users]] table with [[users.tasks]]"):
         users = read_users(out, data["users"], ("users",), folder)
     profiles = read_profiles(out, data["profiles"], ("profiles",)) if sec.has("profiles") else []
+    check_classes(out, profiles, users, ("profiles",))
     check_streams(out, profiles, users, ("profiles",))
-    task_names = [t.name for u in users for t in (*u.on_start, *u.tasks)]
+    feeds = read_data(out, data["data"], ("data",), folder) if sec.has("data") else []
+    used = check_placeholders(out, data.get("users"), feeds)
+    task_names = [t.name for u in users for t in (*u.on_start, *u.tasks, *u.on_stop)]
     stream_names = [u.websocket.name for u in users if u.websocket is not None]
     thresholds = (
-        read_thresholds(out, data["thresholds"], ("thresholds",), task_names, stream_names)
+        read_thresholds(
+            out,
+            data["thresholds"],
+            ("thresholds",),
+            task_names,
+            stream_names,
+            open_endpoints=names_steps(users),
+        )
         if sec.has("thresholds")
         else []
     )
@@ -103,6 +116,7 @@ def build_scenario(data: dict[str, Any], file: str, text: str, env: Mapping[str,
         users=tuple(users),
         profiles=tuple(profiles),
         thresholds=tuple(thresholds),
+        data=tuple(replace(d, used=used[d.name]) for d in feeds),
     )
 
 

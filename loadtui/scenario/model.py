@@ -17,6 +17,7 @@ Model = Literal["closed", "open"]
 Op = Literal["<", "<=", ">", ">=", "=="]
 Pairs = tuple[tuple[str, str], ...]
 BodyFormat = Literal["json", "msgpack", "raw"]
+Order = Literal["random", "sequence"]
 
 
 @dataclass(frozen=True)
@@ -62,21 +63,62 @@ class Wait:
         return f"{self.kind}({self.a:g}s)"
 
 
+HeaderRule = Literal["present", "absent", "equals", "regex"]
+JsonOp = Literal["exists", "absent", "==", "!=", "<", "<=", ">", ">="]
+
+
+@dataclass(frozen=True)
+class HeaderCheck:
+    """`"retry-after" = "present"`: a response header there, not there, or with a value
+    equal to `value` or matching the regex `value` (searched, as text)."""
+
+    name: str  # lower case
+    rule: HeaderRule
+    value: str = ""
+
+
+@dataclass(frozen=True)
+class JsonCheck:
+    """`"/count" = "> 0"`: a JSON field compared with `value` (numbers for < <= > >=,
+    any JSON value for == !=), or only required to exist / be absent."""
+
+    pointer: str
+    op: JsonOp
+    value: Any = None
+
+
 @dataclass(frozen=True)
 class Checks:
     """What makes a response a failure, apart from transport errors.
 
-    With no `status` set, any status >= 400 fails (as in Locust and k6).
+    With no `status` set, any status >= 400 fails (as in Locust and k6). Regexes are
+    kept as text (checked at load, compiled by the engine), so a Checks stays plain data.
+    A rate-limited response (429, 503 with Retry-After) is judged only by
+    `on_rate_limited`, which holds no status or latency rule.
     """
 
     status: frozenset[int] | None = None
     body_contains: str | None = None
     json_equals: tuple[tuple[str, Any], ...] = ()  # (JSON pointer, expected value)
     max_latency: float | None = None  # seconds
+    body_regex: str | None = None
+    json: tuple[JsonCheck, ...] = ()
+    headers: tuple[HeaderCheck, ...] = ()
+    on_rate_limited: Checks | None = None
 
     @property
     def needs_body(self) -> bool:
-        return self.body_contains is not None or bool(self.json_equals)
+        return (
+            self.body_contains is not None
+            or self.body_regex is not None
+            or bool(self.json_equals or self.json)
+            or (self.on_rate_limited is not None and self.on_rate_limited.needs_body)
+        )
+
+    @property
+    def needs_headers(self) -> bool:
+        """Header checks on ordinary responses (a rate-limited one's are always kept)."""
+        return bool(self.headers)
 
 
 @dataclass(frozen=True)
@@ -110,6 +152,7 @@ class HttpTask:
     checks: Checks = field(default_factory=Checks)
     extract: tuple[Extract, ...] = ()
     on_429: Literal["count", "honor"] = "count"
+    tags: tuple[str, ...] = ()  # for --tags / --exclude-tags (scenario/tags.py)
 
     @property
     def needs_body(self) -> bool:
@@ -117,7 +160,11 @@ class HttpTask:
 
     @property
     def needs_headers(self) -> bool:
-        return self.on_429 == "honor" or any(e.header for e in self.extract)
+        return (
+            self.on_429 == "honor"
+            or any(e.header for e in self.extract)
+            or self.checks.needs_headers
+        )
 
 
 @dataclass(frozen=True)
@@ -129,6 +176,7 @@ class PythonTask:
     function: str
     weight: float = 1.0
     search_path: str = ""  # the scenario's folder, put on sys.path to import `module`
+    tags: tuple[str, ...] = ()
 
 
 Task = HttpTask | PythonTask
@@ -203,6 +251,11 @@ class UserClass:
     on_start: tuple[Task, ...] = ()  # run once, in order, when the user starts
     variables: Pairs = ()  # initial user variables
     websocket: WebSocketSpec | None = None  # a stream each user of this class keeps open
+    tags: tuple[str, ...] = ()  # count as tags of each of its tasks
+    # "random": each task picked by weight; "sequence": the tasks in file order, a pass
+    # after another (an ordered flow: a step's extracted variables feed the next ones).
+    order: Order = "random"
+    on_stop: tuple[Task, ...] = ()  # run once, in order, when the user is retired or stopped
 
 
 @dataclass(frozen=True)
@@ -244,6 +297,10 @@ class Profile:
     max_inflight: int = 10_000  # open model: starts beyond this many in flight are dropped
     description: str = ""
     warmup: int = 0  # HTTP connections opened before t = 0 (split over the workers)
+    classes: tuple[str, ...] = ()  # the user classes this profile runs (empty: all)
+    # Closed model: the run ends once this many iterations (a task, or a pass of an
+    # ordered flow) have run in all, over every user and worker; None: no count.
+    iterations: int | None = None
 
     @property
     def duration(self) -> float:
@@ -290,6 +347,42 @@ class Threshold:
 
 
 @dataclass(frozen=True)
+class Selection:
+    """`--tags` / `--exclude-tags`: which tasks of the file a run kept (scenario/tags.py).
+    Recorded in the scenario it narrowed, so a re-run narrows the file the same way."""
+
+    tags: tuple[str, ...] = ()
+    exclude_tags: tuple[str, ...] = ()
+
+
+DataMode = Literal["cycle", "random", "unique"]
+DataPick = Literal["per_user", "per_iteration"]
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """`[data.NAME]`: rows of a CSV (header row first) or JSON Lines file, filled in as
+    `{NAME.column}`. Only what the file is and how its rows are handed out: the rows
+    themselves are read by each worker (engine/feeders.py), never carried in the plan.
+
+    mode "cycle": in file order, round and round; "random": any row each time;
+    "unique": each row once in the whole run (worker i of n takes rows i, i+n, ...),
+    then `on_exhausted`: "stop" ends the run, "cycle" starts over. pick "per_user": a
+    user keeps the row it got when it started; "per_iteration": a new row each iteration.
+    """
+
+    name: str
+    path: str  # absolute
+    format: Literal["csv", "jsonl"]
+    columns: tuple[str, ...]  # the file's, in order
+    rows: int  # counted when the scenario was loaded
+    mode: DataMode = "cycle"
+    pick: DataPick = "per_user"
+    on_exhausted: Literal["stop", "cycle"] = "stop"
+    used: tuple[str, ...] = ()  # the columns the scenario's placeholders name
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     path: str = ""  # file it came from, for messages and python-task imports
@@ -298,9 +391,14 @@ class Scenario:
     users: tuple[UserClass, ...] = ()
     profiles: tuple[Profile, ...] = ()
     thresholds: tuple[Threshold, ...] = ()
+    data: tuple[DataSpec, ...] = ()  # [data.NAME] feeders
+    selection: Selection = field(default_factory=Selection)  # what --tags/-E kept of the file
 
     def target(self, name: str) -> Target | None:
         return next((t for t in self.targets if t.name == name), None)
 
     def profile(self, name: str) -> Profile | None:
         return next((p for p in self.profiles if p.name == name), None)
+
+    def dataset(self, name: str) -> DataSpec | None:
+        return next((d for d in self.data if d.name == name), None)

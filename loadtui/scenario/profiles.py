@@ -18,14 +18,17 @@ from loadtui.scenario.bounds import (
     count_text,
     duration_text,
 )
-from loadtui.scenario.errors import Collector, FieldPath
+from loadtui.scenario.errors import Collector, FieldPath, did_you_mean
 from loadtui.scenario.fields import Section, sections, type_name
+from loadtui.scenario.iterations import check_sole_stage, read_iterations
 from loadtui.scenario.model import Burst, Model, Profile, Stage, UserClass
+from loadtui.scenario.select import FOREVER
 
 PROFILE_KEYS = (
     "description", "model", "stages", "repeat", "start_rate", "max_inflight", "burst", "warmup",
+    "classes",
 )  # fmt: skip
-STAGE_KEYS = ("duration", "users", "spawn_rate", "rate", "streams")
+STAGE_KEYS = ("duration", "users", "spawn_rate", "rate", "streams", "iterations")
 BURST_KEYS = ("every", "length", "rate", "users", "offset")
 # Bounds of each kind of number (see bounds.py), as Section.number arguments.
 RATE: dict[str, Any] = {"minimum": 0, "maximum": MAX_RATE, "unit": "arrivals/s", "hint": RATE_HINT}
@@ -59,6 +62,8 @@ def _profile(sec: Section, name: str) -> Profile:
     raw_stages = sec.data.get("stages")
     model = sec.choice("model", ("closed", "open"), None) or _guess_model(raw_stages)
     stages: list[Stage] = []
+    iterations: int | None = None
+    counted: list[int] = []  # stages that count iterations (one at most is valid)
     problems = sec.out.count()
     if isinstance(raw_stages, list) and len(raw_stages) > MAX_STAGES:
         sec.error(
@@ -71,9 +76,14 @@ def _profile(sec: Section, name: str) -> Profile:
         if isinstance(raw_stages, list) and not raw_stages:
             sec.error("stages", "is empty", "Add at least one stage")
         previous = 0
-        for _, stage in found:
+        for i, stage in found:
+            count = read_iterations(stage, model)
+            if stage.has("iterations"):
+                counted.append(i)
+                iterations = count if iterations is None else iterations
             stages.append(_stage(stage, model, previous))
             previous = stages[-1].users or 0
+        check_sole_stage(sec, counted, len(found))
         if stages and all(s.duration == 0 for s in stages) and sec.out.count() == problems:
             sec.error("stages", "the stages last 0 s in total")
     open_only = ("start_rate", "max_inflight")
@@ -82,7 +92,8 @@ def _profile(sec: Section, name: str) -> Profile:
             if sec.has(key):
                 sec.error(key, "applies to the open model only", 'Add model = "open"')
     repeat = sec.number("repeat", 1, minimum=1, integer=True, maximum=MAX_REPEAT)
-    _check_length(sec, stages, repeat)
+    if not counted:  # an iterations stage lasts "until stopped": its count ends it
+        _check_length(sec, stages, repeat)
     return Profile(
         name=name,
         model=model,
@@ -93,7 +104,47 @@ def _profile(sec: Section, name: str) -> Profile:
         max_inflight=sec.number("max_inflight", 10_000, minimum=1, integer=True, maximum=MAX_USERS),
         description=sec.string("description", ""),
         warmup=_warmup(sec),
+        classes=_class_names(sec),
+        iterations=iterations,
     )
+
+
+def _class_names(sec: Section) -> tuple[str, ...]:
+    """`classes = ["spike"]`: the user classes the profile runs (names checked against
+    the classes by `check_classes`, once they are read). A list with a bad element is
+    dropped whole, so the names kept sit at their indexes in the file."""
+    raw = sec.array("classes")
+    if raw is None:
+        return ()
+    if not raw:
+        sec.error("classes", "is empty", "Name the user classes it runs, or leave it out for all")
+    names: list[str] = []
+    for i, name in enumerate(raw):
+        where = (*sec.at("classes"), i)
+        if not isinstance(name, str) or not name.strip():
+            shown = "an empty string" if isinstance(name, str) else type_name(name)
+            sec.out.add(where, f"expected a user class name, got {shown}")
+            return ()
+        if name in names:
+            sec.out.add(where, f"class {name!r} is listed twice")
+            return ()
+        names.append(name)
+    return tuple(names)
+
+
+def check_classes(
+    out: Collector, profiles: Iterable[Profile], users: Iterable[UserClass], path: FieldPath
+) -> None:
+    """Each class a profile names is a user class of the scenario."""
+    known = [u.name for u in users]
+    for profile in profiles:
+        for i, name in enumerate(profile.classes):
+            if name not in known:
+                out.add(
+                    (*path, profile.name, "classes", i),
+                    f"no user class is named {name!r}",
+                    did_you_mean(name, known) or f"Classes: {', '.join(known) or 'none'}",
+                )
 
 
 def _warmup(sec: Section) -> int:
@@ -129,15 +180,19 @@ def _check_length(sec: Section, stages: list[Stage], repeat: int) -> None:
 def check_streams(
     out: Collector, profiles: Iterable[Profile], users: Iterable[UserClass], path: FieldPath
 ) -> None:
-    """Stream-only sessions are drawn from classes with a websocket: there must be one."""
-    if any(u.websocket is not None for u in users):
-        return
+    """Stream-only sessions are drawn from classes with a websocket: there must be one
+    among those the profile runs."""
+    classes = list(users)
     for profile in profiles:
+        runs = [u for u in classes if not profile.classes or u.name in profile.classes]
+        if any(u.websocket is not None for u in runs):
+            continue
+        which = "class this profile runs" if profile.classes else "user class"
         for i, stage in enumerate(profile.stages):
             if stage.streams is not None:
                 out.add(
                     (*path, profile.name, "stages", i, "streams"),
-                    "no user class has a [users.websocket] to stream",
+                    f"no {which} has a [users.websocket] to stream",
                     "Add [users.websocket] to a user class, or remove streams",
                 )
 
@@ -152,7 +207,9 @@ def _guess_model(stages: Any) -> Model:
 
 def _stage(sec: Section, model: Model, previous_users: int) -> Stage:
     duration = 0.0
-    if sec.require("duration", "duration", 'Like duration = "1m"'):
+    if sec.has("iterations"):  # its count ends it (iterations.py checks the rest)
+        duration = FOREVER
+    elif sec.require("duration", "duration", 'Like duration = "1m"'):
         duration = sec.duration("duration", 0.0)
     streams = sec.number("streams", None, **STREAMS)
     if model == "open":

@@ -101,7 +101,8 @@ def pick_profile(
     duration: float | None = None,
     streams: int | None = None,
 ) -> Profile:
-    """The named (or first) profile, or one built from -u/-r/--rate/--streams when given."""
+    """The named (or first) profile, or one built from -u/-r/--rate/--streams when given
+    (running the classes the named profile runs, if one is named)."""
     if users is not None and rate is not None:
         raise SelectionError("give either --users (closed model) or --rate (open model), not both")
     flags = (
@@ -119,19 +120,25 @@ def pick_profile(
         raise SelectionError("--spawn-rate needs --users")
     length = duration if duration is not None else FOREVER
     extra = f" + {streams} streams" if streams else ""
+    named = _named(scenario, wanted) if wanted else None
+    classes = named.classes if named is not None else ()
     if users is not None or (streams is not None and rate is None):
         n = users or 0
         stage = Stage(length, users=n, spawn_rate=spawn_rate or float(max(n, 1)), streams=streams)
-        return Profile(name=f"{n} users{extra}", model="closed", stages=(stage,))
+        return Profile(name=f"{n} users{extra}", model="closed", stages=(stage,), classes=classes)
     if rate is not None:
         stage = Stage(length, rate=rate, streams=streams)
-        return Profile(name=f"{rate:g}/s{extra}", model="open", stages=(stage,))
-    if wanted:
-        found = scenario.profile(wanted)
-        if found is None:
-            names = ", ".join(p.name for p in scenario.profiles) or "none"
-            raise SelectionError(f"no profile {wanted!r} in this scenario (profiles: {names})")
-        return found
+        return Profile(name=f"{rate:g}/s{extra}", model="open", stages=(stage,), classes=classes)
+    if named is not None:
+        return named
     if not scenario.profiles:
         raise SelectionError("the scenario has no [profiles]; give --users N or --rate N")
     return scenario.profiles[0]
+
+
+def _named(scenario: Scenario, wanted: str) -> Profile:
+    found = scenario.profile(wanted)
+    if found is None:
+        names = ", ".join(p.name for p in scenario.profiles) or "none"
+        raise SelectionError(f"no profile {wanted!r} in this scenario (profiles: {names})")
+    return found

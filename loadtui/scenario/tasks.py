@@ -13,23 +13,25 @@ from typing import Any, Literal
 import msgpack
 
 from loadtui.scenario.bounds import MAX_TASKS, MAX_USER_CLASSES, count_text
+from loadtui.scenario.checks import read_checks
 from loadtui.scenario.errors import Collector, FieldPath, RawProblem
 from loadtui.scenario.fields import Section, sections, type_name
-from loadtui.scenario.model import BodyFormat, Checks, Extract, HttpTask, PythonTask, Task
+from loadtui.scenario.model import BodyFormat, Extract, HttpTask, PythonTask, Task
 from loadtui.scenario.pytask import check_call
-from loadtui.scenario.template import placeholders, render, value_placeholders
+from loadtui.scenario.syntax import HEADER_NAME as HEADER_NAME  # read here by websocket.py
+from loadtui.scenario.syntax import POINTER as POINTER
+from loadtui.scenario.tags import read_tags
+from loadtui.scenario.template import literal, placeholders, render, value_placeholders
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE")
 HTTP_KEYS = (
     "name", "weight", "method", "path", "query", "headers", "json", "msgpack", "body",
-    "content_type", "checks", "extract", "on_429",
+    "content_type", "checks", "extract", "on_429", "tags",
 )  # fmt: skip
-PYTHON_KEYS = ("name", "weight", "call")
+PYTHON_KEYS = ("name", "weight", "call", "tags")
 BODY_KEYS: tuple[Literal["json", "msgpack", "body"], ...] = ("json", "msgpack", "body")
 CONTENT_TYPES = {"json": "application/json", "msgpack": "application/x-msgpack"}
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-POINTER = re.compile(r"(/([^~/]|~[01])*)*")
 
 
 def count_problems(users: Any) -> list[RawProblem]:
@@ -49,7 +51,7 @@ def count_problems(users: Any) -> list[RawProblem]:
     found: list[RawProblem] = []
     total = 0
     for i, cls in enumerate(users):
-        for key in ("on_start", "tasks"):
+        for key in ("on_start", "tasks", "on_stop"):
             items = cls.get(key) if isinstance(cls, dict) else None
             n = len(items) if isinstance(items, list) else 0
             total += n
@@ -95,6 +97,7 @@ def _python_task(out: Collector, data: dict[str, Any], path: FieldPath, folder: 
         function=function,
         weight=sec.number("weight", 1.0, above=0),
         search_path=folder,
+        tags=read_tags(sec),
     )
 
 
@@ -106,7 +109,7 @@ def _http_task(out: Collector, data: dict[str, Any], path: FieldPath) -> HttpTas
         target = sec.string("path", "/")
         if not target.startswith("/"):
             sec.error("path", f"{target!r} must start with /", "Put scheme and host in [targets]")
-        elif any(c.isspace() for c in target):
+        elif any(c.isspace() for c in literal(target)):  # {random_int(1, 9)} may have
             sec.error("path", "must not contain whitespace", "Percent-encode it (%20)")
     query = read_pairs(sec, "query", allow_lists=True)
     headers = read_headers(sec)
@@ -133,9 +136,10 @@ def _http_task(out: Collector, data: dict[str, Any], path: FieldPath) -> HttpTas
         body_template=value if body_templated else None,
         body_format=fmt,
         templated=templated,
-        checks=_checks(sec),
+        checks=read_checks(sec),
         extract=_extracts(sec),
         on_429=_on_429(sec),
+        tags=read_tags(sec),
     )
 
 
@@ -225,47 +229,6 @@ def _unescape(value: Any) -> Any:
     if isinstance(value, list):
         return [_unescape(v) for v in value]
     return value
-
-
-def _checks(task: Section) -> Checks:
-    table = task.table("checks")
-    if table is None:
-        return Checks()
-    sec = Section(
-        task.out, table, task.at("checks"), ("status", "body_contains", "json", "max_latency")
-    )
-    return Checks(
-        status=_statuses(sec),
-        body_contains=sec.string("body_contains", None, nonempty=True),
-        json_equals=_json_equals(sec),
-        max_latency=sec.duration("max_latency", None, positive=True),
-    )
-
-
-def _statuses(sec: Section) -> frozenset[int] | None:
-    raw = sec.data.get("status")
-    if raw is None:
-        return None
-    values = raw if isinstance(raw, list) else [raw]
-    ok = [v for v in values if isinstance(v, int) and not isinstance(v, bool) and 100 <= v <= 599]
-    if not values or len(ok) != len(values):
-        bad = ", ".join(repr(v) for v in values if v not in ok) or "[]"
-        sec.error("status", f"{bad}: expected a status code (100-599) or an array of them")
-        return None
-    return frozenset(ok)
-
-
-def _json_equals(sec: Section) -> tuple[tuple[str, Any], ...]:
-    table = sec.table("json") or {}
-    for pointer, expected in table.items():
-        where = (*sec.path, "json", pointer)
-        if not POINTER.fullmatch(pointer):
-            sec.out.add(where, "is not a JSON pointer", 'Like "/status" or "/items/0/id"')
-        try:
-            json.dumps(expected, allow_nan=False)
-        except (TypeError, ValueError):
-            sec.out.add(where, "the expected value is not a JSON value (dates, inf or nan)")
-    return tuple(table.items())
 
 
 def _extracts(task: Section) -> tuple[Extract, ...]:

@@ -7,7 +7,10 @@
     [thresholds.target]                   the watched target processes
 
 Every problem is reported with its place, and a metric in the wrong table says which
-table it belongs to: a typo or a misplaced gate never passes silently.
+table it belongs to: a typo or a misplaced gate never passes silently. The one name
+that cannot be checked here is a step a Python task names as it runs
+(`loadtui.tasks.step`): with Python tasks, an endpoint table may name what no task is
+called; `validate` notes it, and one that never runs fails at the end (no data).
 """
 
 from __future__ import annotations
@@ -15,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from loadtui.scenario.errors import Collector, FieldPath, did_you_mean
+from loadtui.scenario.errors import Collector, FieldPath, did_you_mean, format_path
 from loadtui.scenario.fields import type_name
-from loadtui.scenario.model import Threshold
+from loadtui.scenario.model import PythonTask, Scenario, Threshold, UserClass
 from loadtui.scenario.threshold_metrics import (
     RUN_ONLY,
     SCOPE_METRICS,
@@ -42,9 +45,12 @@ def read_thresholds(
     path: FieldPath,
     tasks: Iterable[str],
     streams: Iterable[str] = (),
+    *,
+    open_endpoints: bool = False,
 ) -> list[Threshold]:
     """Every threshold of the `[thresholds]` table at `path`; `tasks` and `streams` are
-    the names endpoint and stream tables may refer to."""
+    the names endpoint and stream tables may refer to (any endpoint name, when
+    `open_endpoints`: Python tasks name their steps at run time)."""
     if not isinstance(data, dict):
         out.add(path, f"expected a table of thresholds, got {type_name(data)}")
         return []
@@ -53,7 +59,7 @@ def read_thresholds(
     names = set(tasks)
     for endpoint, table in endpoints.items():
         where = (*path, "endpoints", endpoint)
-        if endpoint not in names:
+        if endpoint not in names and not open_endpoints:
             out.add(where, f"no task is named {endpoint!r}", did_you_mean(endpoint, names))
         elif not isinstance(table, dict):
             out.add(where, f"expected a table of thresholds, got {type_name(table)}")
@@ -65,6 +71,33 @@ def read_thresholds(
     target = _table(out, data, path, "target", "thresholds")
     found += _metrics(out, target, (*path, "target"), "target")
     return found
+
+
+def names_steps(users: Iterable[UserClass]) -> bool:
+    """Whether any task is Python code, which may name endpoints as it runs."""
+    steps = (t for u in users for t in (*u.on_start, *u.tasks, *u.on_stop))
+    return any(isinstance(t, PythonTask) for t in steps)
+
+
+def runtime_endpoint_notes(scenario: Scenario) -> list[str]:
+    """One note per endpoint threshold table that names no task (only a Python task's
+    step can fill it): it is checked at run time, and fails if that name never runs."""
+    tasks = {t.name for u in scenario.users for t in (*u.on_start, *u.tasks, *u.on_stop)}
+    unknown = dict.fromkeys(
+        t.endpoint
+        for t in scenario.thresholds
+        if t.endpoint is not None and t.endpoint not in tasks
+    )
+    notes = []
+    for name in unknown:
+        where = format_path(("thresholds", "endpoints", name))
+        close = did_you_mean(name, tasks)
+        notes.append(
+            f"note: {where}: no task is named {name!r}; checked at run time (a Python "
+            f"task's step may name it; a name that never runs fails)"
+            + (f". {close}" if close else "")
+        )
+    return notes
 
 
 def _table(

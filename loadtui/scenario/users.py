@@ -8,7 +8,9 @@ from urllib.parse import urlsplit
 
 from loadtui.scenario.errors import Collector, FieldPath
 from loadtui.scenario.fields import Section, sections, type_name
-from loadtui.scenario.model import Target, Timeouts, UserClass, Wait
+from loadtui.scenario.flows import read_on_stop, read_order
+from loadtui.scenario.model import Target, Task, Timeouts, UserClass, Wait
+from loadtui.scenario.tags import read_tags
 from loadtui.scenario.tasks import IDENT, read_headers, read_pairs, read_tasks
 from loadtui.scenario.units import parse_size, parse_wait
 from loadtui.scenario.userinfo import PERCENT_HINT, redact_url
@@ -27,7 +29,10 @@ TARGET_KEYS = (
 )
 MAX_HEADER_SIZE = 64 * 1024 * 1024  # what a target may be allowed at most
 MAX_BODY_SIZE = 1024 * 1024 * 1024
-USER_KEYS = ("name", "weight", "wait", "variables", "tasks", "on_start", "websocket")
+USER_KEYS = (
+    "name", "weight", "wait", "variables", "tasks", "on_start", "websocket", "tags", "order",
+    "on_stop",
+)  # fmt: skip
 SCHEMES = ("http", "https", "ws", "wss")
 
 
@@ -139,6 +144,7 @@ def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[
             if sec.has("on_start")
             else []
         )
+        on_stop = read_on_stop(sec, folder)
         table = sec.table("websocket")
         websocket = None
         if table is not None:
@@ -154,7 +160,9 @@ def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[
             )
         elif sec.has("tasks") and not tasks and not sec.has("websocket"):
             sec.error("tasks", "is empty", "Add at least one task")
-        _duplicate_tasks(sec, tasks, on_start)
+        _duplicate_tasks(sec, tasks, on_start, on_stop)
+        _untagged(sec, "on_start", on_start)
+        _untagged(sec, "on_stop", on_stop)
         users.append(
             UserClass(
                 name=name,
@@ -164,6 +172,9 @@ def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[
                 on_start=tuple(on_start),
                 variables=_variables(sec),
                 websocket=websocket,
+                tags=read_tags(sec),
+                order=read_order(sec),
+                on_stop=tuple(on_stop),
             )
         )
     if isinstance(data, list) and not data:
@@ -182,9 +193,11 @@ def _duplicate_stream(sec: Section, name: str, seen: dict[str, int], index: int)
     seen.setdefault(name, index)
 
 
-def _duplicate_tasks(sec: Section, tasks: list[Any], on_start: list[Any]) -> None:
+def _duplicate_tasks(
+    sec: Section, tasks: list[Any], on_start: list[Any], on_stop: list[Any]
+) -> None:
     seen: dict[str, FieldPath] = {}
-    for key, group in (("on_start", on_start), ("tasks", tasks)):
+    for key, group in (("on_start", on_start), ("tasks", tasks), ("on_stop", on_stop)):
         for j, task in enumerate(group):
             where = (*sec.path, key, j, "name")
             if task.name in seen:
@@ -194,6 +207,17 @@ def _duplicate_tasks(sec: Section, tasks: list[Any], on_start: list[Any]) -> Non
                     "Give each task its own name",
                 )
             seen.setdefault(task.name, where)
+
+
+def _untagged(sec: Section, key: str, steps: list[Task]) -> None:
+    """Tags select tasks; the steps around them run for every user of a class that runs."""
+    for j, step in enumerate(steps):
+        if step.tags:
+            sec.out.add(
+                (*sec.at(key), j, "tags"),
+                f"{key} steps take no tags: they run for every user of a class that runs",
+                "Tag the tasks, or the user class",
+            )
 
 
 def _variables(sec: Section) -> tuple[tuple[str, str], ...]:

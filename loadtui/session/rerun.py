@@ -15,7 +15,7 @@ session records, for the command to refuse without one.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,8 @@ from loadtui.scenario.bounds import (
     MAX_USERS,
     count_text,
 )
-from loadtui.scenario.model import Profile
+from loadtui.scenario.model import Profile, Selection
+from loadtui.session import schema
 from loadtui.session.reader import Session, SessionError
 
 # The operator actions a re-run replays, with the kinds of their arguments ("?": may be
@@ -67,6 +68,7 @@ class RerunPlan:
     duration: float  # wall-clock seconds to where the original stopped: the re-run too
     tick_s: float  # the recorded tick, so both sessions line up tick for tick
     python_tasks: tuple[str, ...] = ()  # "module:function" of the recorded Python tasks
+    selection: Selection = field(default_factory=Selection)  # the recorded --tags/-E
 
 
 def rerun_plan(session: Session) -> RerunPlan:
@@ -85,6 +87,10 @@ def rerun_plan(session: Session) -> RerunPlan:
     path = str(scenario.get("path") or "")
     if "\x00" in path:
         raise SessionError(f"{session.path}: session header: scenario.path is not a file name")
+    try:
+        selection = schema.selection(scenario.get("selection"))
+    except schema.Malformed as exc:
+        raise SessionError(f"{session.path}: session header: {exc}") from None
     tick = recorded_tick(session)
     end = stopped_at(session)
     if any(action == "stop" and at == end for at, action, _ in script):
@@ -98,6 +104,7 @@ def rerun_plan(session: Session) -> RerunPlan:
         duration=max(end, 0.1),
         tick_s=tick,
         python_tasks=recorded_python_tasks(header),
+        selection=selection,
     )
 
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints
 
 from loadtui.scenario.bounds import MAX_RATE, MAX_REPEAT, MAX_SPAWN_RATE, MAX_STAGES, MAX_USERS
-from loadtui.scenario.model import Profile, Threshold
+from loadtui.scenario.model import Profile, Selection, Threshold
 from loadtui.scenario.threshold_metrics import RATE_LIMITED_COUNT, known_in
 from loadtui.session.histcheck import check_histogram
 from loadtui.session.strict_json import MAX_DEPTH, depth
@@ -304,6 +304,14 @@ def profile(record: Any, where: str = "profile") -> Profile:
     made: Profile = builder(Profile)(record, where)
     if len(made.stages) * made.repeat > MAX_STAGES:
         raise Malformed(where, f"more than {MAX_STAGES:,} stages, repeats included")
+    return made
+
+
+def selection(record: Any, where: str = "scenario.selection") -> Selection:
+    """What --tags/--exclude-tags kept of the scenario (absent: everything)."""
+    if record is None:
+        return Selection()
+    made: Selection = builder(Selection)(record, where)
     return made
 
 

@@ -23,13 +23,15 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from loadtui.engine.commands import Stop
-from loadtui.engine.config import RunConfig, build_run_config
+from loadtui.engine.config import Overrides, RunConfig, build_run_config
 from loadtui.engine.preflight import unreachable_reason
 from loadtui.engine.process import EngineProcess
 from loadtui.engine.pycalls import python_task_problems
 from loadtui.live import LiveRun
 from loadtui.report.answered import never_answered
 from loadtui.report.schema import Report
+from loadtui.scenario.model import Profile, Selection
+from loadtui.scenario.select import SelectionError
 from loadtui.scenario.userinfo import redact_url
 from loadtui.session.reader import Session
 from loadtui.session.writer import default_session_path
@@ -92,8 +94,13 @@ class LoadtuiApp(App[Path | None]):
         redact: tuple[str, ...] = (),
         workers: int = 1,
         ray: str | None = None,
+        overrides: Overrides | None = None,
+        selection: Selection | None = None,
     ) -> None:
         super().__init__()
+        # The command line's -u/-r/--rate/-t and -T/-E, for a run picked on the launch screen.
+        self._overrides = overrides or Overrides()
+        self._selection = selection
         self._ray = ray  # the Ray cluster's address when the workers are Ray actors
         self._fleet_size = workers  # load generator processes for a run picked on the launch screen
         self._yield_cpu = yield_cpu  # renice the UI process (the CLI does; tests do not)
@@ -197,23 +204,32 @@ class LoadtuiApp(App[Path | None]):
         self.notify("\n".join(outcome), severity="error", timeout=10)
 
     def _checked_run(self, choice: LaunchChoice) -> RunConfig | list[str]:
-        """(On a worker thread.) The run of `choice`, or why it cannot start: Python
-        tasks that do not import, a target that takes no connection."""
-        problems = python_task_problems(choice.scenario)
+        """(On a worker thread.) The run of `choice` with the command line's flags, or
+        why it cannot start: tags that leave nothing to run, Python tasks that do not
+        import, a target that takes no connection."""
+        profile: Profile | str | None = choice.profile
+        if self._overrides.reshape:  # -u/-r/--rate: the flags' load, the chosen profile's classes
+            listed = choice.scenario.profile(choice.profile.name) == choice.profile
+            profile = choice.profile.name if listed else None
+        try:
+            config = build_run_config(
+                choice.scenario,
+                choice.target,
+                profile,
+                overrides=self._overrides,
+                tick_s=self._tick_s,
+                target_pids=self._target_pids,
+                workers=self._fleet_size,
+                ray=self._ray,
+                selection=self._selection,
+            )
+        except SelectionError as exc:
+            return [str(exc)]
+        problems = python_task_problems(config.scenario)
         reason = unreachable_reason(choice.target.url, timeout=PREFLIGHT_S)
         if reason:
             problems.append(f"{redact_url(choice.target.url)} unreachable: {reason}")
-        if problems:
-            return problems
-        return build_run_config(
-            choice.scenario,
-            choice.target,
-            choice.profile,
-            tick_s=self._tick_s,
-            target_pids=self._target_pids,
-            workers=self._fleet_size,
-            ray=self._ray,
-        )
+        return problems or config
 
     def start_run(self, config: RunConfig) -> None:
         path = self._session or default_session_path(self._sessions_dir, config.scenario.name)

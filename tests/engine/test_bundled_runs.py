@@ -59,6 +59,7 @@ def test_every_bundled_scenario_is_here() -> None:
         "heavy",
         "stress",
         "day-in-the-life",
+        "accounts",
     } <= names
 
 

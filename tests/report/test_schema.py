@@ -43,7 +43,7 @@ FIGURES = [
     "bytes_in", "bytes_out", "clamped", "checks", "checks_failed", "rate_limited",
 ]  # fmt: skip
 TOP = [
-    "scenario", "target", "profile", "started", "duration_s", *FIGURES, "endpoints",
+    "scenario", "target", "profile", "started", "duration_s", "iterations", *FIGURES, "endpoints",
     "websocket", "target_process", "open_model", "generator_saturated", "saturation",
     "thresholds", "unserved", "passed",
 ]  # fmt: skip
@@ -154,6 +154,7 @@ def test_an_old_report_reads_with_every_key_filled() -> None:
     assert (report["websocket"], report["target_process"], report["unserved"]) == (None,) * 3
     assert report["saturation"] == [] and report["generator_saturated"] is False
     assert report["open_model"] == {"late_starts": 0, "dropped": 0}
+    assert report["iterations"] == 0  # a report from before iterations were counted
     # Every renderer takes it.
     assert "PASS  p95 < 10ms" in summary_table(report)
     assert "✅ **loadtui: passed** (1 thresholds)" in render_markdown(report)

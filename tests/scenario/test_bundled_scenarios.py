@@ -11,7 +11,7 @@ from loadtui.scenario import bundled, load_scenario
 SCENARIOS = sorted(bundled.directory().glob("*.toml"))
 EXPECTED = {
     "baseline", "day-in-the-life", "demo", "heavy", "light", "production-incident",
-    "soak", "spike", "stress", "streaming", "write-heavy",
+    "soak", "spike", "stress", "streaming", "write-heavy", "accounts",
 }  # fmt: skip
 
 
@@ -54,3 +54,12 @@ def test_shapes_match_their_descriptions() -> None:
     stress = by_name["stress"].profiles[0]
     users = [s.users or 0 for s in stress.stages]
     assert users == sorted(users) and len(users) >= 4
+
+
+def test_the_accounts_scenario_feeds_each_user_its_own_account() -> None:
+    s = load_scenario(bundled.named("accounts") or "", env={})
+    accounts, peers = s.data
+    assert (accounts.mode, accounts.pick, accounts.on_exhausted) == ("unique", "per_user", "stop")
+    assert accounts.rows == 50 and accounts.used == ("email", "password", "plan")
+    assert (peers.mode, peers.pick, peers.used) == ("random", "per_iteration", ("email",))
+    assert accounts.path == peers.path == str(bundled.directory() / "accounts.csv")

@@ -1,10 +1,11 @@
-"""A loopback HTTP/1.1 target that keeps the head of every request it gets.
+"""A loopback HTTP/1.1 target that keeps every request it gets.
 
 For tests of what goes on the wire (a clean Host header, Basic auth only when asked,
-which Authorization won): `requests` holds each request's method, target and headers as
-sent, duplicates kept. `POST /api/login` answers `{"token": TOKEN}` as the demo target's
-login does; anything else gets 200 and a small JSON body. Keep-alive and a thread per
-connection, so the engine's own pool and httpx both talk to it as to a real server.
+which Authorization won, the bytes of a body): `requests` holds each request's method,
+target, headers and body as sent, duplicates kept. `POST /api/login` answers
+`{"token": TOKEN}` as the demo target's login does; anything else gets 200 and a small
+JSON body. Keep-alive and a thread per connection, so the engine's own pool and httpx
+both talk to it as to a real server.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Seen:
     method: str
     target: str  # the request-target: path and query
     headers: tuple[tuple[str, str], ...]
+    body: bytes = b""
 
     def values(self, name: str) -> list[str]:
         """Every value sent under `name` (any case), in order."""
@@ -78,9 +80,8 @@ class RecordingTarget(Background):
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                target._record(Seen(self.command, self.path, tuple(self.headers.items())))
+                body = self.rfile.read(length) if length else b""
+                target._record(Seen(self.command, self.path, tuple(self.headers.items()), body))
                 data = {"token": target.token} if self.path == "/api/login" else {"ok": True}
                 body = json.dumps(data).encode()
                 self.send_response(200)

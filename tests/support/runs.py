@@ -12,6 +12,7 @@ from loadtui.engine.controller import Controller
 from loadtui.engine.links import LocalLink
 from loadtui.engine.worker import Worker
 from loadtui.metrics.snapshot import Snapshot
+from loadtui.scenario.iterations import with_iterations
 from loadtui.scenario.select import pick_profile, pick_target
 from support.scenarios import load
 
@@ -20,7 +21,7 @@ OnSnapshot = Callable[[Controller, Snapshot], None]
 
 class Settings(TypedDict, total=False):
     """What `loadtui run` takes besides the file (the profile, -u, -r, --rate,
-    --streams, -t, --tick, the stop's grace), and the folder of Python task modules."""
+    --streams, -t, -i, --tick, the stop's grace), and the folder of Python task modules."""
 
     profile: str | None
     users: int
@@ -28,6 +29,7 @@ class Settings(TypedDict, total=False):
     rate: float
     streams: int
     duration: float | None
+    iterations: int
     tick: float
     grace: float
     folder: Path | None
@@ -47,6 +49,7 @@ def config(text: str, url: str, **settings: Unpack[Settings]) -> RunConfig:
         streams=s.get("streams"),
         duration=duration,
     )
+    profile = with_iterations(profile, s.get("iterations"))
     tick, grace = s.get("tick", 0.25), s.get("grace", 5.0)
     return RunConfig(
         plan, pick_target(plan, None), profile, tick_s=tick, duration=duration, grace_s=grace
