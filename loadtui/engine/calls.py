@@ -32,8 +32,9 @@ from loadtui.engine.auth import target_headers
 from loadtui.engine.checks import ResponseChecks, extract, header, retry_after
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.pool import Pool
-from loadtui.engine.http.protocol import HttpConn, Sink
+from loadtui.engine.http.protocol import HttpConn
 from loadtui.engine.http.request import InvalidHeaderValue, encode_request
+from loadtui.engine.http.response import Sink
 from loadtui.engine.uservars import UserVars
 from loadtui.metrics.recorder import EndpointRecorder
 from loadtui.scenario.model import HttpTask, Target

@@ -30,7 +30,8 @@ from loadtui.engine.calls import HttpCall, UserState, sleep_honoured
 from loadtui.engine.gate import Gate
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.pool import may_retry
-from loadtui.engine.http.protocol import HttpConn, Response
+from loadtui.engine.http.protocol import HttpConn
+from loadtui.engine.http.response import Response
 from loadtui.engine.plan import ClassPlan
 
 DRIVEN_WAITS = frozenset({"none", "pacing"})

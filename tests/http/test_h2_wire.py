@@ -26,7 +26,7 @@ from loadtui.engine.http.h2hpack import encode_block
 from loadtui.engine.http.h2pool import H2Pool
 from loadtui.engine.http.h2request import encode_h2_request
 from loadtui.engine.http.h2state import CONN_WINDOW, STREAM_WINDOW, H2Stream
-from loadtui.engine.http.protocol import INF, Response
+from loadtui.engine.http.response import INF, Response
 
 
 @dataclass

@@ -13,8 +13,8 @@ from support.waits import wait_for
 
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.pool import Pool
-from loadtui.engine.http.protocol import Response
 from loadtui.engine.http.request import encode_request
+from loadtui.engine.http.response import Response
 
 GET = encode_request("GET", "/x", "127.0.0.1", [], None)
 POST = encode_request("POST", "/x", "127.0.0.1", [], b"data")

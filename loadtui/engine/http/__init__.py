@@ -4,8 +4,8 @@ transport on top (import that from `loadtui.engine.http.transport`; it pulls in 
 from loadtui.engine.http.errors import KINDS, HttpError
 from loadtui.engine.http.pool import Pool
 from loadtui.engine.http.poolset import PoolSet, parse_origin
-from loadtui.engine.http.protocol import Response
 from loadtui.engine.http.request import encode_request, host_header
+from loadtui.engine.http.response import Response
 
 __all__ = [
     "KINDS",

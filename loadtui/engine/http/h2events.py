@@ -43,7 +43,7 @@ from loadtui.engine.http.h2frames import (
 )
 from loadtui.engine.http.h2hpack import HeadTooLarge, HpackError
 from loadtui.engine.http.h2state import ConnError, H2Stream, Unprocessed, goaway_kind
-from loadtui.engine.http.protocol import RATE_LIMIT_STATUSES, Response
+from loadtui.engine.http.response import RATE_LIMIT_STATUSES, Response
 
 if TYPE_CHECKING:
     from loadtui.engine.http.h2conn import H2Conn

@@ -40,7 +40,7 @@ from loadtui.engine.http.pool import (
     RETRY_KINDS,
 )
 from loadtui.engine.http.poolset import parse_origin
-from loadtui.engine.http.protocol import INF, Response
+from loadtui.engine.http.response import INF, Response
 from loadtui.scenario.model import Target
 from loadtui.scenario.userinfo import split_userinfo
 

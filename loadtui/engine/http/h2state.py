@@ -10,7 +10,7 @@ import asyncio
 from h2.errors import ErrorCodes
 
 from loadtui.engine.http.errors import ErrorKind, HttpError
-from loadtui.engine.http.protocol import INF, Response
+from loadtui.engine.http.response import INF, Response
 
 STREAM_WINDOW = 1 << 20  # receive window per stream: large bodies flow without stalls
 CONN_WINDOW = 1 << 24  # and for the whole connection

@@ -12,14 +12,14 @@ timeout it takes no new streams, and closes once its streams are over.
 
 from __future__ import annotations
 
-from collections import deque
 from typing import TYPE_CHECKING
 
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.h2state import H2Stream
+from loadtui.engine.http.sweep import expire_waiters
 
 if TYPE_CHECKING:
-    from loadtui.engine.http.h2pool import H2Pool, Waiter
+    from loadtui.engine.http.h2pool import H2Pool
 
 MIN_TICK = 0.005
 MAX_TICK = 0.1
@@ -56,15 +56,7 @@ def sweep(pool: H2Pool) -> None:
         for st, err in expired:
             conn.cancel(st, err)
     if pool.waiters:
-        keep: deque[tuple[float, Waiter]] = deque()
-        for entry in pool.waiters:
-            if entry[1].done():
-                continue
-            if now >= entry[0]:
-                entry[1].set_exception(HttpError("timeout", "no free stream in time"))
-            else:
-                keep.append(entry)
-        pool.waiters = keep
+        pool.waiters = expire_waiters(pool.waiters, now, "stream")
     if pool.active and not pool.closed:
         streams = sum(len(c.streams) for c in pool.conns)
         delay = max(pool.tick, streams * 1e-6)  # a coarser tick, never a busy loop

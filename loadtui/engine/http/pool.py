@@ -16,11 +16,10 @@ both ends, which deepens the lag. (At 40k req/s in the open model, a loaded mach
 otherwise grew the pool to 2,600-7,000 connections for a target that needed ~100.)
 `warm(n)` opens connections ahead of the load (a profile's `warmup`).
 
-Timeouts cost no timer per request (a uvloop timer handle costs ~2 µs, 10 % of the
-budget): one sweep per pool runs every `tick` while requests are in flight and fails the
-ones past their deadlines. So a read or total timeout fires up to about two ticks late
-(tick = the shortest timeout seen / 20, clamped to 5-100 ms). Connect timeouts use
-asyncio.timeout, as connecting is off the hot path.
+Timeouts cost no timer per request: one sweep per pool (`sweep.py`) runs every tick
+while requests are in flight and fails the ones past their deadlines, up to about two
+ticks late (tick = the shortest timeout seen / 20, clamped to 5-100 ms). Connect
+timeouts use asyncio.timeout, as connecting is off the hot path.
 
 Retry rule (the keep-alive race): a request is sent again, once, on a new connection
 only when (1) it went out on a *reused* connection, (2) that connection then closed or
@@ -43,21 +42,17 @@ from collections import deque
 from time import perf_counter
 
 from loadtui.engine.http.errors import ErrorKind, HttpError, from_os_error
-from loadtui.engine.http.protocol import INF, HttpConn, Response, Sink
+from loadtui.engine.http.protocol import HttpConn
+from loadtui.engine.http.response import INF, Response, Sink
+from loadtui.engine.http.sweep import expire_requests, expire_waiters, tick_for
 
 DEFAULT_MAX_HEADER_SIZE = 64 * 1024
 DEFAULT_MAX_BODY_SIZE = 10 * 1024 * 1024
 MIN_CONNECTING = 32  # connects under way at once at least (see the module doc)
 WARM_CONCURRENCY = 64  # connects under way at once while warming up
 LAG_S = 0.005  # a sweep this late means the loop itself lags: the pool stops growing
-MIN_TICK = 0.005
-MAX_TICK = 0.1
 IDEMPOTENT = frozenset({b"GET", b"HEAD", b"OPTIONS", b"TRACE", b"PUT", b"DELETE"})
 RETRY_KINDS = frozenset({"closed", "reset"})
-
-
-def _tick_for(timeout: float) -> float:
-    return min(MAX_TICK, max(MIN_TICK, timeout / 20))
 
 
 def may_retry(conn: HttpConn, err: HttpError, raw: bytes) -> bool:
@@ -113,7 +108,7 @@ class Pool:
         self._sweeper: asyncio.TimerHandle | None = None
         self._sweep_due = 0.0  # loop time the pending sweep was asked for
         self._lagging = False  # the last sweep ran more than LAG_S late
-        self._tick = _tick_for(min(read_timeout, connect_timeout))
+        self._tick = tick_for(min(read_timeout, connect_timeout))
         self._closed = False
         self.connects = 0
         self.connect_time_total_s = 0.0
@@ -148,11 +143,11 @@ class Pool:
         elif total_timeout is not None:
             deadline = now + total_timeout
             if total_timeout < self._tick * 20:
-                self._tick = _tick_for(total_timeout)
+                self._tick = tick_for(total_timeout)
         if read_timeout is None:
             read_timeout = self.read_timeout
         elif read_timeout < self._tick * 20:
-            self._tick = _tick_for(read_timeout)
+            self._tick = tick_for(read_timeout)
         self._active += 1
         if self._sweeper is None:
             self._start_sweeps(loop)
@@ -215,7 +210,7 @@ class Pool:
         if total_timeout is not None:
             deadline = now + total_timeout
             if total_timeout < self._tick * 20:
-                self._tick = _tick_for(total_timeout)
+                self._tick = tick_for(total_timeout)
         self._active += 1
         if self._sweeper is None:
             self._start_sweeps(loop)
@@ -395,31 +390,9 @@ class Pool:
         self._lagging = now - self._sweep_due > LAG_S
         if was_lagging and not self._lagging and self._waiters:
             self._slot_freed()  # growth may resume: waiters can connect again
-        expired: list[tuple[HttpConn, HttpError]] = []
-        for conn in self._conns:
-            if not conn.inflight:
-                continue
-            if now >= conn.total_deadline:
-                expired.append((conn, HttpError("timeout", "total time limit reached")))
-            elif conn.rx:
-                conn.rx = False
-                conn.read_deadline = now + conn.read_timeout
-            elif now >= conn.read_deadline:
-                expired.append(
-                    (conn, HttpError("read_timeout", f"no data for {conn.read_timeout:g}s"))
-                )
-        for conn, err in expired:
-            conn.fail(err)
+        expire_requests(self._conns, now)
         if self._waiters:
-            keep: deque[tuple[float, asyncio.Future[HttpConn | None]]] = deque()
-            for entry in self._waiters:
-                if entry[1].done():
-                    continue
-                if now >= entry[0]:
-                    entry[1].set_exception(HttpError("timeout", "no free connection in time"))
-                else:
-                    keep.append(entry)
-            self._waiters = keep
+            self._waiters = expire_waiters(self._waiters, now)
         # A sink told of a failure above may have sent (and scheduled a sweep) already.
         if self._active and not self._closed and self._sweeper is None:
             # At most ~2 µs of sweeping per connection per tick: thousands of connections
