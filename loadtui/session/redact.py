@@ -3,7 +3,7 @@
 `codec.jsonable` hides the standard credential headers in any (name, value) pairs; a
 `Redaction` knows which pairs it is walking (task, target or WebSocket `headers`, task
 `query`, user `variables`) and adds the names a user configured for each, case
-insensitively. It also hides those query names inside URLs and paths (`?token=...`), and
+insensitively; a response-header check on such a name hides its expected value. It also hides those query names inside URLs and paths (`?token=...`), and
 a URL's password by `scenario.userinfo.redact_url`, the rule every output follows. Values
 become "***"; names and shapes stay, so the header still says what was sent.
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
+from loadtui.scenario.model import HeaderCheck
 from loadtui.scenario.userinfo import redact_url
 from loadtui.session.codec import HIDDEN, REDACT, jsonable
 
@@ -62,6 +63,9 @@ class Redaction:
         return self._walk(value, None)
 
     def _walk(self, value: Any, field: str | None) -> Any:
+        if isinstance(value, HeaderCheck) and value.value and value.name in self.headers:
+            # `authorization = "equals:Bearer ..."`: the expected value is the secret
+            value = dataclasses.replace(value, value=HIDDEN)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return {
                 f.name: self._walk(getattr(value, f.name), f.name)

@@ -25,7 +25,18 @@ from support.recording import RecordingTarget
 ALICE, BOB = "alice", "bob"
 SECRET = {
     name: f"{name}{secrets.token_hex(8)}"
-    for name in ("UrlPw", "ApiKey", "Custom", "Query", "Cookie", "Static", "Var", "Token", "OldPw")
+    for name in (
+        "UrlPw",
+        "ApiKey",
+        "Custom",
+        "Query",
+        "Cookie",
+        "Static",
+        "Var",
+        "Token",
+        "OldPw",
+        "Check",
+    )
 }
 BASIC = "Basic " + base64.b64encode(f"alice:{SECRET['UrlPw']}".encode()).decode()
 
@@ -68,6 +79,8 @@ headers = {{ Authorization = "Bearer {SECRET["Static"]}" }}
 [[users.tasks]]
 name = "plain"
 path = "/api/plain"
+# a check's expected value for a credential header is as secret as the header
+checks = {{ on_rate_limited = {{ headers = {{ authorization = "equals:{SECRET["Check"]}" }} }} }}
 
 [profiles.short]
 stages = [{{ duration = "1.5s", users = 2, spawn_rate = 100 }}]
