@@ -127,7 +127,16 @@ def _keep(cls: UserClass, selection: Selection) -> UserClass | None:
     tasks = tuple(t for t in cls.tasks if _runs(own.union(t.tags), selection))
     if not tasks:
         return None
-    return cls if len(tasks) == len(cls.tasks) else replace(cls, tasks=tasks)
+    if len(tasks) == len(cls.tasks):
+        return cls
+    if cls.order == "sequence":
+        # A flow's later steps need what its earlier ones extract: half a flow fails.
+        left = ", ".join(t.name for t in cls.tasks if t not in tasks)
+        raise SelectionError(
+            f"the selection would run class {cls.name!r}, an ordered flow, without its"
+            f" steps {left}; select or exclude the whole class (tag the class, not its steps)"
+        )
+    return replace(cls, tasks=tasks)
 
 
 def _still_measured(scenario: Scenario, kept: Sequence[UserClass]) -> tuple[Threshold, ...]:

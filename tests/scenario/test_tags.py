@@ -123,6 +123,28 @@ def test_nothing_left_to_run_is_an_error(shop: Scenario) -> None:
         narrow(shop, Selection(exclude_tags=("read", "write", "web", "stream")))
 
 
+def test_a_selection_cannot_cut_steps_out_of_an_ordered_flow() -> None:
+    """Later steps use what earlier ones extract: a flow runs whole or not at all."""
+    flow = load(
+        scenario(
+            user(
+                get("/api/fast", "login", tags=["auth"]),
+                get("/api/items", "list"),
+                name="flow",
+                order="sequence",
+            ),
+            user(get("/health", "health", tags=["ops"]), name="ops", tags=["ops"]),
+        )
+    )
+    with pytest.raises(SelectionError) as info:
+        narrow(flow, Selection(exclude_tags=("auth",)))
+    assert str(info.value) == (
+        "the selection would run class 'flow', an ordered flow, without its steps login;"
+        " select or exclude the whole class (tag the class, not its steps)"
+    )
+    assert kept(narrow(flow, Selection(tags=("ops",)))) == {"ops": ["health"]}
+
+
 def test_streams_need_a_class_with_a_websocket_left(shop: Scenario) -> None:
     stream_only = Profile("s", stages=(Stage(1.0, users=0, streams=2),))
     assert kept(narrow(shop, Selection(tags=("stream",)), stream_only)) == {"watcher": []}
