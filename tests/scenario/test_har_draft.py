@@ -23,7 +23,7 @@ from loadtui.scenario.loader import load_scenario_text
 from loadtui.scenario.model import HttpTask, Scenario
 from loadtui.scenario.recorded import ImportProblem, Recorded, is_secret_name
 
-API = "https://shop.example"
+API = "https://shop.example.test"
 OPTIONS = DraftOptions(source="rec.har")
 
 
@@ -66,27 +66,29 @@ def test_static_assets_are_left_out_unless_asked_for() -> None:
 
 def test_the_origin_most_requests_went_to_is_the_target() -> None:
     entries = [
-        entry("GET", "https://cdn.example/a"),
+        entry("GET", "https://cdn.example.test/a"),
         entry("GET", f"{API}/a"),
         entry("GET", f"{API}:443/b"),  # another origin: the port is written
         entry("GET", f"{API}/c"),
         entry("GET", "data:text/plain,hi"),
-        entry("GET", "wss://shop.example/ws"),
+        entry("GET", "wss://shop.example.test/ws"),
     ]
     result = drafted(entries)
     scenario = loaded(result)
     assert scenario.targets[0].url == API
     assert [t.path for t in tasks(scenario)] == ["/a", "/c"]
     assert set(result.left_out) == {
-        "1 request to https://cdn.example (a run drives one target; --origin picks it)",
-        "1 request to https://shop.example:443 (a run drives one target; --origin picks it)",
+        "1 request to https://cdn.example.test (a run drives one target; --origin picks it)",
+        "1 request to https://shop.example.test:443 (a run drives one target; --origin picks it)",
         "1 request not http(s) (data:)",
         "1 request not http(s) (wss:)",
     }
-    other = drafted(entries, DraftOptions(source="rec.har", origin="https://CDN.example/"))
-    assert loaded(other).targets[0].url == "https://cdn.example" and other.tasks == 1
-    with pytest.raises(ImportProblem, match=r"no request to https://nowhere\.example in rec\.har"):
-        drafted(entries, DraftOptions(source="rec.har", origin="https://nowhere.example"))
+    other = drafted(entries, DraftOptions(source="rec.har", origin="https://CDN.example.test/"))
+    assert loaded(other).targets[0].url == "https://cdn.example.test" and other.tasks == 1
+    with pytest.raises(
+        ImportProblem, match=r"no request to https://nowhere\.example\.test in rec\.har"
+    ):
+        drafted(entries, DraftOptions(source="rec.har", origin="https://nowhere.example.test"))
 
 
 def test_a_recording_with_nothing_to_import_says_why() -> None:
@@ -100,8 +102,8 @@ def test_a_recording_with_nothing_to_import_says_why() -> None:
 
 def test_noise_headers_go_and_the_rest_stay() -> None:
     headers = [
-        ("Host", "shop.example"),
-        (":authority", "shop.example"),
+        ("Host", "shop.example.test"),
+        (":authority", "shop.example.test"),
         ("Connection", "keep-alive"),
         ("Content-Length", "2"),
         ("Accept-Encoding", "gzip, br"),
