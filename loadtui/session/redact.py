@@ -3,9 +3,10 @@
 `codec.jsonable` hides the standard credential headers in any (name, value) pairs; a
 `Redaction` knows which pairs it is walking (task, target or WebSocket `headers`, task
 `query`, user `variables`) and adds the names a user configured for each, case
-insensitively; a response-header check on such a name hides its expected value. It also hides those query names inside URLs and paths (`?token=...`), and
-a URL's password by `scenario.userinfo.redact_url`, the rule every output follows. Values
-become "***"; names and shapes stay, so the header still says what was sent.
+insensitively; a response-header check on such a name hides its expected value. It
+also hides those query names inside URLs and paths (`?token=...`), and a URL's password
+by `scenario.userinfo.redact_url`, the rule every output follows. Values become "***";
+names and shapes stay, so the header still says what was sent.
 """
 
 from __future__ import annotations
