@@ -3,8 +3,8 @@ which bare `loadtui` and a first word that is no command both open; see cli/app.
 
 With no scenario, or with --target and a profile (--profile, or -u/-r/--rate, which
 build one as `loadtui run` does), it goes straight to the dashboard; otherwise to the
-launch screen, whose run then takes the flags too. With -t the run stops itself and
-the console stays, showing the result. Exit codes as for `loadtui run`
+launch screen, whose run then takes the flags too. With -t or -i the run stops itself
+and the console stays, showing the result. Exit codes as for `loadtui run`
 (docs/contracts.md, "Exit codes")."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import typer
 from loadtui.cli.flags import (
     DurationOption,
     ExcludeTagsOption,
+    IterationsOption,
     ProfileOption,
     RateOption,
     RayOption,
@@ -61,6 +62,7 @@ def console(
     spawn_rate: SpawnRateOption = None,
     rate: RateOption = None,
     duration: DurationOption = None,
+    iterations: IterationsOption = None,
     tags: TagsOption = None,
     exclude_tags: ExcludeTagsOption = None,
     session: SessionOption = None,
@@ -80,7 +82,12 @@ def console(
     with startup_guard():
         check_tick(tick)
         overrides = parse_overrides(
-            users=users, spawn_rate=spawn_rate, rate=rate, streams=None, duration=duration
+            users=users,
+            spawn_rate=spawn_rate,
+            rate=rate,
+            streams=None,
+            duration=duration,
+            iterations=iterations,
         )
         selection = parse_selection(tags, exclude_tags)
         count, cluster = fleet(workers, ray)

@@ -21,6 +21,7 @@ from loadtui.report.schema import (
     TargetProcess,
     Websocket,
 )
+from loadtui.scenario.bounds import endless
 
 _Row = TypeVar("_Row", Counts, StreamFigures)
 _Column = tuple[str, int, Callable[[_Row], str]]
@@ -226,11 +227,12 @@ def _where(load: LoadState) -> list[str]:
     elif load.stages:
         stage = f"stage {load.stage + 1}/{load.stages}"
         if load.run_left_s is None:  # nothing ends the run: the stage's time is what is left
-            stage += f" ({fmt.duration(load.stage_left_s)})"
+            left = load.stage_left_s
+            stage += " (until stopped)" if endless(left) else f" ({fmt.duration(left)})"
         out.append(stage)
     if load.iterations_target:  # the count ends the run, not (only) the clock
         out.append(f"iterations {fmt.count(load.iterations)}/{fmt.count(load.iterations_target)}")
-    elif load.run_left_s is not None:
+    elif load.run_left_s is not None and not endless(load.run_left_s):
         out.append(f"{fmt.duration(load.run_left_s)} left")
     return out
 

@@ -18,6 +18,12 @@ MAX_RATE = 1_000_000_000.0
 MAX_USERS = 10_000_000  # users, a burst's users, streams, max_inflight, -u, --streams
 MAX_SPAWN_RATE = 10_000_000.0  # users started per second (spawn_rate, -r)
 MAX_DURATION_S = 30 * 24 * 3600.0  # any duration: -t, stages, think times, timeouts...
+
+
+def endless(seconds: float) -> bool:
+    """A time left longer than any duration can be given: the "until stopped" stage of a
+    profile built from flags without -t, or of an iterations run, whose count ends it."""
+    return seconds > MAX_DURATION_S
 MAX_TASKS = 10_000  # tasks (on_start included) per user class and in the whole file
 MAX_USER_CLASSES = 1_000
 MAX_STAGES = 10_000  # stages of a profile, repeats included

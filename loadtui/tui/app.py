@@ -98,7 +98,7 @@ class LoadtuiApp(App[Path | None]):
         selection: Selection | None = None,
     ) -> None:
         super().__init__()
-        # The command line's -u/-r/--rate/-t and -T/-E, for a run picked on the launch screen.
+        # The command line's -u/-r/--rate/-t/-i and -T/-E, for a run picked on the launch screen.
         self._overrides = overrides or Overrides()
         self._selection = selection
         self._ray = ray  # the Ray cluster's address when the workers are Ray actors

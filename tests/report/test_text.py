@@ -97,6 +97,8 @@ def test_progress_line(final: Snapshot) -> None:
     )
     unbounded = progress_line(replace(closed, load=replace(closed.load, run_left_s=None)))
     assert unbounded.endswith("| stage 2/3 (12.0s)")  # nothing ends the run: the stage's
+    forever = replace(closed.load, run_left_s=None, stage_left_s=10 * 365 * 24 * 3600.0)
+    assert progress_line(replace(closed, load=forever)).endswith("| stage 2/3 (until stopped)")
     open_paused = replace(
         closed,
         load=LoadState(state="paused", model="open", rate=200, inflight=7, stage=-1),

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from loadtui.metrics.snapshot import LoadState, Snapshot
 from loadtui.report import fmt
+from loadtui.scenario.bounds import endless
 from loadtui.scenario.model import Profile
 from loadtui.scenario.userinfo import redact_url
 from loadtui.tui.widgets.common import WINDOW_LABEL, state_text, waiting, warning_line
@@ -23,23 +24,39 @@ SEP = "  "
 
 def stage_text(profile: Profile, load: LoadState) -> str:
     """`ramp 2/3 (12.0s left)`, `ramp: manual`, `ramp: stopping`, `ramp: ended`, or the
-    profile alone."""
+    profile alone; `(iterations 23/200)` when a count ends the run (-i, an iterations
+    stage), and `(until stopped)` rather than the ten years an endless stage lasts."""
     name = load.profile or profile.name
     if load.state == "stopped":
         return f"{name}: ended"
     if load.state == "stopping":
         return f"{name}: stopping"
-    if not load.following_profile:
-        return f"{name}: manual"
+    count = iterations_text(load)
+    if not load.following_profile:  # a count still ends a run steered by hand
+        return f"{name}: manual ({count})" if count else f"{name}: manual"
+    where = name
+    parts: list[str] = []
     if load.stage >= 0 and load.stages > 0:
-        left = f"{fmt.duration(load.stage_left_s)} left"
-        run_left = load.run_left_s
-        if load.stages > 1 and run_left is not None and run_left - load.stage_left_s >= 1:
-            left += f", run {fmt.duration(run_left)}"
-        return f"{name} {load.stage + 1}/{load.stages} ({left})"
-    if load.stage_left_s > 0:
-        return f"{name} ({fmt.duration(load.stage_left_s)} left)"
-    return name
+        where = f"{name} {load.stage + 1}/{load.stages}"
+        if not endless(load.stage_left_s):
+            parts.append(f"{fmt.duration(load.stage_left_s)} left")
+            run_left = load.run_left_s
+            if load.stages > 1 and run_left is not None and run_left - load.stage_left_s >= 1:
+                parts.append(f"run {fmt.duration(run_left)}")
+        elif not count:  # nothing ends the run but the operator
+            parts.append("until stopped")
+    elif load.stage_left_s > 0 and not endless(load.stage_left_s):
+        parts.append(f"{fmt.duration(load.stage_left_s)} left")
+    parts.append(count)
+    shown = ", ".join(p for p in parts if p)
+    return f"{where} ({shown})" if shown else where
+
+
+def iterations_text(load: LoadState) -> str:
+    """`iterations 23/200` when a count ends the run, else ""."""
+    if not load.iterations_target:
+        return ""
+    return f"iterations {fmt.count(load.iterations)}/{fmt.count(load.iterations_target)}"
 
 
 def load_text(load: LoadState) -> str:
@@ -112,6 +129,9 @@ def final_text(snap: Snapshot) -> Text:
         f"{fmt.count(total.failures)} failed ({fmt.pct(total.error_rate)})",
         style="bold red" if total.failures else "",
     )
+    count = iterations_text(snap.load)
+    if count:
+        line.append(f"{SEP}{count}")
     return line
 
 
