@@ -143,7 +143,8 @@ def compare(
     """Side by side per endpoint and stream; exit 1 when NEW regressed beyond tolerance.
 
     Runs that are not comparable (another scenario, profile or target URL, another
-    worker count, or lengths more than 20% apart) are listed before the table, one line
+    worker count, other classes or tasks selected, another iteration budget, or lengths
+    more than 20% apart) are listed before the table, one line
     per difference; their figures are shown but not judged, and the exit code is 2
     unless --allow-different.
 

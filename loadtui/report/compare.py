@@ -13,8 +13,9 @@ removed, never judged. The rules, with `tol` the tolerance (0.10 = 10%):
 
 Improvements are the mirror images. A figure without data on a side (no requests, no
 round trips) is not judged. Runs that are not comparable (comparable.py: another
-scenario, profile, target, worker count, or a length 20% off) are still tabled, but not
-judged unless `allow_different`. UI-free: plain strings for the terminal and Markdown.
+scenario, profile, selection, iteration budget, target, worker count, or a length 20%
+off) are still tabled, but not judged unless `allow_different`. UI-free: plain strings
+for the terminal and Markdown.
 """
 
 from __future__ import annotations
@@ -258,7 +259,7 @@ def _side(session: Session) -> tuple[Side, Snapshot, RunSetup]:
     final = session.final
     if final is None:
         raise SessionError(f"{session.path}: no tick recorded, nothing to compare")
-    facts = run_setup(session.header, final.t)
+    facts = run_setup(session.header, final.t, final.load.iterations)
     side = Side(
         path=str(session.path),
         scenario=facts.scenario,
