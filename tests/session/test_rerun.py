@@ -107,15 +107,18 @@ async def test_rerun_reproduces_skips_pauses_and_set_levels(demo_url: str, tmp_p
 
     first, second = stage_starts(orig), stage_starts(again)
     assert [i for i, _ in first] == [i for i, _ in second] == [0, 1, 2]
+    # Within a tick, as ticks came: on a busy machine a tick can come late, in either
+    # session, and what happens at a tick moves with it (the operator acts on ticks).
+    slack = TICK + max(t.interval_s for t in (*orig.ticks, *again.ticks))
     for (_, a), (_, b) in zip(first, second, strict=True):
-        assert abs(a - b) <= TICK, (first, second)
+        assert abs(a - b) <= slack, (first, second, slack)
 
     # Every level the operator set shows, in both, at the same tick give or take one.
     wanted = [t.load.users_target for t in orig.ticks[:-1]]
     assert {2, 5, 6, 4, 3} <= set(wanted)
     within_one_tick(wanted, [t.load.users_target for t in again.ticks[:-1]])
     within_one_tick([t.load.state for t in orig.ticks], [t.load.state for t in again.ticks])
-    assert abs(stopped_at(orig) - stopped_at(again)) <= TICK
+    assert abs(stopped_at(orig) - stopped_at(again)) <= slack
 
 
 async def test_a_script_sets_the_rate_and_stops_at_its_offsets(demo_url: str) -> None:

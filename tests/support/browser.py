@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,5 +90,11 @@ def opened(browser: Browser, path: Path, timeout_s: float = 30.0, **options: Any
     page.on("pageerror", lambda e: seen.errors.append(f"page error: {e}"))
     page.on("request", lambda r: seen.requests.append(r.url))
     page.goto(seen.url)
-    page.wait_for_function(READY, timeout=timeout_s * 1000)
+    # Polled from here: `wait_for_function` compiles its predicate inside the page, which
+    # the report's Content-Security-Policy (no 'unsafe-eval') refuses; `evaluate` goes
+    # through the DevTools protocol, which the policy does not govern.
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(READY):
+        assert time.monotonic() < deadline, f"{path.name}: not drawn within {timeout_s:g} s"
+        page.wait_for_timeout(20)
     return seen
