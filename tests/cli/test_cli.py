@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support.loopback import refusing_port
 
 from loadtui.scenario import bundled
 
@@ -129,13 +130,9 @@ def test_invalid_scenario_exits_2_naming_field_and_line(tmp_path: Path) -> None:
 
 
 def test_nothing_listening_exits_3_with_one_line(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    scen = write(tmp_path, MINIMAL.format(url=f"http://127.0.0.1:{port}", p99="< 5s"))
-    proc = loadtui("run", str(scen), "-t", "2s")
+    with refusing_port() as port:
+        scen = write(tmp_path, MINIMAL.format(url=f"http://127.0.0.1:{port}", p99="< 5s"))
+        proc = loadtui("run", str(scen), "-t", "2s")
     assert proc.returncode == 3
     assert proc.stderr.strip().count("\n") == 0
     assert "unreachable" in proc.stderr and "refused" in proc.stderr

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import loadtui
+from support.loopback import refusing_port
 from support.recording import RecordingTarget
 
 # User names in URLs (user:password@host); the host is always 127.0.0.1.
@@ -236,13 +237,14 @@ def test_the_wire_got_a_clean_host_and_basic_auth_only_where_no_header_said(
 
 @pytest.mark.parametrize("given_as", ["file", "env", "--target"])
 def test_an_unreachable_target_is_named_without_its_password(given_as: str, tmp_path: Path) -> None:
-    with RecordingTarget() as closed:
-        url = closed.url  # nothing listens there once the server is gone
-    url = url.replace("http://", f"http://{ALICE}:{SECRET['UrlPw']}@")
-    text = SCENARIO.replace("${SECRET_TARGET}", url if given_as == "file" else "${SECRET_TARGET}")
-    (tmp_path / "s.toml").write_text(text)
-    extra = ["--target", url] if given_as == "--target" else []
-    proc = loadtui("run", "s.toml", "-t", "1s", *extra, cwd=tmp_path, env={"SECRET_TARGET": url})
+    with refusing_port() as port:
+        url = f"http://{ALICE}:{SECRET['UrlPw']}@127.0.0.1:{port}"
+        given = url if given_as == "file" else "${SECRET_TARGET}"
+        text = SCENARIO.replace("${SECRET_TARGET}", given)
+        (tmp_path / "s.toml").write_text(text)
+        extra = ["--target", url] if given_as == "--target" else []
+        env = {"SECRET_TARGET": url}
+        proc = loadtui("run", "s.toml", "-t", "1s", *extra, cwd=tmp_path, env=env)
     assert proc.returncode == 3, proc.stderr
     assert "unreachable" in proc.stderr
     assert url.replace(SECRET["UrlPw"], "***") in proc.stderr

@@ -4,11 +4,11 @@ run header (live and replayed), the unreachable notice; whatever the URL came fr
 
 from __future__ import annotations
 
-import socket
 import time
 from pathlib import Path
 from typing import Any
 
+from support.loopback import refusing_port
 from support.snapshots import snapshot
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
@@ -101,22 +101,21 @@ async def test_run_header_hides_the_password_before_and_after_the_first_snapshot
 async def test_the_unreachable_notice_names_the_target_without_its_password(
     tmp_path: Path,
 ) -> None:
-    with socket.socket() as s:  # a port nothing listens on once closed
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://alice:{SECRET}@127.0.0.1:{s.getsockname()[1]}"
-    given = tmp_path / "private.toml"
-    given.write_text(SCENARIO)
-    launch = LaunchArgs(
-        bundled=tmp_path / "none", cwd=tmp_path, given=given, env={"PRIVATE_URL": dead}
-    )
-    app = LoadtuiApp(launch=launch, sessions_dir=tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        deadline = time.monotonic() + 10
-        while not app._notifications and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        notices = " ".join(str(n.message) for n in app._notifications)
-        await pilot.press("q")
+    with refusing_port() as port:  # refuses connections while the test runs
+        dead = f"http://alice:{SECRET}@127.0.0.1:{port}"
+        given = tmp_path / "private.toml"
+        given.write_text(SCENARIO)
+        launch = LaunchArgs(
+            bundled=tmp_path / "none", cwd=tmp_path, given=given, env={"PRIVATE_URL": dead}
+        )
+        app = LoadtuiApp(launch=launch, sessions_dir=tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            await pilot.press("enter")
+            deadline = time.monotonic() + 10
+            while not app._notifications and time.monotonic() < deadline:
+                await pilot.pause(0.05)
+            notices = " ".join(str(n.message) for n in app._notifications)
+            await pilot.press("q")
     assert "http://alice:***@127.0.0.1:" in notices and "unreachable" in notices
     assert SECRET not in notices
