@@ -33,9 +33,9 @@ CHROME_BODY = '{"note":"it\'s\\n{user_id} ${HOME} é\\u00e9"}'.encode()
 
 
 def test_a_copied_command_is_one_request() -> None:
-    request = parse_curl(CHROME.replace("URL", "https://shop.example"))
+    request = parse_curl(CHROME.replace("URL", "https://shop.example.test"))
     assert request.method == "POST"
-    assert request.url == "https://shop.example/api/orders?page=2&q=a%20b"
+    assert request.url == "https://shop.example.test/api/orders?page=2&q=a%20b"
     assert request.body == CHROME_BODY
     assert request.body_type == "application/json"
     assert dict(request.headers)["authorization"] == "Bearer s3cr3t-t0ken"
@@ -75,9 +75,9 @@ def test_curl_options_mean_what_they_mean_to_curl(
 
 
 def test_insecure_means_the_target_skips_tls_verification() -> None:
-    result = draft([parse_curl("curl -k https://self-signed.example/")], DraftOptions("curl"))
+    result = draft([parse_curl("curl -k https://self-signed.example.test/")], DraftOptions("curl"))
     assert tomllib.loads(result.text)["targets"]["recorded"] == {
-        "url": "https://self-signed.example",
+        "url": "https://self-signed.example.test",
         "verify_tls": False,
     }
 
@@ -140,7 +140,7 @@ def test_a_command_read_from_stdin_goes_to_stdout() -> None:
     """`pbpaste | loadtui import --curl -`: no shell quoting of a quoted command."""
     proc = subprocess.run(
         [sys.executable, "-m", "loadtui", "import", "--curl", "-"],
-        input=CHROME.replace("URL", "https://shop.example"),
+        input=CHROME.replace("URL", "https://shop.example.test"),
         capture_output=True,
         text=True,
         timeout=60,
@@ -149,7 +149,7 @@ def test_a_command_read_from_stdin_goes_to_stdout() -> None:
     assert proc.returncode == 0, proc.stderr
     task = tomllib.loads(proc.stdout)["users"][0]["tasks"][0]
     assert task["name"] == "POST /api/orders" and task["query"] == {"page": "2", "q": "a b"}
-    assert proc.stderr.startswith("drafted 1 task against https://shop.example to stdout")
+    assert proc.stderr.startswith("drafted 1 task against https://shop.example.test to stdout")
 
 
 def test_a_line_that_is_not_curl_exits_2_with_one_line(tmp_path: Path) -> None:

@@ -33,7 +33,7 @@ def test_a_flow_recorded_on_the_demo_target_imports_validates_and_runs(
         recorder.send("GET", "/api/items/3")
     beside = [  # what a browser also records: assets, a third party
         entry("GET", f"{demo_url}/static/app.css", response_type="text/css"),
-        entry("POST", "https://analytics.example/collect", body="{}", mime="application/json"),
+        entry("POST", "https://analytics.example.test/collect", body="{}", mime="application/json"),
     ]
     write_har(tmp_path / "shop.har", recorder.entries + beside)
 
@@ -43,7 +43,7 @@ def test_a_flow_recorded_on_the_demo_target_imports_validates_and_runs(
     assert made.stderr.splitlines() == [
         f"drafted 5 tasks against {demo_url} to flow.toml",
         "  left out: 1 static asset (--include-static keeps them)",
-        "  left out: 1 request to https://analytics.example"
+        "  left out: 1 request to https://analytics.example.test"
         " (a run drives one target; --origin picks it)",
         "  set before a run: LOADTUI_BODY_PASSWORD, LOADTUI_AUTH",
     ]
