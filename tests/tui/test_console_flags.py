@@ -101,16 +101,15 @@ def test_bad_flags_are_one_line_before_the_console_opens(
     assert err.startswith(f"loadtui: {line}") and err.count("\n") == 1, err
 
 
-def test_the_console_straight_from_the_command_line(demo_url: str, tmp_path: Path) -> None:
-    """`loadtui FILE --target URL -u 2 -r 100 -t 1s -T read -E slow`: no launch screen
-    (the flags make the profile), the run ends by itself after a second, the console
-    stays until `q`."""
+def straight_to_the_end(tmp_path: Path, demo_url: str, *flags: str) -> Path:
+    """`loadtui shop.toml --target URL FLAGS --session s.json` in a pseudo-terminal: the
+    flags make the profile, so no launch screen; waits for the run to end by itself,
+    checks the console is still open, quits with `q` (exit 0, no traceback) and returns
+    the session's path."""
     write(tmp_path, SHOP.replace("${LOADTUI_TARGET}", demo_url), "shop.toml")
     session = tmp_path / "s.json"
-    console = Console(
-        "shop.toml", "--target", demo_url, "-u", "2", "-r", "100", "-t", "1s",
-        "-T", "read", "-E", "slow", "--session", "s.json", cwd=tmp_path,
-    )  # fmt: skip
+    args = ("shop.toml", "--target", demo_url, *flags, "--session", "s.json")
+    console = Console(*args, cwd=tmp_path)
     try:
         ended = lambda: session.exists() and '"type":"summary"' in session.read_text()  # noqa: E731
         wait_until(ended, "the run's end", console=console)
@@ -122,6 +121,16 @@ def test_the_console_straight_from_the_command_line(demo_url: str, tmp_path: Pat
         console.kill()
     out = bytes(console.output)
     assert b"Traceback" not in out and code == 0, out[-2000:]
+    return session
+
+
+def test_the_console_straight_from_the_command_line(demo_url: str, tmp_path: Path) -> None:
+    """`loadtui FILE --target URL -u 2 -r 100 -t 1s -T read -E slow`: no launch screen
+    (the flags make the profile), the run ends by itself after a second, the console
+    stays until `q`."""
+    session = straight_to_the_end(
+        tmp_path, demo_url, "-u", "2", "-r", "100", "-t", "1s", "-T", "read", "-E", "slow"
+    )
     header = records(session)[0]
     assert header["profile"]["name"] == "2 users"
     assert header["profile"]["stages"][0]["duration"] == 1.0

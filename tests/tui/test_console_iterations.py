@@ -5,7 +5,6 @@ Against the demo target, loopback only, each run a couple of seconds at most."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,8 +15,7 @@ from support.scenarios import NOWHERE, write
 from support.waits import settle
 from textual.widgets import Static
 from tui.replay_host import FakeClock, ReplayHost
-from tui.test_console_flags import launched
-from tui.test_console_signals import Console, wait_until
+from tui.test_console_flags import launched, straight_to_the_end
 
 from loadtui.engine.config import Overrides
 from loadtui.metrics.snapshot import LoadState
@@ -95,23 +93,7 @@ def test_the_console_straight_from_the_command_line_stops_after_n(
 ) -> None:
     """`loadtui shop.toml --target URL -u 2 -i 30`: no launch screen, the run ends by
     itself after 30 iterations, the console stays until `q`, then exits 0."""
-    write(tmp_path, SHOP.replace("${LOADTUI_TARGET}", demo_url), "shop.toml")
-    session = tmp_path / "s.json"
-    console = Console(
-        "shop.toml", "--target", demo_url, "-u", "2", "-i", "30", "--session", "s.json",
-        cwd=tmp_path,
-    )  # fmt: skip
-    try:
-        ended = lambda: session.exists() and '"type":"summary"' in session.read_text()  # noqa: E731
-        wait_until(ended, "the run's end", console=console)
-        wait_until(lambda: b"run finished" in console.output, "the result", console=console)
-        assert os.waitpid(console.pid, os.WNOHANG) == (0, 0)  # still open
-        os.write(console.fd, b"q")
-        code = console.wait(timeout=30)
-    finally:
-        console.kill()
-    out = bytes(console.output)
-    assert b"Traceback" not in out and code == 0, out[-2000:]
+    session = straight_to_the_end(tmp_path, demo_url, "-u", "2", "-i", "30")
     lines = records(session)
     assert lines[0]["profile"]["iterations"] == 30
     assert lines[-1]["report"]["iterations"] == 30
