@@ -14,7 +14,7 @@ from support.stalling import StallingTarget
 from support.waits import wait_for
 
 from loadtui.engine.controller import Controller
-from loadtui.engine.http.pool import MIN_CONNECTING, Pool
+from loadtui.engine.http.pool import LAGGING_CONNECTS, MIN_CONNECTING, Pool
 from loadtui.engine.worker import Worker
 from loadtui.metrics.snapshot import Snapshot
 
@@ -82,11 +82,12 @@ async def test_a_pool_connects_a_few_at_a_time_and_at_most_doubles() -> None:
     assert pool.connects == 200 and pool.connect_errors == 0
 
 
-async def test_a_lagging_loop_stops_the_pool_growing_until_it_keeps_up_again() -> None:
+async def test_a_lagging_loop_slows_the_pools_growth_to_a_few_connects() -> None:
     """40 connections busy at a silent target; the loop then stalls (a blocking sleep
-    here, a CPU-bound generator in a real run), so the next sweep runs late. 100 more
-    requests now wait in line instead of connecting: the backlog is the generator's own
-    lag. Once sweeps run on time again the pool grows and every request connects."""
+    here, a CPU-bound generator in a real run), so the next sweep runs late. Of 100 more
+    requests only a few connect at once, the rest wait in line: the backlog is the
+    generator's own lag. Not none: a machine busy for long must not starve a slow target
+    of connections, so in the end every request connects."""
     with StallingTarget(silent=True) as silent:
         pool = Pool(
             "http",
@@ -109,13 +110,14 @@ async def test_a_lagging_loop_stops_the_pool_growing_until_it_keeps_up_again() -
             more = [loop.create_task(pool.request(GET)) for _ in range(100)]
             await asyncio.sleep(0)  # each new request has taken its first step
             held = pool.gauges()
-            await wait_for(lambda: pool.gauges()["open"] == 140, what="growth resumed")
+            await wait_for(lambda: pool.gauges()["open"] == 140, what="every request connected")
         finally:
             for task in (*first, *more):
                 task.cancel()
             await asyncio.gather(*first, *more, return_exceptions=True)
             await pool.close()
-    assert (held["open"], held["connecting"], held["waiting"]) == (40, 0, 100), held
+    assert held["open"] == 40 and held["connecting"] == LAGGING_CONNECTS, held
+    assert held["waiting"] == 100 - LAGGING_CONNECTS, held
     assert pool.connects == 140 and pool.connect_errors == 0
 
 
