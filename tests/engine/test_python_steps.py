@@ -35,18 +35,19 @@ async def unnamed(client, vars):
 async def test_steps_name_rows_innermost_first(demo_url: str, tmp_path: Path) -> None:
     (tmp_path / "flows.py").write_text(FLOWS)
     tasks = call("flows:nested", "nested"), call("flows:unnamed", "unnamed")
-    text = scenario(user(*tasks, wait="constant(0.02s)"))
-    final, _, _ = await run(text, demo_url, users=2, duration=0.6, folder=tmp_path)
+    # In sequence, so each of the 4 passes runs both tasks (picked at random, a short
+    # run on a busy machine could miss one of them).
+    text = scenario(user(*tasks, order="sequence"))
+    final, _, _ = await run(text, demo_url, users=2, iterations=4, folder=tmp_path)
     rows = {ep.name: ep for ep in final.endpoints}
     outer, inner, by_ext, own = (rows[n] for n in ("outer", "inner", "by extension", "nested"))
-    runs = outer.requests
-    assert runs > 0 and all(ep.failures == 0 for ep in (outer, inner, by_ext, own))
+    assert all(ep.failures == 0 for ep in (outer, inner, by_ext, own))
     # Per run of the task: one request in "outer", two in "inner", one each in the
-    # other two (a run cut off at the end may have stopped part way).
-    assert runs - 2 <= own.requests <= runs and 2 * runs - 4 <= inner.requests <= 2 * runs
+    # other two.
+    assert outer.requests == own.requests == by_ext.requests == 4 and inner.requests == 8
     assert rows["inner"].method == "GET"
     bad = rows["unnamed"]  # a step name must say something: a counted error, no request
-    assert bad.requests == bad.failures > 0
+    assert bad.requests == bad.failures == 4
     assert set(bad.errors) == {"python: ValueError: step name must be a non-empty string, got ''"}
 
 
