@@ -14,7 +14,8 @@ from support.stalling import StallingTarget
 from support.waits import wait_for
 
 from loadtui.engine.controller import Controller
-from loadtui.engine.http.pool import LAGGING_CONNECTS, MIN_CONNECTING, Pool
+from loadtui.engine.http.connections import LAGGING_CONNECTS, MIN_CONNECTING
+from loadtui.engine.http.pool import Pool
 from loadtui.engine.worker import Worker
 from loadtui.metrics.snapshot import Snapshot
 

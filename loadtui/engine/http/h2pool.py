@@ -33,11 +33,12 @@ from loadtui.engine.http.h2connect import make_h2_ssl_context as make_h2_ssl_con
 from loadtui.engine.http.h2hpack import encode_block
 from loadtui.engine.http.h2state import ConnectionLost, H2Stream, Unprocessed
 from loadtui.engine.http.h2timeouts import sweep, tick_for
-from loadtui.engine.http.pool import (
+from loadtui.engine.http.origin import (
     DEFAULT_MAX_BODY_SIZE,
     DEFAULT_MAX_HEADER_SIZE,
     IDEMPOTENT,
     RETRY_KINDS,
+    OriginPool,
 )
 from loadtui.engine.http.poolset import parse_origin
 from loadtui.engine.http.response import INF, Response
@@ -62,7 +63,7 @@ def _retryable(err: HttpError, st: H2Stream, headers: list[tuple[bytes, bytes]])
     )
 
 
-class H2Pool:
+class H2Pool(OriginPool):
     """HTTP/2 connections to one origin. Create it on (or bind it lazily to) the loop."""
 
     def __init__(
@@ -82,21 +83,22 @@ class H2Pool:
     ) -> None:
         """`ssl_context` must offer h2 by ALPN (`make_h2_ssl_context`); one is made for
         https when None. The size caps are those of the HTTP/1.1 pool ("too large")."""
-        if max_connections < 1 or max_streams < 1:
-            raise ValueError("max_connections and max_streams must be >= 1")
-        self.scheme, self.host, self.port = scheme, host, port
-        self.origin = f"{scheme}://{host}:{port}"
-        if scheme == "https" and ssl_context is None:
-            ssl_context = make_h2_ssl_context(True)
-        self.ssl = ssl_context if scheme == "https" else None
-        self.server_hostname = host if self.ssl is not None else None
-        self.max_connections = max_connections
+        if max_streams < 1:
+            raise ValueError("max_streams must be >= 1")
+        super().__init__(
+            scheme,
+            host,
+            port,
+            ssl_context=ssl_context,
+            default_ssl=lambda: make_h2_ssl_context(True),
+            max_connections=max_connections,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            loop=loop,
+            max_header_size=max_header_size,
+            max_body_size=max_body_size,
+        )
         self.max_streams = max_streams
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.max_header_size = max_header_size
-        self.max_body_size = max_body_size
-        self.loop = loop
         self.http1 = False  # the server turned out to speak HTTP/1.1 only
         self.conns: set[H2Conn] = set()
         self.avail: dict[H2Conn, None] = {}  # usable, with a free slot; oldest first
@@ -106,10 +108,6 @@ class H2Pool:
         self.sweeper: asyncio.TimerHandle | None = None
         self.tick = tick_for(min(read_timeout, connect_timeout))
         self.closed = False
-        self.connects = 0
-        self.connect_time_total_s = 0.0
-        self.connect_errors = 0
-        self.retries = 0
 
     @classmethod
     def for_target(cls, target: Target) -> H2Pool:
@@ -289,10 +287,6 @@ class H2Pool:
             self.conns.discard(conn)
             self.dispatch()
 
-    def _bind(self) -> asyncio.AbstractEventLoop:
-        self.loop = asyncio.get_running_loop()
-        return self.loop
-
     # -- figures and shutdown -------------------------------------------------------------
 
     def gauges(self) -> dict[str, float]:
@@ -305,10 +299,7 @@ class H2Pool:
             "idle": len(self.conns) - busy,
             "waiting": sum(1 for _, w in self.waiters if not w.done()),
             "connecting": self.connecting,
-            "connects": self.connects,
-            "connect_time_total_s": self.connect_time_total_s,
-            "connect_errors": self.connect_errors,
-            "retries": self.retries,
+            **self.counters(),
             "streams": sum(len(c.streams) for c in self.conns),
         }
 

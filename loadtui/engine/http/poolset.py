@@ -8,7 +8,8 @@ import time
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from loadtui.engine.http.pool import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE, Pool
+from loadtui.engine.http.origin import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE
+from loadtui.engine.http.pool import Pool
 from loadtui.engine.http.request import DEFAULT_PORTS
 from loadtui.metrics.snapshot import PoolGauges
 from loadtui.scenario.model import Target

@@ -50,7 +50,8 @@ from loadtui.engine.http.response import (
 )
 
 if TYPE_CHECKING:
-    from loadtui.engine.http.pool import Pool
+    from loadtui.engine.http.connections import Connections
+
 
 class HttpConn(asyncio.Protocol):
     """A pooled connection. At most one request in flight (no pipelining)."""
@@ -88,7 +89,7 @@ class HttpConn(asyncio.Protocol):
         "want_body",
     )
 
-    def __init__(self, pool: Pool) -> None:
+    def __init__(self, pool: Connections) -> None:
         self.pool = pool
         loop = pool.loop
         assert loop is not None  # a pool binds its loop before it opens a connection
