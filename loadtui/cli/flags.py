@@ -47,7 +47,7 @@ TargetPidOption = Annotated[
 ]
 RedactOption = Annotated[
     list[str] | None,
-    typer.Option("--redact", help="A header, query or variable name to hide in the session"),
+    typer.Option("--redact", help="A header, query, variable or body key to hide in the session"),
 ]
 # The load and the selection (run, the console; rerun takes the selection).
 UsersOption = Annotated[

@@ -253,7 +253,8 @@ def _rerun(
     from loadtui.cli.headless import Outputs, run_headless
     from loadtui.engine.config import Overrides, build_run_config
     from loadtui.report.outputs import Outputs as ReportFiles
-    from loadtui.session.rerun import rerun_plan
+    from loadtui.scenario.userinfo import redact_url
+    from loadtui.session.rerun import hidden_credentials, rerun_plan
     from loadtui.session.writer import default_session_path
 
     with _session_data():
@@ -292,6 +293,12 @@ def _rerun(
                 workers=count,
                 ray=cluster,
                 selection=plan.selection if selection is None else selection,
+            )
+        if hidden_credentials(config.target.url):  # never send the session's "***"
+            shown = redact_url(config.target.url)
+            raise Failure(
+                f"{session}: the target {shown} has its password hidden in the session;"
+                f" give it again: loadtui rerun {session} --target URL"
             )
         outputs = Outputs(out, ReportFiles(report_json=report_json), quiet=quiet)
         outcome = run_headless(ready(config), outputs)

@@ -124,7 +124,7 @@ class OpenArrivals:
         first_id: int = 1_000_000_000,  # apart from closed-model user ids
         id_step: int = 1,
     ) -> None:
-        self.plans = [p for p in plans if p.calls]
+        self.plans = [p for p in plans if p.calls and not p.starved]  # starved: plan.py
         self.gate = gate
         self.rng = rng
         self.rate = rate

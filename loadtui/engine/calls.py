@@ -197,7 +197,8 @@ class HttpCall(_Judge):
         if task.templated:
             path = render(task.path, variables)
             query = tuple((k, render(v, variables)) for k, v in task.query)
-            hdrs = tuple((k, render(v, variables)) for k, v in (*target.headers, *task.headers))
+            # The target's headers are sent as written: only the task's are templates.
+            hdrs = (*target.headers, *((k, render(v, variables)) for k, v in task.headers))
         else:
             path, query, hdrs = task.path, task.query, (*target.headers, *task.headers)
         if task.content_type and not any(k.lower() == "content-type" for k, _ in hdrs):

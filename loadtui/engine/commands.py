@@ -172,3 +172,6 @@ WorkerCommand = Share | ArrivalRate | Hold | Finish | Allow
 # A worker event whose data has this key asks the controller to end the run, the value
 # saying why (a unique data table that ran out: engine/feeders.py).
 END_RUN = "end_run"
+# A worker event whose data has this key says that worker has spent its share of a
+# per-iteration unique table, the value naming it: the run ends once every worker has.
+DATA_USED = "data_used"

@@ -5,12 +5,22 @@ rows i, i+n, i+2n, ... (of the columns the scenario uses), so `unique` holds acr
 fleet with no word between workers, and a worker's memory is its share. A cycle or
 random table with fewer rows than workers gives every worker all of them instead.
 
-`unique` with `on_exhausted = "stop"` ends the run when this worker's share runs out:
-the worker pauses its users (no call starts after that), says so in an event whose
-`end_run` the controller acts on (controller.py), and the run stops at the next tick.
-A `per_user` table runs out when a user starts and finds no row left (the users already
-holding rows were enough until then); a `per_iteration` table when it hands out its
-last row, since the iteration after it would find none.
+A unique table with fewer rows than workers leaves some workers none (`Feeder.empty`):
+there the classes that read it are starved (plan.py): their users wait without
+beginning an iteration and take no open-model arrival, and the worker says so (a
+warning at its start). Each row is still used once, by the workers that hold one.
+
+`unique` with `on_exhausted = "stop"`: a `per_user` table runs out when a user starts
+and finds no row left (more users than rows: the users already holding rows were
+enough until then), and that ends the run at once: the worker pauses its users (no call
+starts after that) and says so in an event whose `end_run` the controller acts on
+(controller.py), so the run stops at the next tick. A `per_iteration` table runs out
+when it hands out its last row, since the iteration after it would find none. Its rows
+are a budget spent by iterations (k6's shared iterations), so the run ends once every
+worker has spent its share: a worker whose share is spent pauses its users and says so
+(`data_used`, an empty share counting as spent from the start); the controller's
+workers (workers.py) end the run when every live worker has. With one worker that is at
+once.
 """
 
 from __future__ import annotations
@@ -18,7 +28,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from loadtui.engine.commands import END_RUN
+from loadtui.engine.commands import DATA_USED, END_RUN
 from loadtui.engine.gate import Gate
 from loadtui.metrics.recorder import Recorder
 from loadtui.scenario.datafile import DataFileError, read_rows
@@ -30,7 +40,9 @@ Row = tuple[str, ...]
 class Feeder:
     """One table's rows in this worker, handed out by its mode."""
 
-    __slots__ = ("_events", "_next", "column", "exhausted", "rng", "rows", "spec", "stops")
+    __slots__ = (
+        "_events", "_next", "column", "empty", "exhausted", "rng", "rows", "spec", "stops",
+    )  # fmt: skip
 
     def __init__(
         self, spec: DataSpec, rows: list[Row], rng: random.Random, events: FeederEvents
@@ -40,6 +52,7 @@ class Feeder:
         self.rng = rng
         self.column = {name: i for i, name in enumerate(spec.used)}
         self.stops = spec.mode == "unique" and spec.on_exhausted == "stop"
+        self.empty = spec.mode == "unique" and not rows  # fewer rows than workers
         self.exhausted = False
         self._next = 0
         self._events = events
@@ -50,6 +63,8 @@ class Feeder:
         if self.spec.mode == "random":
             return self.rng.choice(rows) if rows else None
         if self._next >= len(rows):
+            if self.empty:
+                return None  # not running out: there was never a row here
             if self.stops:
                 self._ran_out()
                 return None
@@ -68,6 +83,8 @@ class Feeder:
         if not self.exhausted:
             self.exhausted = True
             self._events.ran_out(self)
+        else:  # resumed since (the operator): there is still nothing to hand out here
+            self._events.gate.pause()
 
 
 class FeederEvents:
@@ -89,10 +106,30 @@ class FeederEvents:
 
     def ran_out(self, feeder: Feeder) -> None:
         self.gate.pause()  # no call starts now; the controller stops the run
+        name = feeder.spec.name
+        if self.count > 1 and feeder.spec.pick == "per_iteration":
+            self.recorder.add_event(
+                "info",
+                f"{self._used(feeder)}; its users wait for the other workers' shares",
+                **{DATA_USED: name},
+            )
+            return
         self.recorder.add_event(
             "info",
             f'{self._used(feeder)}; the run ends (on_exhausted = "stop")',
-            **{END_RUN: f"data {feeder.spec.name} ran out"},
+            **{END_RUN: f"data {name} ran out"},
+        )
+
+    def empty_share(self, feeder: Feeder) -> None:
+        """This worker has no row of a unique table (fewer rows than workers)."""
+        spec = feeder.spec
+        rows = f"{spec.rows} unique row{'s' * (spec.rows != 1)}"
+        spent = feeder.stops and spec.pick == "per_iteration"  # its share, spent already
+        self.recorder.add_event(
+            "warning",
+            f"data {spec.name}: {rows} for {self.count} workers, none for worker "
+            f"{self.index}: its users of the classes that use them do no iterations",
+            **({DATA_USED: spec.name} if spent else {}),
         )
 
     def again(self, feeder: Feeder) -> None:
@@ -124,5 +161,7 @@ def load_feeders(
         except DataFileError as exc:
             where = spec.path if exc.line is None else f"{spec.path}:{exc.line}"
             raise ValueError(f"data {spec.name}: {where}: {exc.message}") from None
-        feeders[spec.name] = Feeder(spec, rows, rng, events)
+        feeder = feeders[spec.name] = Feeder(spec, rows, rng, events)
+        if feeder.empty:
+            events.empty_share(feeder)
     return feeders

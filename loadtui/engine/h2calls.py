@@ -92,7 +92,9 @@ class H2Call:
         if task.templated:
             path = render(task.path, variables)
             query = tuple((k, render(v, variables)) for k, v in task.query)
-            hdrs = tuple((k, render(v, variables)) for k, v in hdrs)
+            # The target's headers are sent as written: only the task's are templates.
+            own = ((k, render(v, variables)) for k, v in task.headers)
+            hdrs = (*self.target.headers, *own)
         else:
             path, query = task.path, task.query
         if task.content_type and not any(k.lower() == "content-type" for k, _ in hdrs):

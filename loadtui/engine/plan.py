@@ -42,9 +42,6 @@ class ClassPlan:
     on_stop: list[Call] = field(default_factory=list)
     # An ordered flow: `calls` run in order, a pass after another (see users.py).
     sequence: bool = False
-    # Variables only the flow's own steps extract: forgotten as a pass begins, so a step
-    # never sends what an earlier pass extracted (it fails "missing variable" instead).
-    flow_vars: tuple[str, ...] = ()
     # Data fields and built-ins (engine/uservars.py); `tables`: the [data] tables this
     # class's templates read, whose per-user rows a user draws as it starts.
     values: Values = field(default_factory=Values)
@@ -54,10 +51,19 @@ class ClassPlan:
     def wait(self) -> Wait:
         return self.cls.wait
 
+    @property
+    def starved(self) -> bool:
+        """A unique table this class reads has no row on this worker (fewer rows than
+        workers, engine/feeders.py): its users begin no iteration here."""
+        feeders = self.values.feeders
+        return any(feeders[t].empty for t in self.tables if t in feeders)
+
     def begin_pass(self, user: UserState) -> None:
-        """A new pass of the flow: the variables of the last one are gone."""
-        for name in self.flow_vars:
-            user.vars.pop(name, None)
+        """A new pass of the flow: what the last one's steps set is gone, extracted or
+        set by a Python step alike (UserVars.begin_pass), so a step never sends what an
+        earlier pass extracted (it fails "missing variable" instead)."""
+        if isinstance(user.vars, UserVars):
+            user.vars.begin_pass()
 
     async def run_pass(self, user: UserState, started: float, rng: random.Random) -> None:
         """Open model: an arrival of an ordered flow runs one whole pass (the first step
@@ -80,17 +86,6 @@ class ClassPlan:
         variables = UserVars({"user_id": uid, **dict(self.cls.variables)}, self.values)
         variables.take_rows(self.tables)
         return variables
-
-
-def flow_vars(cls: UserClass) -> tuple[str, ...]:
-    """The variables an ordered flow's steps extract and nothing else sets (neither the
-    class's `variables` nor its on_start steps): the ones a pass must not inherit."""
-    if cls.order != "sequence":
-        return ()
-    kept = {"user_id", *(name for name, _ in cls.variables)}
-    kept |= {e.var for t in cls.on_start if isinstance(t, HttpTask) for e in t.extract}
-    made = [e.var for t in cls.tasks if isinstance(t, HttpTask) for e in t.extract]
-    return tuple(dict.fromkeys(v for v in made if v not in kept))
 
 
 def think_time(wait: Wait, rng: random.Random) -> float:
@@ -194,7 +189,6 @@ class Binder:
             stream,
             on_stop=[self.bind(t) for t in cls.on_stop],
             sequence=cls.order == "sequence",
-            flow_vars=flow_vars(cls),
             values=self.values,
             tables=tuple(sorted(data_tables(cls))),
         )

@@ -4,8 +4,9 @@ Every request the function makes is timed and recorded under the task's name, or
 the name of the `loadtui.tasks.step` it is made in (`extensions={"name": ...}` on one
 request wins over both), exactly like a declarative request (one still in flight when
 the run cuts it off counts as "unfinished"); an exception that escapes a step counts
-under that step. The first request of an open-model arrival is timed from the arrival's
-intended start.
+under that step. Names made at run time get rows of their own up to a limit per run
+(metrics/rows.py: an id in a step name must not grow memory without bound). The first
+request of an open-model arrival is timed from the arrival's intended start.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ from typing import Any
 import httpx
 
 from loadtui.engine.calls import UNFINISHED, UserState, failure_latency, httpx_error_kind
+from loadtui.engine.uservars import MissingVariable
 from loadtui.metrics.recorder import Recorder
 from loadtui.scenario.model import PythonTask, Scenario
 from loadtui.scenario.pytask import module_file
 from loadtui.stop_signals import StopRequested
-from loadtui.tasks import current_step, failed_step
+from loadtui.tasks import MAX_NAME, current_step, failed_step
 
 MESSAGE_CHARS = 80  # an error kind carries this much of the exception's message
 MAX_KINDS = 20  # distinct `python: Type: message` kinds per task; more count by type
@@ -139,12 +141,11 @@ class TimedTransport(httpx.AsyncBaseTransport):
         started = perf_counter()
         if ctx is not None and ctx.intended is not None:
             started, ctx.intended = min(started, ctx.intended), None
-        name = str(
-            request.extensions.get("name")
-            or current_step()
-            or (ctx.name if ctx else request.url.path)
-        )
-        rec = self.recorder.endpoint(name, request.method)
+        given = request.extensions.get("name") or current_step()
+        if given or ctx is None:  # a name made at run time: rows bounded (metrics/rows.py)
+            rec = self.recorder.named(row_name(given or request.url.path), request.method)
+        else:
+            rec = self.recorder.endpoint(ctx.name, request.method)
         sent = len(request.content) if request.content else 0
         try:
             response = await self.inner.handle_async_request(request)
@@ -211,15 +212,28 @@ class PyCall:
         return 0.0
 
     def _failed(self, exc: BaseException) -> None:
-        """Count the error as `python: Type: message`; past MAX_KINDS distinct messages
-        a task's further ones count by type alone (kinds are kept per tick and shown)."""
-        kind = f"python: {describe(exc)}"
+        """Count the error as `python: Type: message` (a variable the user lacks as
+        `missing variable: NAME`); past MAX_KINDS distinct messages a task's further ones
+        count by type alone (kinds are kept per tick and shown)."""
+        if isinstance(exc, MissingVariable):  # `vars[name]` had nothing: as a declarative step
+            kind = f"missing variable: {str(exc.args[0])[:MESSAGE_CHARS]}"
+        else:
+            kind = f"python: {describe(exc)}"
         if kind not in self._kinds:
             if len(self._kinds) >= MAX_KINDS:
                 kind = f"python: {type(exc).__name__}"
             else:
                 self._kinds.add(kind)
-        self.recorder.endpoint(failed_step(exc) or self.name).failure(kind)
+        step = failed_step(exc)
+        rec = self.recorder.named(step) if step else self.recorder.endpoint(self.name)
+        rec.failure(kind)
+
+
+def row_name(given: object) -> str:
+    """A row's label from what a task gave (`extensions={"name": ...}` may hold any
+    object, a path any length): text of at most MAX_NAME characters, like a step's."""
+    name = str(given)
+    return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
 
 
 def _running_task() -> asyncio.Task[Any] | None:

@@ -75,6 +75,13 @@ class ClosedUsers:
     def busy(self) -> int:
         return sum(1 for _, u, _ in self.live.values() if u.busy)
 
+    @property
+    def starved(self) -> bool:
+        """Every class whose users iterate is starved of its data here (plan.py): no
+        user of this population can begin an iteration."""
+        iterating = [p for p in self.plans if p.calls]
+        return bool(iterating) and all(p.starved for p in iterating)
+
     def iterations(self) -> int:
         """Iterations begun by every user so far, those gone included."""
         return self._past_iterations + sum(u.iteration for _, u, _ in self.live.values())
@@ -182,6 +189,8 @@ class ClosedUsers:
         return [*lingering, *(t for t in self._leaving if not t.done())]
 
     async def _user(self, plan: ClassPlan, user: UserState) -> None:
+        if plan.starved:  # no row of its data on this worker: it waits to be stopped
+            await asyncio.get_running_loop().create_future()
         if not await self._start(plan, user):
             return
         if not self._leaves_slowly(plan):

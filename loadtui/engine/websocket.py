@@ -98,10 +98,12 @@ class StreamPlan:
         except InvalidURI as exc:
             self.uri = exc  # every session then fails its handshake as "bad url"
         self.ssl = (ssl_context or True) if self.url.startswith("wss://") else None
-        headers = (*target_headers(target, url, spec.headers), *spec.headers)
-        if not any(k.lower() == "user-agent" for k, _ in headers):  # theirs, else ours
-            headers += (("User-Agent", f"loadtui/{__version__}"),)
-        self.headers = headers
+        # The target's headers (and ours) are sent as written; the stream's own are
+        # templates, rendered at each connect.
+        fixed = target_headers(target, url, spec.headers)
+        if not any(k.lower() == "user-agent" for k, _ in (*fixed, *spec.headers)):
+            fixed += (("User-Agent", f"loadtui/{__version__}"),)  # theirs, else ours
+        self.fixed_headers = fixed
         self.open_timeout = target.timeouts.connect + target.timeouts.read
         self.expect = spec.expect
         self.reply_field = spec.reply_field or ""
@@ -144,7 +146,8 @@ class StreamPlan:
             rec.connect_failed(failure_reason(uri))
             return False
         try:
-            headers = [(k, render(v, user.vars)) for k, v in self.headers]
+            own = [(k, render(v, user.vars)) for k, v in self.spec.headers]
+            headers = [*self.fixed_headers, *own]
         except KeyError as exc:
             rec.connect_failed(f"missing variable: {exc.args[0]}")
             return False

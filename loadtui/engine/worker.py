@@ -285,7 +285,7 @@ class Worker:
         s0, l0, d0, i0 = self._sent_load
         self._sent_load = (started, late, dropped, iterations)
         allowance = self.allowance
-        if allowance.limited and self.users.wanted == 0:
+        if allowance.limited and (self.users.wanted == 0 or self.users.starved):
             allowance.give_back()  # no user is left here to use it: others may
         load = WorkerLoad(
             users=self.users.count,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Sequence
 
-from loadtui.engine.commands import END_RUN, Allow, ArrivalRate, Share, WorkerCommand
+from loadtui.engine.commands import DATA_USED, END_RUN, Allow, ArrivalRate, Share, WorkerCommand
 from loadtui.engine.iterations import IterationBudget
 from loadtui.engine.links import WorkerLink
 from loadtui.engine.saturation import SaturationWatch, merge_periods
@@ -35,6 +35,7 @@ class Workers:
         self._gone: set[int] = set()
         self._saturation = {link.index: SaturationWatch() for link in self.links}
         self.ending: str | None = None  # why a worker asked to end the run (END_RUN)
+        self._spent: dict[str, set[int]] = {}  # data table -> workers that spent their share
         self.budget: IterationBudget | None = None  # an iteration count's shares (-i)
 
     @property
@@ -125,11 +126,31 @@ class Workers:
                     self.budget.seen(link.index, delta.load)
                 asked = [e.data[END_RUN] for e in delta.events if END_RUN in e.data]
                 self.ending = self.ending or next(iter(asked), None)
+                for e in delta.events:
+                    if DATA_USED in e.data:
+                        self._spent.setdefault(str(e.data[DATA_USED]), set()).add(link.index)
             if delta is None or not link.alive:
                 silent.append(link)
+        if self._spent and self.ending is None:
+            self._end_when_spent(fold)
         if self.budget is not None:  # what was handed back goes to workers with users
             self._allow(self.budget.regrant(link.index for link in self.alive))
         return silent
+
+    def _end_when_spent(self, fold: Fold) -> None:
+        """A per-iteration unique table ends the run once every live worker has spent its
+        share (feeders.py); a lost worker's rows are lost with it."""
+        alive = {link.index for link in self.alive}
+        for table, spent in self._spent.items():
+            if alive and alive <= spent:
+                self.ending = f"data {table} ran out"
+                fold.add_event(
+                    "info",
+                    f"data {table}: every worker's share used; the run ends "
+                    '(on_exhausted = "stop")',
+                    **{END_RUN: self.ending},
+                )
+                return
 
     async def finish(self, grace: float, margin: float, fold: Fold) -> list[WorkerLink]:
         """After a Finish: each worker's last delta (in-flight calls included), folded;

@@ -30,6 +30,7 @@ class EndpointDelta:
     honoured: int = 0
     waited_s: float = 0.0
     histogram: bytes = b""  # packed interval histogram (µs)
+    named: bool = False  # a name made at run time, not the scenario's (rows.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from loadtui.metrics.delta import WorkerDelta, WorkerLoad
 from loadtui.metrics.events import EventLog
 from loadtui.metrics.histogram import RANGE_LABEL, add_into, encode, latency_of, new_histogram
 from loadtui.metrics.histogram import reset as reset_histogram
+from loadtui.metrics.rows import RowNames, is_rows_warning, rows_warning
 from loadtui.metrics.snapshot import (
     EndpointStats,
     Event,
@@ -91,6 +92,9 @@ class Fold:
         self._last = self.events.t0
         self._seq = 0
         self._endpoints: dict[str, EndpointSum] = {}
+        # Names made at run time, bounded across workers too; one warning per run.
+        self._rows = RowNames()
+        self._rows_warned = False
         self._streams: dict[str, StreamSum] = {}
         self._workers: dict[int, _Worker] = {}
         self._total_cum = new_histogram()
@@ -131,7 +135,7 @@ class Fold:
         for ed in delta.endpoints:
             ep = self._endpoints.get(ed.name)
             if ep is None:
-                ep = self._endpoints[ed.name] = EndpointSum(ed.name, ed.method)
+                ep = self._new_row(ed.name, ed.method, ed.named)
             ep.add(ed, self._unpack)
         for sd in delta.streams:
             st = self._streams.get(sd.name)
@@ -139,7 +143,31 @@ class Fold:
                 st = self._streams[sd.name] = StreamSum(sd.name)
             st.add(sd, self._unpack)
             w.streams[sd.name] = (sd.open, sd.connecting)
-        self.events.extend(delta.events)
+        if delta.events:
+            self.events.extend(e for e in delta.events if self._passes(e))
+
+    def _new_row(self, name: str, method: str, named: bool) -> EndpointSum:
+        """The sum a new name adds into: its own, or past the limit on names made at
+        run time (rows.py) the shared OTHER_NAMES one, the first such name a warning."""
+        if not named:
+            row = self._rows.declare(name)
+        else:
+            row = self._rows.row(name)
+            if row != name and not self._rows_warned:
+                self._rows_warned = True
+                message, data = rows_warning(name)
+                self.add_event("warning", message, **data)
+        ep = self._endpoints.get(row)
+        if ep is None:
+            ep = self._endpoints[row] = EndpointSum(row, method)
+        return ep
+
+    def _passes(self, event: Event) -> bool:
+        """A worker's event goes on, but for a second warning that rows were limited."""
+        if not is_rows_warning(event):
+            return True
+        first, self._rows_warned = not self._rows_warned, True
+        return first
 
     def forget(self, worker: int) -> None:
         """A worker is gone: its gauges leave the sums, what it counted stays."""

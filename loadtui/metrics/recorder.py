@@ -23,6 +23,7 @@ from loadtui.metrics.events import EventLog
 from loadtui.metrics.fold import TOTAL_NAME as TOTAL_NAME  # re-exported: callers import it here
 from loadtui.metrics.fold import Fold
 from loadtui.metrics.histogram import HIGHEST_US, new_histogram, record, record_corrected, reset
+from loadtui.metrics.rows import RowNames, rows_warning
 from loadtui.metrics.snapshot import Event, EventKind, LoadState, PoolGauges, Snapshot, SystemGauges
 from loadtui.metrics.streams import StreamRecorder
 from loadtui.metrics.wire import pack
@@ -46,6 +47,7 @@ class EndpointRecorder:
         "interval_requests",
         "method",
         "name",
+        "named",
         "requests",
         "rl_responses",
         "rl_waited_s",
@@ -53,9 +55,10 @@ class EndpointRecorder:
         "status_codes",
     )
 
-    def __init__(self, name: str, method: str = "") -> None:
+    def __init__(self, name: str, method: str = "", *, named: bool = False) -> None:
         self.name = name
         self.method = method
+        self.named = named  # named at run time (metrics/rows.py), not by the scenario
         self._hist: HdrHistogram = new_histogram()  # interval
         self._expected = 0
         self.interval_requests = 0
@@ -166,6 +169,7 @@ class EndpointRecorder:
         d = EndpointDelta(
             name=self.name,
             method=self.method,
+            named=self.named,
             requests=self.interval_requests,
             failures=self.interval_failures,
             status_codes=since(self.status_codes, sent.status_codes),
@@ -212,6 +216,7 @@ class Recorder:
         self.events = EventLog(clock)
         self._seq = 0
         self._endpoints: dict[str, EndpointRecorder] = {}
+        self._rows = RowNames()  # names made at run time: bounded (rows.py)
         self._streams: dict[str, StreamRecorder] = {}
         # One process on its own folds its deltas at once (`tick`).
         self._fold = Fold(clock, wall)
@@ -226,11 +231,30 @@ class Recorder:
         return self.events.elapsed
 
     def endpoint(self, name: str, method: str = "") -> EndpointRecorder:
-        """Get or create; snapshots list endpoints in order of first use."""
+        """The row of a name the scenario gives (a task's): get or create; snapshots
+        list endpoints in order of first use."""
         ep = self._endpoints.get(name)
         if ep is None:
-            ep = self._endpoints[name] = EndpointRecorder(name, method)
+            ep = self._endpoints[self._rows.declare(name)] = EndpointRecorder(name, method)
         elif method and not ep.method:
+            ep.method = method
+        return ep
+
+    def named(self, name: str, method: str = "") -> EndpointRecorder:
+        """The row of a name made at run time (a Python task's step or request name):
+        its own up to MAX_NAMED_ROWS such names, then OTHER_NAMES (rows.py), the first
+        name sent there a warning event."""
+        ep = self._endpoints.get(name)
+        if ep is None:
+            over = self._rows.first_over
+            row = self._rows.row(name)
+            if over is None and self._rows.first_over is not None:
+                message, data = rows_warning(name)
+                self.add_event("warning", message, **data)
+            ep = self._endpoints.get(row)
+            if ep is None:
+                ep = self._endpoints[row] = EndpointRecorder(row, method, named=True)
+        if method and not ep.method:
             ep.method = method
         return ep
 

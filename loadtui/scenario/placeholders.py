@@ -8,7 +8,9 @@ it must be a whole value of a msgpack body or message (where it becomes a `bin`)
 The walk reads the parsed TOML (to place each problem on its line) and only the fields
 the engine renders: a task's path, query, headers and body, a stream's headers and
 messages. `data_tables` answers the engine's question of the built model: which feeders
-a user class's templates read.
+a user class's templates read. `renders` says which values are read for placeholders
+(those, and a stream's path, where `{{` is also a literal brace), so a value from the
+environment can be escaped there and stay literal (scenario/envsubst.py).
 """
 
 from __future__ import annotations
@@ -124,6 +126,26 @@ class _Walk:
             self.out.add(path, f'{{{text}}}: {file} has no column "{column}"', hint)
         else:
             self.used.setdefault(table, set()).add(column)
+
+
+def renders(path: FieldPath) -> bool:
+    """Whether the value at `path` (in the parsed TOML) is read for `{...}` placeholders
+    and `{{`: a task's path, query, headers and body, and a stream's path, headers and
+    messages. Target headers, checks, names and the rest are sent or compared as written."""
+    if len(path) < 4 or path[0] != "users" or not isinstance(path[1], int):
+        return False
+    if path[2] in TASK_LISTS:
+        return len(path) > 4 and isinstance(path[3], int) and path[4] in TASK_FIELDS
+    if path[2] != "websocket":
+        return False
+    where = path[3:]
+    if where[0] in ("path", "headers"):
+        return True
+    if where[0] == "send":
+        return len(where) > 1 and where[1] in MESSAGE_KINDS
+    if where[0] == "on_connect":
+        return len(where) > 2 and isinstance(where[1], int) and where[2] in MESSAGE_KINDS
+    return False
 
 
 def data_tables(cls: UserClass) -> set[str]:

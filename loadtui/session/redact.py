@@ -5,8 +5,11 @@
 `query`, user `variables`) and adds the names a user configured for each, case
 insensitively; a response-header check on such a name hides its expected value. It
 also hides those query names inside URLs and paths (`?token=...`), and a URL's password
-by `scenario.userinfo.redact_url`, the rule every output follows. Values become "***";
-names and shapes stay, so the header still says what was sent.
+by `scenario.userinfo.redact_url`, the rule every output follows. In request bodies and
+WebSocket messages (JSON, msgpack, forms) it hides the values of credential-like keys
+(`loadtui import`'s rule: password, token, secret, ...) and of every configured name, at
+any depth (redact_bodies.py). Values become "***"; names and shapes stay, so the header
+still says what was sent.
 """
 
 from __future__ import annotations
@@ -15,11 +18,11 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote_plus
 
-from loadtui.scenario.model import HeaderCheck
+from loadtui.scenario.model import HeaderCheck, HttpTask, WsMessage
 from loadtui.scenario.userinfo import redact_url
 from loadtui.session.codec import HIDDEN, REDACT, jsonable
+from loadtui.session.redact_bodies import SecretKeys, hide_body, hide_query, hide_text, hide_value
 
 _URL_FIELDS = frozenset({"url", "path"})
 
@@ -59,6 +62,12 @@ class Redaction:
         """For pairs of unknown meaning: every configured name, to err on the safe side."""
         return self.headers | self.query | self.variables
 
+    @property
+    def body_keys(self) -> SecretKeys:
+        """Keys of a body whose values are hidden: credential-like ones and every
+        configured name (redact_bodies.py)."""
+        return SecretKeys(self.anywhere)
+
     def jsonable(self, value: Any) -> Any:
         """`codec.jsonable(value)` with every configured secret hidden."""
         return self._walk(value, None)
@@ -67,6 +76,10 @@ class Redaction:
         if isinstance(value, HeaderCheck) and value.value and value.name in self.headers:
             # `authorization = "equals:Bearer ..."`: the expected value is the secret
             value = dataclasses.replace(value, value=HIDDEN)
+        elif isinstance(value, HttpTask):
+            value = self._task(value)
+        elif isinstance(value, WsMessage):
+            value = self._message(value)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             return {
                 f.name: self._walk(getattr(value, f.name), f.name)
@@ -95,13 +108,26 @@ class Redaction:
         rest, hash_, fragment = redact_url(text).partition("#")
         base, q, query = rest.partition("?")
         if q and self.query:
-            parts = []
-            for item in query.split("&"):
-                name, eq, _value = item.partition("=")
-                parts.append(f"{name}={HIDDEN}" if eq and _unquote(name) in self.query else item)
-            query = "&".join(parts)
+            query = hide_query(query, lambda name: name.lower() in self.query)
         return f"{base}{q}{query}{hash_}{fragment}"
 
+    def _task(self, task: HttpTask) -> HttpTask:
+        """The task with the secrets of its body (encoded, or its template) hidden."""
+        keys = self.body_keys
+        body, template = task.body, task.body_template
+        if body is not None:
+            body = hide_body(body, task.body_format, task.content_type, keys)
+        if isinstance(template, str):  # a raw body with placeholders
+            template = hide_text(template, keys, task.content_type)
+        elif template is not None:
+            template = hide_value(template, keys)
+        return dataclasses.replace(task, body=body, body_template=template)
 
-def _unquote(name: str) -> str:
-    return unquote_plus(name).lower()
+    def _message(self, message: WsMessage) -> WsMessage:
+        """A WebSocket message with the secrets of its JSON, msgpack or text hidden."""
+        keys = self.body_keys
+        if message.kind == "text" and isinstance(message.value, str):
+            return dataclasses.replace(message, value=hide_text(message.value, keys))
+        if message.kind in ("json", "msgpack"):
+            return dataclasses.replace(message, value=hide_value(message.value, keys))
+        return message

@@ -6,6 +6,9 @@ wall-clock seconds since the start, like every event's `t`: pauses, skipped stag
 manual levels land where they did, and the re-run stops where the original stopped
 (its `-t` counting wall time too; see RunConfig.duration).
 
+A session hides a target URL's password (`user:***@host`): a re-run never sends that
+mark, so such a target must be given again (`hidden_credentials`).
+
 A session is data: nothing named in it is run. Its scenario's path tells where the
 declarative scenario was; Python tasks (`call = "module:function"`) are imported only
 from a scenario file the operator names (`--scenario`), so the plan lists those the
@@ -29,6 +32,7 @@ from loadtui.scenario.bounds import (
     count_text,
 )
 from loadtui.scenario.model import Profile, Selection
+from loadtui.scenario.userinfo import HIDDEN, split_userinfo
 from loadtui.session import schema
 from loadtui.session.reader import Session, SessionError
 
@@ -106,6 +110,13 @@ def rerun_plan(session: Session) -> RerunPlan:
         python_tasks=recorded_python_tasks(header),
         selection=selection,
     )
+
+
+def hidden_credentials(url: str) -> bool:
+    """The URL's `user:password@` is the mark the session put in place of what it hid
+    (`user:***@`, or `***@` for a lone token): sent, it would be sent as "***"."""
+    _, credentials = split_userinfo(url)
+    return credentials is not None and HIDDEN in credentials
 
 
 def recorded_python_tasks(header: dict[str, Any]) -> tuple[str, ...]:
