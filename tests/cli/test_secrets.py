@@ -52,6 +52,7 @@ headers = {{ X-Api-Key = "{SECRET["ApiKey"]}", X-Custom-Secret = "{SECRET["Custo
 [[users]]
 name = "shopper"
 wait = "constant(0.1s)"
+order = "sequence"  # every task reaches the server (picked at random: 1 run in 800 did not)
 variables = {{ signing = "{SECRET["Var"]}" }}
 
 [[users.on_start]]
@@ -84,7 +85,7 @@ path = "/api/plain"
 checks = {{ on_rate_limited = {{ headers = {{ authorization = "equals:{SECRET["Check"]}" }} }} }}
 
 [profiles.short]
-stages = [{{ duration = "1.5s", users = 2, spawn_rate = 100 }}]
+stages = [{{ iterations = 4, users = 2, spawn_rate = 100 }}]
 """
 
 

@@ -40,8 +40,10 @@ THRESHOLDS = {
 
 def flow(folder: Path) -> Path:
     (folder / "flows.py").write_text(FLOWS)
-    users = user(call("flows:install", "install"), call("flows:verify", "check digest"))
-    return write(folder, scenario(users, thresholds=THRESHOLDS))
+    # In sequence: each pass runs both tasks (picked at random, a short run on a busy
+    # machine could miss one).
+    tasks = call("flows:install", "install"), call("flows:verify", "check digest")
+    return write(folder, scenario(user(*tasks, order="sequence"), thresholds=THRESHOLDS))
 
 
 def test_validate_takes_step_names_with_a_note(tmp_path: Path) -> None:
@@ -56,17 +58,17 @@ def test_validate_takes_step_names_with_a_note(tmp_path: Path) -> None:
 
 def test_each_step_is_gated_like_an_endpoint(demo_url: str, tmp_path: Path) -> None:
     scen = flow(tmp_path)
-    args = ("run", str(scen), "-u", "2", "-r", "100", "-t", "1s", "-q", "--report-json", "r.json")
+    args = ("run", str(scen), "-u", "2", "-r", "100", "-i", "6", "-q", "--report-json", "r.json")
     proc = loadtui(*args, cwd=tmp_path, env={"LOADTUI_TARGET": demo_url})
     assert proc.returncode == 1, proc.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     rows = {e["name"]: e for e in report["endpoints"]}
     assert {"simple index", "download", "verify", "install"} <= set(rows)
-    assert rows["download"]["requests"] > 0 and rows["download"]["failures"] == 0
+    assert rows["download"]["requests"] == 6 and rows["download"]["failures"] == 0
     # The error raised inside the step counts under it, beside its request.
     verify = rows["verify"]
-    assert verify["errors"] == {"python: ValueError: digest mismatch": verify["failures"]}
-    assert verify["requests"] == 2 * verify["failures"]
+    assert verify["errors"] == {"python: ValueError: digest mismatch": 6}
+    assert verify["requests"] == 2 * verify["failures"] == 12
     results = {t["name"]: t for t in report["thresholds"]}
     assert results["download: error_rate == 0"]["ok"] is True
     assert results["download: p99 < 60s"]["ok"] is True

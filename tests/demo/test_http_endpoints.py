@@ -81,10 +81,14 @@ def test_flaky_rate_roughly_matches(client: httpx.Client) -> None:
 
 
 def test_limiter_answers_429_with_retry_after(client: httpx.Client) -> None:
+    t0 = time.perf_counter()
     responses = [client.get("/api/limited", params={"rate": 5}) for _ in range(20)]
+    took = time.perf_counter() - t0
     ok = [r for r in responses if r.status_code == 200]
     limited = [r for r in responses if r.status_code == 429]
-    assert 5 <= len(ok) <= 10  # the burst, plus what refills while we send
+    # The burst, plus what refilled while we sent (5 a second, for as long as a busy
+    # machine took over the 20).
+    assert 5 <= len(ok) <= 5 + 5 * took + 1
     assert len(ok) + len(limited) == 20
     assert all(r.headers["retry-after"] == "1" for r in limited)
 

@@ -7,6 +7,8 @@ no arrival is backdated to before a burst began.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from support.runs import run
 from support.scenarios import api_fast, scenario, user
 
@@ -31,6 +33,7 @@ CLOSED = scenario(
 
 # 1 arrival/s, bursts of 80/s at 0.9 s and 2.4 s: a burst that reused the base rate's
 # last arrival as its start would fire ~70 backdated arrivals at once.
+OPEN_EDGES = (0.0, 0.9, 1.65, 2.4, 3.15, 3.5)  # the base rate, then a burst, by turns
 OPEN = scenario(
     USER,
     profiles={
@@ -81,17 +84,20 @@ async def test_open_burst_rate_switches_on_the_edges_without_backdated_arrivals(
     final, snaps, _ = await run(OPEN, demo_url, tick=0.25)
     found = edges(snaps)
     assert [started for _, started in found] == [True, False, True, False]
-    ends = [t for t, _ in found[1:]] + [final.t]
     seen = set()
-    for (at, started), until in zip(found, ends, strict=True):
-        # A tick that falls wholly inside an edge-to-edge stretch shows its rate (a busy
-        # machine may delay ticks so that one stretch holds none: the others still do).
+    for i, (at, until) in enumerate(pairwise(OPEN_EDGES)):
+        # A tick that falls wholly inside a stretch of the profile shows its rate, read
+        # off the profile's clock as the tick's own time is (the edge events come from
+        # the profile's walk, which a busy loop may make late). A busy machine may delay
+        # ticks so that one stretch holds none: the others still do.
         window = ticks_after(snaps, at, until)
-        assert all(s.load.rate == (80 if started else 1) for s in window), (at, window)
+        assert all(s.load.rate == (80 if i % 2 else 1) for s in window), (at, window)
         seen |= {s.load.rate for s in window}
     assert seen == {80, 1}, seen
-    # No tick holds more arrivals than the burst's rate allows in it (give or take a
-    # couple finishing across a tick boundary).
-    for s in snaps:
-        assert s.total.interval_requests <= 80 * s.interval_s * 1.25 + 2, (s.t, s.total)
+    # Arrivals follow the schedule: 80/s for the bursts' 1.5 s, 1/s for the 2 s between,
+    # about 122 in all (a loop that stalls late in a burst may stretch it a little). A
+    # burst backdated to the base rate's last arrival would add about 70 each. Counted
+    # in all, not per tick: a stalled loop starts what fell due at once, and one tick
+    # then holds them.
+    assert final.total.requests <= 122 * 1.25, final.total.requests
     assert final.load.dropped == 0

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from support.recording import RecordingTarget, Seen
-from support.runs import run
+from support.runs import GUARD_S, run, stop_when
 from support.scenarios import get, load, scenario, user
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.http11 import Request
@@ -147,8 +147,9 @@ async def test_websocket_handshakes_follow_the_same_rule(
     heads: list[Request] = []
     async with recording_ws_server(heads) as url:
         await run(
-            ws_creds(auth, headers), with_userinfo(url), users=1, spawn_rate=100, duration=0.5
-        )
+            ws_creds(auth, headers), with_userinfo(url), stop_when(lambda _snap: bool(heads)),
+            users=1, spawn_rate=100, duration=GUARD_S,
+        )  # fmt: skip
     assert heads, "no handshake reached the server"
     port = url.rsplit(":", 1)[1]
     for head in heads:

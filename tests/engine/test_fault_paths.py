@@ -23,7 +23,7 @@ INVALID = "invalid header value"
 async def test_endless_body_nobody_reads_is_counted_not_kept(mode: str) -> None:
     """No check needs the body: bytes are counted as they pass, never buffered, so the
     request runs into its total timeout with memory flat, however much went by."""
-    out = await fault_run(mode, keep_body=False, run_s=TIMEOUTS["total"] + 0.5)
+    out = await fault_run(mode, keep_body=False, run_s=TIMEOUTS["total"] + 0.5, expect={"timeout"})
     assert set(out.errors) <= {"timeout", CUT_OFF} and out.errors.get("timeout"), out.errors
     assert out.served > 2 * MAX_GROWTH  # far past the body cap and the memory bound
     assert_bounded(out)
@@ -42,7 +42,7 @@ async def test_http2_targets_on_http1_servers_are_bounded_too(mode: str, kind: s
     """These servers answer the h2c preface in HTTP/1.x (or not in HTTP/2), so targets
     with `http2 = true` fall back to the native HTTP/1.1 pool: same kinds, same bounds.
     (HTTP/2's own faults: tests/http/test_h2_errors.py.)"""
-    out = await fault_run(mode, http2=True)
+    out = await fault_run(mode, http2=True, expect={kind})
     assert set(out.errors) - {CUT_OFF} == {kind}, out.errors
     assert_bounded(out)
 
@@ -59,7 +59,9 @@ async def test_python_task_request_gets_the_targets_total_timeout(tmp_path: Path
         "async def flow(client, vars):\n    await client.get('/byte-a-second')\n"
     )
     text = python_scenario("fault_py_slow")
-    out = await fault_run("byte-a-second", text=text, run_s=1.9, folder=tmp_path)
+    out = await fault_run(
+        "byte-a-second", text=text, run_s=1.9, folder=tmp_path, expect={"timeout"}
+    )
     flow = out.final.endpoint("flow")
     assert flow is not None
     assert set(flow.errors) <= {"timeout", CUT_OFF} and flow.errors.get("timeout"), flow.errors
@@ -105,7 +107,7 @@ async def test_python_task_header_with_crlf_is_invalid_header_value(tmp_path: Pa
         "    await client.get('/x', headers={'X-User': 'ann\\r\\nX-Injected: 1'})\n"
     )
     text = python_scenario("fault_py_crlf")
-    out = await fault_run("reset", text=text, run_s=0.3, folder=tmp_path)
+    out = await fault_run("reset", text=text, run_s=0.3, folder=tmp_path, expect={INVALID})
     flow = out.final.endpoint("flow")
     assert flow is not None and flow.requests > 0
     assert flow.errors == {INVALID: flow.requests}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from support.loopback import refusing_port
 from support.runs import run
 from support.scenarios import NOWHERE, Table, api_delay, api_fast, call, get, post, scenario, user
 
@@ -27,10 +28,10 @@ async def test_login_extract_token_then_authorised_calls(demo_url: str) -> None:
         checks={"status": [200], "json": {"/user": "u1"}},
     )
     text = scenario(user(who_am_i, name="member", wait="constant(0.02s)", on_start=(log_in,)))
-    final, _, _ = await run(text, demo_url, users=1, spawn_rate=10, duration=1.0)
+    final, _, _ = await run(text, demo_url, users=1, spawn_rate=10, iterations=5)
     login, me = final.endpoint("login"), final.endpoint("me")
     assert login is not None and login.requests == 1 and login.failures == 0
-    assert me is not None and me.requests > 1  # the token served every call after login
+    assert me is not None and me.requests == 5  # the token served every call after login
     assert me.failures == 0, me.errors
 
 
@@ -41,13 +42,14 @@ async def test_failed_checks_count_apart_from_transport_errors(demo_url: str) ->
             get("/api/items/abc", "missing"),
             get("/health", "no such field", extract=[{"var": "x", "json": "/nope"}]),
             wait="constant(0.01s)",
+            order="sequence",  # each pass runs all three: none left to chance
         )
     )
-    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=1.0)
+    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, iterations=6)
     body = final.endpoint("wrong body")
     missing = final.endpoint("missing")
     nofield = final.endpoint("no such field")
-    assert body is not None and body.failures == body.requests > 0
+    assert body is not None and body.failures == body.requests == 6
     assert body.errors == {"check: body_contains": body.failures}
     assert missing is not None and missing.errors == {"HTTP 404": missing.failures}
     assert nofield is not None and nofield.errors == {"extract: x": nofield.failures}
@@ -88,16 +90,18 @@ async def test_python_task_requests_are_timed_and_named(demo_url: str, tmp_path:
         "async def broken(client, vars):\n"
         "    raise RuntimeError('bug in user code')\n"
     )
-    tasks = call("flows:browse", "browse"), call("flows:broken", "broken", weight=0.2)
-    text = scenario(user(*tasks, wait="constant(0.02s)"))
-    final, _, _ = await run(text, demo_url, users=2, duration=1.0, folder=tmp_path)
+    tasks = call("flows:browse", "browse"), call("flows:broken", "broken")
+    # In sequence: picked at random (1 in 6 for "broken"), a short run on a busy machine
+    # could miss it.
+    text = scenario(user(*tasks, wait="constant(0.02s)", order="sequence"))
+    final, _, _ = await run(text, demo_url, users=2, iterations=4, folder=tmp_path)
     browse, detail = final.endpoint("browse"), final.endpoint("item detail")
-    assert browse is not None and browse.requests > 0 and browse.failures == 0
-    assert detail is not None and detail.requests > 0
+    assert browse is not None and browse.requests == 4 and browse.failures == 0
+    assert detail is not None and detail.requests == 4
     assert browse.latency.p50 > 0
     broken = final.endpoint("broken")
-    assert broken is not None
-    assert broken.errors == {"python: RuntimeError: bug in user code": broken.failures}
+    assert broken is not None and broken.failures == 4
+    assert broken.errors == {"python: RuntimeError: bug in user code": 4}
 
 
 async def test_msgpack_push_and_templated_bodies(demo_url: str) -> None:
@@ -142,33 +146,30 @@ async def test_http2_targets_fall_back_to_http1_without_h2(demo_url: str) -> Non
         api_fast(checks={"json": {"/ok": True}}),
         post("/api/push", "push", msgpack={"a": 1}, checks={"status": [201]}),
     )
-    text = scenario(user(*tasks, wait="constant(0.02s)"), http2=True)
-    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=0.8)
+    text = scenario(user(*tasks, wait="constant(0.02s)", order="sequence"), http2=True)
+    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, iterations=4)
     fast, push = final.endpoint("fast"), final.endpoint("push")
-    assert fast is not None and fast.requests > 0 and fast.failures == 0, fast.errors
-    assert push is not None and push.failures == 0, push.errors
+    assert fast is not None and fast.requests == 4 and fast.failures == 0, fast.errors
+    assert push is not None and push.requests == 4 and push.failures == 0, push.errors
     assert final.pool.connects > 0  # the native HTTP/1.1 pool served them
 
 
 async def test_timeouts_and_refused_connections_are_named_errors(demo_url: str) -> None:
-    import socket
-
-    with socket.socket() as s:  # a loopback port with nothing listening
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     text = scenario(
         user(api_delay(400, "too slow"), wait="constant(0.05s)"),
         timeout={"connect": "1s", "read": "100ms", "total": "2s"},
     )
-    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, duration=1.0)
+    final, _, _ = await run(text, demo_url, users=2, spawn_rate=10, iterations=4)
     slow = final.endpoint("too slow")
-    assert slow is not None and slow.failures == slow.requests > 0
+    assert slow is not None and slow.failures == slow.requests == 4
     assert set(slow.errors) == {"read_timeout"}
     assert 100 <= slow.latency.p50 < 400  # timed out well before the answer came
 
-    final, _, _ = await run(text, dead, users=2, spawn_rate=10, duration=0.5)
+    with refusing_port() as port:  # nothing listens, nor can for as long as it is held
+        dead = f"http://127.0.0.1:{port}"
+        final, _, _ = await run(text, dead, users=2, spawn_rate=10, iterations=4)
     gone = final.endpoint("too slow")
-    assert gone is not None and gone.failures == gone.requests > 0
+    assert gone is not None and gone.failures == gone.requests == 4
     assert set(gone.errors) == {"refused"}
     assert gone.latency.count == 0  # no response time to speak of
 

@@ -9,7 +9,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from support.runs import run, worker_of
+from support.runs import GUARD_S, OnSnapshot, run, stop_when, worker_of
 from support.scenarios import api_delay, call, echo_stream, get, scenario, user
 from support.stalling import StallingTarget
 
@@ -19,6 +19,11 @@ from loadtui.metrics.snapshot import Snapshot
 GRACE = 0.3
 HANG = get("/hang", "stuck")  # the target reads it and never answers
 STUCK = scenario(user(HANG))
+
+
+def in_flight(n: int) -> OnSnapshot:
+    """Stop once `n` users each have a request out (a fixed length could end first)."""
+    return stop_when(lambda snap: snap.load.inflight >= n)
 
 
 @pytest.mark.parametrize("path", ["native", "http2", "python"])
@@ -34,8 +39,9 @@ async def test_requests_hanging_at_stop_are_unfinished_failures(path: str, tmp_p
         text = STUCK
     with StallingTarget(silent=True) as target:
         final, _, _ = await run(
-            text, target.url, users=3, spawn_rate=100, duration=0.5, grace=GRACE, folder=tmp_path
-        )
+            text, target.url, in_flight(3), users=3, spawn_rate=100, duration=GUARD_S,
+            grace=GRACE, folder=tmp_path,
+        )  # fmt: skip
         # http2 (h2c): one connection, whose preface the target reads as a request.
         hung = 1 if path == "http2" else 3
         assert target.wait_hung(hung)
@@ -54,8 +60,9 @@ async def test_requests_hanging_at_stop_are_unfinished_failures(path: str, tmp_p
 async def test_the_cut_off_is_in_the_final_snapshot_and_said_once() -> None:
     with StallingTarget(silent=True) as target:
         final, snaps, _ = await run(
-            STUCK, target.url, users=2, spawn_rate=100, duration=0.5, grace=GRACE
-        )
+            STUCK, target.url, in_flight(2), users=2, spawn_rate=100, duration=GUARD_S,
+            grace=GRACE,
+        )  # fmt: skip
     assert snaps[-1] is final
     before = snaps[-2].endpoint("stuck")
     assert before is None or before.requests == 0  # nothing completed before the stop
@@ -79,16 +86,19 @@ async def test_open_model_arrivals_in_flight_are_unfinished() -> None:
 
 
 async def test_a_target_answering_some_requests_counts_only_the_hung_ones() -> None:
-    text = scenario(user(get("/ok", "ok", weight=3), get("/hang", "hang"), wait="constant(0.01s)"))
+    # Each user's pass: an answered request, then one held. (Picked at random, all four
+    # users' first pick was the held one 1 run in 256: no answered request at all.)
+    tasks = get("/ok", "ok"), get("/hang", "hang")
+    text = scenario(user(*tasks, wait="constant(0.01s)", order="sequence"))
     with StallingTarget() as target:
+        all_held = stop_when(lambda _snap: target.hung == 4)
         final, _, _ = await run(
-            text, target.url, users=4, spawn_rate=100, duration=0.6, grace=GRACE
+            text, target.url, all_held, users=4, spawn_rate=100, duration=GUARD_S, grace=GRACE
         )
         ok, hang = final.endpoint("ok"), final.endpoint("hang")
-        assert hang is not None and hang.errors.get("unfinished", 0) > 0
-        assert target.wait_hung(hang.errors["unfinished"])
+        assert hang is not None and hang.errors.get("unfinished", 0) == 4
         hung = target.hung
-    assert ok is not None and ok.requests > 0 and ok.failures == 0
+    assert ok is not None and ok.requests == 4 and ok.failures == 0
     assert ok.checks == ok.requests and ok.checks_failed == 0
     # Every request the target held is counted, no more and no less.
     assert hang.errors == {"unfinished": hung}
@@ -99,7 +109,7 @@ async def test_a_second_stop_cuts_off_at_once() -> None:
     long_grace = 60.0
 
     def steer(engine: Controller, snap: Snapshot) -> None:
-        if snap.seq == 1:
+        if snap.load.inflight == 2 and engine.state == "running":
             engine.stop(grace=long_grace)
             asyncio.get_running_loop().call_soon(engine.stop, 0.0, "stopped by operator again")
 
@@ -116,8 +126,15 @@ async def test_a_second_stop_cuts_off_at_once() -> None:
 
 async def test_a_websocket_handshake_in_progress_at_stop_failed_unfinished() -> None:
     text = scenario(user(name="streamer", websocket=echo_stream("/ws")))
+
+    def handshaking(snap: Snapshot) -> bool:
+        stream = snap.stream("streamer")
+        return stream is not None and stream.connecting == 2
+
     with StallingTarget(silent=True) as target:
-        final, _, _ = await run(text, target.url, users=2, spawn_rate=100, duration=0.5)
+        final, _, _ = await run(
+            text, target.url, stop_when(handshaking), users=2, spawn_rate=100, duration=GUARD_S
+        )
         assert target.wait_hung(2)
     stream = final.stream("streamer")
     assert stream is not None
@@ -127,7 +144,15 @@ async def test_a_websocket_handshake_in_progress_at_stop_failed_unfinished() -> 
 
 async def test_a_user_with_a_stream_finishes_its_call_in_flight_at_stop(demo_url: str) -> None:
     text = scenario(user(api_delay(300, "slow"), name="chatty", websocket=echo_stream()))
-    final, _, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=0.5, grace=3.0)
+
+    def both_busy_and_streaming(snap: Snapshot) -> bool:
+        stream = snap.stream("chatty")
+        return snap.load.inflight == 2 and stream is not None and stream.opened == 2
+
+    final, _, _ = await run(
+        text, demo_url, stop_when(both_busy_and_streaming), users=2, spawn_rate=100,
+        duration=GUARD_S, grace=3.0,
+    )  # fmt: skip
     ep = final.endpoint("slow")
     assert ep is not None and ep.requests >= 2
     assert ep.failures == 0, ep.errors  # within the grace: finished, not cut off

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.runs import run
+from support.runs import GUARD_S, run, stop_when
 from support.scenarios import call, load, scenario, user
 from support.stalling import StallingTarget
 
@@ -43,17 +43,19 @@ async def test_any_exception_from_a_task_is_a_counted_error_and_the_run_goes_on(
     )
     (tmp_path / "uc_raising.py").write_text(MODULE + body)
     tasks = [call(f"uc_raising:{n}", n) for n in (*RAISERS, "fine")]
-    text = scenario(user(*tasks, wait="constant(0.01s)"))
+    # In sequence, each pass runs every task (7 picked at random: a short run on a busy
+    # machine could miss one).
+    text = scenario(user(*tasks, wait="constant(0.01s)", order="sequence"))
     final, _, _ = await run(
-        text, demo_url, users=2, spawn_rate=100, duration=1.0, grace=1.0, folder=tmp_path
+        text, demo_url, users=2, spawn_rate=100, iterations=12, grace=1.0, folder=tmp_path
     )
     assert final.load.state == "stopped"
     for name, (_, kind) in RAISERS.items():
         ep = final.endpoint(name)
-        assert ep is not None and ep.failures > 0, name
+        assert ep is not None and ep.failures == 12, name
         assert ep.errors == {kind: ep.failures}, ep.errors
-    fine = final.endpoint("fine")  # kept running all along, among the failing ones
-    assert fine is not None and fine.requests > 10 and fine.failures == 0
+    fine = final.endpoint("fine")  # kept running all along, after each failing one
+    assert fine is not None and fine.requests == 12 and fine.failures == 0
 
 
 async def test_a_task_with_ever_new_messages_keeps_its_kinds_few(
@@ -61,11 +63,12 @@ async def test_a_task_with_ever_new_messages_keeps_its_kinds_few(
 ) -> None:
     (tmp_path / "uc_varying.py").write_text(MODULE)
     text = scenario(user(call("uc_varying:varied", "varied")))
+    runs = 2 * MAX_KINDS + 10
     final, _, _ = await run(
-        text, demo_url, users=2, spawn_rate=100, duration=0.5, grace=1.0, folder=tmp_path
+        text, demo_url, users=2, spawn_rate=100, iterations=runs, grace=1.0, folder=tmp_path
     )
     ep = final.endpoint("varied")
-    assert ep is not None and ep.failures > 2 * MAX_KINDS
+    assert ep is not None and ep.failures == runs
     assert len(ep.errors) == MAX_KINDS + 1  # the first messages, then the type alone
     assert ep.errors["python: KeyError"] == ep.failures - MAX_KINDS
 
@@ -77,10 +80,12 @@ async def test_a_task_cut_off_at_stop_is_unfinished_not_a_python_error(tmp_path:
         "async def wait(client, vars):\n    await client.get('/hang')\n"
     )
     text = scenario(user(call("uc_hanging:wait", "wait")))
+    both_waiting = stop_when(lambda snap: snap.load.inflight == 2)
     with StallingTarget(silent=True) as target:
         final, _, _ = await run(
-            text, target.url, users=2, spawn_rate=100, duration=0.5, grace=1.0, folder=tmp_path
-        )
+            text, target.url, both_waiting, users=2, spawn_rate=100, duration=GUARD_S,
+            grace=1.0, folder=tmp_path,
+        )  # fmt: skip
     ep = final.endpoint("wait")
     assert ep is not None and ep.errors == {"unfinished": 2}, ep.errors
 

@@ -2,7 +2,8 @@
 servers on 127.0.0.1: fragmented messages with pings between them, compression, large
 messages, frames in the same packet as the 101, text that is not UTF-8, keepalive pings
 answered and unanswered, what the handshake sends, TLS, and uvloop's transports.
-Every run is bounded to a second or two."""
+Every run is bounded: a second or two, or until what it tests has shown (a guard of
+GUARD_S)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import asyncio
 import shutil
 import ssl
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import uvloop
-from support.runs import run
+from support.runs import GUARD_S, OnSnapshot, run, stop_when
 from support.scenarios import echo_stream, scenario, user
 from support.wsservers import raw_ws_server, streamer, ws_server
 from websockets.asyncio.server import ServerConnection
@@ -29,6 +31,16 @@ def stream_of(final: Snapshot) -> StreamStats:
     s = final.stream("streamer")
     assert s is not None
     return s
+
+
+def once(check: Callable[[StreamStats], bool]) -> OnSnapshot:
+    """Stop the run once the "streamer" stream shows what the test needs: a run of fixed
+    length could end before a busy machine got there (the test's servers share its loop)."""
+    return stop_when(lambda snap: (s := snap.stream("streamer")) is not None and check(s))
+
+
+def echoed(n: int) -> OnSnapshot:
+    return once(lambda s: s.rtt.count >= n)
 
 
 async def echo(ws: ServerConnection) -> None:
@@ -47,7 +59,9 @@ async def test_fragmented_echoes_with_server_pings_between() -> None:
             await ws.send([msg[:2], msg[2:]])  # a text message in two frames
 
     async with ws_server(fragments) as url:
-        final, _, _ = await run(streamer("/"), url, users=2, spawn_rate=100, duration=1.0)
+        final, _, _ = await run(
+            streamer("/"), url, echoed(4), users=2, spawn_rate=100, duration=GUARD_S
+        )
     s = stream_of(final)
     assert s.rtt.count >= 4 and pongs >= s.rtt.count
     assert s.messages_received == s.rtt.count  # every message an echo, whole
@@ -65,7 +79,7 @@ async def test_compression_is_negotiated_when_asked(compression: bool) -> None:
 
     async with ws_server(note) as url:  # the server offers permessage-deflate
         text = streamer("/", compression=compression)
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.8)
+        final, _, _ = await run(text, url, echoed(2), users=1, spawn_rate=10, duration=GUARD_S)
     s = stream_of(final)
     assert negotiated == [compression]
     assert s.rtt.count >= 2 and s.messages_received == s.rtt.count
@@ -75,7 +89,7 @@ async def test_compression_is_negotiated_when_asked(compression: bool) -> None:
 async def test_large_messages_keep_their_size(size: int) -> None:
     async with ws_server(echo) as url:
         text = streamer("/", send={"every": "50ms", "text": "x" * size})
-        final, _, _ = await run(text, url, users=2, spawn_rate=100, duration=0.8)
+        final, _, _ = await run(text, url, echoed(2), users=2, spawn_rate=100, duration=GUARD_S)
     s = stream_of(final)
     assert s.rtt.count >= 2
     assert s.bytes_sent == size * s.messages_sent
@@ -110,9 +124,11 @@ async def test_unanswered_keepalive_pings_fail_the_session() -> None:
 
 
 async def test_answered_keepalive_pings_keep_the_session() -> None:
+    # A ping's answer has until the next ping: 50 ms was less than a busy machine may hold
+    # this loop (which runs the server too), and the session then failed for it.
     async with ws_server(echo) as url:
-        text = streamer("/", ping="50ms", reconnect=ONCE)
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=1.0)
+        text = streamer("/", ping="300ms", reconnect=ONCE)
+        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=1.5)
     s = stream_of(final)
     assert (s.opened, s.close_codes, s.disconnects) == (1, {1001: 1}, 0)
 
@@ -160,10 +176,12 @@ async def wss_runs(cert: tuple[Path, Path]) -> tuple[StreamStats, StreamStats]:
         url = url.replace("http://", "https://")
         text = scenario(user(name="streamer", websocket=echo_stream("/")), target=url,
                         verify_tls=False)  # fmt: skip
-        final, _, _ = await run(text, url, users=2, spawn_rate=100, duration=0.8)
+        both = once(lambda s: s.opened == 2 and s.rtt.count >= 2)
+        final, _, _ = await run(text, url, both, users=2, spawn_rate=100, duration=GUARD_S)
         strict = scenario(user(name="streamer", websocket=echo_stream("/", reconnect=ONCE)),
                           target=url)  # fmt: skip
-        refused, _, _ = await run(strict, url, users=1, spawn_rate=10, duration=0.3)
+        failed = once(lambda s: s.failed >= 1)
+        refused, _, _ = await run(strict, url, failed, users=1, spawn_rate=10, duration=GUARD_S)
     return stream_of(final), stream_of(refused)
 
 
@@ -177,7 +195,12 @@ def test_wss_echo_over_tls(cert: tuple[Path, Path], loop: str) -> None:
 def test_echo_on_uvloop(demo_url: str) -> None:
     """uvloop's transports (the engine's loop outside tests) differ from asyncio's."""
     text = streamer("/ws/echo", duration="400ms")
-    final, _, _ = uvloop.run(run(text, demo_url, users=3, spawn_rate=100, duration=1.0))
+    reopened = once(
+        lambda s: s.opened >= 6 and s.rtt.count >= 6 and s.close_codes.get(1000, 0) >= 3
+    )
+    final, _, _ = uvloop.run(
+        run(text, demo_url, reopened, users=3, spawn_rate=100, duration=GUARD_S)
+    )
     s = stream_of(final)
     assert s.opened >= 6 and s.rtt.count >= 6 and s.disconnects == 0
     assert s.close_codes.get(1000, 0) >= 3

@@ -10,11 +10,12 @@ import asyncio
 import socket
 import ssl
 import struct
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
+from support.loopback import refusing_port
 
 from loadtui.engine.http.h2pool import H2Pool
 from loadtui.engine.http.pool import Pool
@@ -145,11 +146,11 @@ async def server() -> AsyncIterator[Callable[..., Awaitable[Srv]]]:
 
 
 @pytest.fixture
-def free_port() -> int:
-    """A loopback port with nothing listening on it."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_port() -> Iterator[int]:
+    """A loopback port with nothing listening on it, for as long as the test runs (a port
+    merely closed could be taken by a parallel test's server, which would answer)."""
+    with refusing_port() as port:
+        yield port
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ templated headers as on HTTP/1.1, the pool's gauges, and requests cut off at sto
 from __future__ import annotations
 
 from support.h2server import H2Server
-from support.runs import run
+from support.runs import GUARD_S, run, stop_when
 from support.scenarios import get, post, scenario, user
 
 LOG_IN = post(
@@ -23,14 +23,18 @@ TASKS = (
 
 
 async def test_tasks_of_an_http2_target_run_over_http2() -> None:
-    text = scenario(user(*TASKS, wait="constant(0.02s)", on_start=(LOG_IN,)), http2=True)
+    # In sequence, each pass runs every task (4 picked at random: a short run on a busy
+    # machine could miss one).
+    flow = user(*TASKS, wait="constant(0.02s)", on_start=(LOG_IN,), order="sequence")
     async with H2Server() as srv:
-        final, _, _ = await run(text, srv.url, users=3, spawn_rate=100, duration=0.6, grace=1)
+        final, _, _ = await run(
+            scenario(flow, http2=True), srv.url, users=3, spawn_rate=100, iterations=6, grace=1
+        )
     for name in ("json", "body", "tagged"):
         ep = final.endpoint(name)
-        assert ep is not None and ep.requests > 0 and ep.failures == 0, (name, ep)
+        assert ep is not None and ep.requests == 6 and ep.failures == 0, (name, ep)
     missing = final.endpoint("missing")
-    assert missing is not None and missing.requests > 0
+    assert missing is not None and missing.requests == 6
     assert missing.errors == {"HTTP 404": missing.requests}  # the default status check
     logins = srv.seen("/echo")
     assert len(logins) == 3 and {s.body for s in logins} == {
@@ -46,7 +50,10 @@ async def test_tasks_of_an_http2_target_run_over_http2() -> None:
 async def test_streams_in_flight_at_stop_are_unfinished() -> None:
     text = scenario(user(get("/hang", "stuck")), http2=True)
     async with H2Server() as srv:
-        final, _, _ = await run(text, srv.url, users=3, spawn_rate=100, duration=0.4, grace=0.2)
+        held = stop_when(lambda _snap: len(srv.seen("/hang")) == 3)  # all three out
+        final, _, _ = await run(
+            text, srv.url, held, users=3, spawn_rate=100, duration=GUARD_S, grace=0.2
+        )
         assert len(srv.seen("/hang")) == 3
     ep = final.endpoint("stuck")
     assert ep is not None and ep.errors == {"unfinished": 3} == final.total.errors

@@ -95,11 +95,13 @@ async def test_total_timeout_while_body_trickles(server, pool_for) -> None:
             await asyncio.sleep(0.04)
 
     srv = await server(trickle)
-    pool = pool_for(srv.port, read_timeout=0.3)
+    # The read limit is what a busy machine must not hold this loop (the server's too) for:
+    # 0.3 s was within reach of one.
+    pool = pool_for(srv.port, read_timeout=0.6)
     t0 = time.monotonic()
-    assert await kind_of(pool.request(GET, total_timeout=0.6)) == "timeout"
-    # The total limit, not the read limit (0.3 s) and not the end of the 4 s trickle.
-    assert 0.58 <= time.monotonic() - t0 < 100 * 0.04
+    assert await kind_of(pool.request(GET, total_timeout=1.0)) == "timeout"
+    # The total limit, not the read limit (0.6 s) and not the end of the 4 s trickle.
+    assert 0.98 <= time.monotonic() - t0 < 100 * 0.04
 
 
 async def test_reset_mid_response(server, pool_for, kit) -> None:
@@ -188,7 +190,9 @@ async def test_cap_queues_waiters_fifo(server, pool_for, kit) -> None:
 async def test_waiter_total_timeout_and_cancel(server, pool_for, kit) -> None:
     async def slow(srv, reader, writer) -> None:
         while await srv.read_request(reader) is not None:
-            await asyncio.sleep(0.4)
+            # Long past the waiter's 0.15 s, counted from when the test saw the request
+            # arrive: a busy machine may hold the loop a while between the two.
+            await asyncio.sleep(0.8)
             writer.write(kit.response(200, b"late"))
 
     srv = await server(slow)

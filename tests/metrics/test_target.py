@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ from urllib.parse import urlsplit
 
 import psutil
 import pytest
+from support.loopback import refusing_port
 from support.prefork import MiB, kill_group, prefork_server
 
 from loadtui.demo.runner import start_subprocess, stop_subprocess
@@ -83,10 +83,8 @@ def test_listening_pids_finds_the_demo_target_process() -> None:
 
 
 def test_nothing_listening_or_not_local() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    assert listening_pids(f"http://127.0.0.1:{port}") == ()
+    with refusing_port() as port:  # bound, never listening: no parallel test's server either
+        assert listening_pids(f"http://127.0.0.1:{port}") == ()
     assert listening_pids("http://target.invalid:80") == ()  # not local: never looked up
     assert is_local("localhost") and is_local("[::1]") and not is_local("example.invalid")
     assert not pid_exists(-1)

@@ -42,8 +42,10 @@ RUNS = {
     "steady_again": ["-T", "steady"],
     "spike": ["-T", "spike"],
     "no_slow": ["-T", "steady", "-E", "slow"],
-    "count40": ["-T", "steady", "-i", "40"],  # ends after 40 iterations, well before 2 s
-    "count80": ["-T", "steady", "-i", "80"],
+    # Each ends on its count: -t holds the profile's 2 s level, which a busy machine
+    # running these six at once could otherwise reach first.
+    "count40": ["-T", "steady", "-i", "40", "-t", "60s"],
+    "count80": ["-T", "steady", "-i", "80", "-t", "60s"],
 }
 
 RUN = [sys.executable, "-m", "loadtui", "run"]

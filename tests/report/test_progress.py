@@ -133,7 +133,8 @@ async def test_under_t_the_lines_count_every_request_and_the_run_s_time_left(
     for snap in snaps:
         if snap.load.state == "running":
             assert snap.load.run_left_s is not None
-            assert abs(snap.t + snap.load.run_left_s - 2.0) < 0.05
+            # Read a moment before the tick's time: a busy machine can make it a long one.
+            assert abs(snap.t + snap.load.run_left_s - 2.0) < 0.25
             assert snap.load.stage_left_s <= snap.load.run_left_s
     lines = [m for ln in stream.getvalue().splitlines() if (m := LINE.match(ln))]
     assert len(lines) == len(printed) >= 2, stream.getvalue()

@@ -17,6 +17,7 @@ from loadtui.scenario.select import pick_profile, pick_target
 from support.scenarios import load
 
 OnSnapshot = Callable[[Controller, Snapshot], None]
+GUARD_S = 30.0  # the -t of a run that a condition ends (stop_when): only a hang guard
 
 
 class Settings(TypedDict, total=False):
@@ -72,6 +73,19 @@ async def run(
     engine = Controller(config(text, url, **settings), collect)
     final = await engine.run()
     return final, snaps, engine
+
+
+def stop_when(check: Callable[[Snapshot], bool], grace: float | None = None) -> OnSnapshot:
+    """on_snapshot hook: stop the run at the first snapshot where `check` holds. A run
+    that must see something happen (a request in flight, a session reopened, a timeout)
+    waits for it this way, with `duration=GUARD_S`: a busy machine only makes it longer,
+    where a fixed length could end it short of what the test needs."""
+
+    def steer(engine: Controller, snap: Snapshot) -> None:
+        if check(snap):
+            engine.stop(grace)
+
+    return steer
 
 
 def worker_of(controller: Controller) -> Worker:

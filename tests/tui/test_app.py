@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.faulty import ModeUnavailable, serve
+from support.loopback import refusing_port
 from support.waits import settle
 from textual.widgets import DataTable
 
@@ -98,28 +99,24 @@ async def test_launch_screen_starts_the_chosen_run(demo_url: str, tmp_path: Path
 
 
 async def test_unreachable_choice_returns_to_the_launch_screen(tmp_path: Path) -> None:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     (tmp_path / "fast.toml").write_text(FAST)
-    launch = LaunchArgs(
-        bundled=tmp_path / "none",
-        cwd=tmp_path,
-        given=tmp_path / "fast.toml",
-        env={"LOADTUI_TARGET": dead},
-    )
-    app = LoadtuiApp(launch=launch, sessions_dir=tmp_path)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, lambda: isinstance(app.screen, LaunchScreen))
-        await pilot.press("enter")
-        said = lambda: " ".join(str(n.message) for n in app._notifications)  # noqa: E731
-        await settle(pilot, lambda: "unreachable" in said())  # the preflight answered
-        assert isinstance(app.screen, LaunchScreen)
-        assert app.live is None  # nothing started, no session written
-        assert not (tmp_path / "sessions").exists()
-        await pilot.press("q")
+    with refusing_port() as port:  # nothing listens, nor can while the test runs
+        launch = LaunchArgs(
+            bundled=tmp_path / "none",
+            cwd=tmp_path,
+            given=tmp_path / "fast.toml",
+            env={"LOADTUI_TARGET": f"http://127.0.0.1:{port}"},
+        )
+        app = LoadtuiApp(launch=launch, sessions_dir=tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot, lambda: isinstance(app.screen, LaunchScreen))
+            await pilot.press("enter")
+            said = lambda: " ".join(str(n.message) for n in app._notifications)  # noqa: E731
+            await settle(pilot, lambda: "unreachable" in said())  # the preflight answered
+            assert isinstance(app.screen, LaunchScreen)
+            assert app.live is None  # nothing started, no session written
+            assert not (tmp_path / "sessions").exists()
+            await pilot.press("q")
     assert app.return_value is None
 
 

@@ -26,9 +26,10 @@ wait = "constant(0.05s)"
 name = "nap"
 call = "sleepy_console:nap"
 [profiles.short]
-stages = [{ duration = "1s", users = 1, spawn_rate = 100 }]
+stages = [{ duration = "2s", users = 1, spawn_rate = 100 }]
 """
-# The fifth call sleeps for two minutes on the engine's loop (the test's bound is 30 s).
+# The fifth call sleeps for two minutes on the engine's loop (the test's bound is 30 s);
+# the five take a fraction of a second, which a busy machine could stretch past 1 s.
 MODULE = """
 import time
 calls = 0
