@@ -21,6 +21,7 @@ from loadtui.engine.commands import Allow, ArrivalRate, Finish, Hold, Share, Wor
 from loadtui.engine.config import RunConfig
 from loadtui.engine.feeders import FeederEvents, load_feeders
 from loadtui.engine.gate import Gate
+from loadtui.engine.http.connections import CONNECT_RATE
 from loadtui.engine.http.poolset import PoolSet
 from loadtui.engine.iterations import Allowance
 from loadtui.engine.limits import Sockets, fit_sockets, socket_budget
@@ -63,6 +64,8 @@ class Worker:
         # Everything that needs no running loop is built here, so errors surface in the
         # caller's thread and commands are valid as soon as the worker exists.
         self.pools = PoolSet.for_target(config.target)
+        if config.profile.model == "open":  # arrivals wait for no user: connects are paced
+            self.pools.connect_rate = CONNECT_RATE
         # This worker's share of each [data] file, read once (engine/feeders.py).
         events = FeederEvents(self.recorder, self.gate, index, count)
         values = Values(load_feeders(config.scenario.data, self.rng, events), self.rng)

@@ -14,7 +14,12 @@ from support.stalling import StallingTarget
 from support.waits import wait_for
 
 from loadtui.engine.controller import Controller
-from loadtui.engine.http.connections import LAGGING_CONNECTS, MIN_CONNECTING
+from loadtui.engine.http.connections import (
+    CONNECT_BURST,
+    CONNECT_RATE,
+    LAGGING_CONNECTS,
+    MIN_CONNECTING,
+)
 from loadtui.engine.http.pool import Pool
 from loadtui.engine.worker import Worker
 from loadtui.metrics.snapshot import Snapshot
@@ -122,13 +127,59 @@ async def test_a_lagging_loop_slows_the_pools_growth_to_a_few_connects() -> None
     assert pool.connects == 140 and pool.connect_errors == 0
 
 
+async def test_a_paced_pool_connects_no_faster_than_its_rate() -> None:
+    """An open-model run's pool paces its connects: 300 requests at once at a silent
+    target open CONNECT_BURST at once, then no more than the rate allows in any span of
+    time (a connect on loopback completes within a turn, so only a pace bounds how
+    many a second); in the end every request has its connection."""
+    rate = 1_000.0
+    with StallingTarget(silent=True) as silent:
+        pool = Pool(
+            "http",
+            "127.0.0.1",
+            silent.port,
+            ssl_context=None,
+            max_connections=1_000,
+            connect_timeout=5.0,
+            read_timeout=60.0,
+        )
+        pool.connect_rate = rate
+        loop = asyncio.get_running_loop()
+        requests = [loop.create_task(pool.request(GET)) for _ in range(300)]
+        seen: list[tuple[float, int]] = []
+        beating = True
+
+        def beat() -> None:  # connects begun so far, once per loop turn
+            g = pool.gauges()
+            seen.append((loop.time(), int(g["open"] + g["connecting"])))
+            if beating:
+                loop.call_soon(beat)
+
+        loop.call_soon(beat)
+        try:
+            await wait_for(lambda: pool.gauges()["open"] == 300, what="every request connected")
+        finally:
+            beating = False
+            for task in requests:
+                task.cancel()
+            await asyncio.gather(*requests, return_exceptions=True)
+            await pool.close()
+    assert seen[0][1] == min(CONNECT_BURST, MIN_CONNECTING)
+    tick = 0.001  # the loop's clock counts whole ms (uvloop): a span may read 1 ms short
+    for i, (t1, n1) in enumerate(seen):
+        for t2, n2 in seen[i + 1 :: 7]:
+            assert n2 - n1 <= CONNECT_BURST + rate * (t2 - t1 + tick) + 1, (t1, n1, t2, n2)
+    assert pool.connects == 300 and pool.connect_errors == 0
+
+
 async def test_an_open_model_run_opens_about_what_its_rate_needs(demo_url: str) -> None:
     """100 arrivals/s on a 50 ms endpoint keep about 5 requests in flight: the run opens
     a handful of connections (a loop stall may bunch arrivals), not one per request.
     Each tick that made connections says how long they took, apart from latency."""
     profile = {"model": "open", "stages": [{"duration": "1.5s", "rate": 100}]}
     text = scenario(user(api_delay(50, "slow")), profiles={"o": profile})
-    final, snaps, _ = await run(text, demo_url)
+    final, snaps, engine = await run(text, demo_url)
+    assert worker_of(engine).pools.connect_rate == CONNECT_RATE  # paced (connections.py)
     slow = final.endpoint("slow")
     assert slow is not None and slow.requests >= 100 and slow.failures == 0
     assert 1 <= final.pool.connects <= 2 * 5 + MIN_CONNECTING

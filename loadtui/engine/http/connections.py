@@ -18,6 +18,15 @@ none at all: on a machine busy for long, a slow target still gets the connection
 holds.
 `warm(n)` opens connections ahead of the load (a profile's `warmup`).
 
+On loopback a connect completes within a turn of the loop, so a cap on connects under
+way bounds how many at once, not how many a second, and each costs the loop ~0.1 ms.
+An open-model run (`connect_rate`) therefore also paces them, CONNECT_RATE a second
+after a burst of CONNECT_BURST: at 40,000 req/s against nginx, 100 warm connections
+otherwise doubled in steps a few hundred ms apart to 1,700-4,400, each step a loop
+stall of 40-200 ms and thousands of dropped arrivals, where 1,000 warm connections never
+grew and dropped none. A target that needs 1,000 connections more (1,000/s at 1 s) has
+them within the first half second; a profile's `warmup` opens more before t = 0.
+
 The request side (sending, timeouts, the retry rule) is `pool.Pool`, built on this.
 """
 
@@ -35,6 +44,10 @@ from loadtui.engine.http.protocol import HttpConn
 MIN_CONNECTING = 32  # connects under way at once at least (see the module doc)
 WARM_CONCURRENCY = 64  # connects under way at once while warming up
 LAGGING_CONNECTS = 4  # connects under way at once while the loop lags
+# An open-model run paces its connects: at most CONNECT_RATE a second after a burst of
+# CONNECT_BURST (module doc).
+CONNECT_RATE = 2_000.0
+CONNECT_BURST = 64
 
 
 class Connections(OriginPool):
@@ -74,6 +87,11 @@ class Connections(OriginPool):
         self._waiters: deque[tuple[float, asyncio.Future[HttpConn | None]]] = deque()
         self._lagging = False  # the loop lags (the request side's sweep ran late)
         self._closed = False
+        # New connects per second, None: unpaced (an open-model run paces them).
+        self.connect_rate: float | None = None
+        self._tokens = float(CONNECT_BURST)
+        self._tokens_t = 0.0  # loop time the tokens were last counted
+        self._refill: asyncio.TimerHandle | None = None
 
     async def _acquire(
         self, deadline: float, connect_timeout: float | None, fresh: bool
@@ -88,7 +106,7 @@ class Connections(OriginPool):
             room = len(self._conns) + self._connecting + self._reserved < self.max_connections
             if self._idle and not (fresh and room):
                 return self._idle.popitem()[0]
-            if room and self._connecting + self._reserved < self._connect_cap():
+            if room and self._may_connect():
                 return await self._connect(deadline, connect_timeout)
             waiter: asyncio.Future[HttpConn | None] = self.loop.create_future()  # type: ignore[union-attr]
             self._waiters.append((deadline, waiter))
@@ -153,6 +171,32 @@ class Connections(OriginPool):
             self._slot_freed()  # a connect slot is free (and the cap may have grown)
         return conn
 
+    def _may_connect(self) -> bool:
+        """Whether one more connect may begin now: under the cap on connects under way,
+        and (when paced) with a token left; else a timer wakes the waiters when the
+        next token is due."""
+        if self._connecting + self._reserved >= self._connect_cap():
+            return False
+        rate = self.connect_rate
+        if rate is None:
+            return True
+        loop = self.loop
+        assert loop is not None
+        now = loop.time()
+        self._tokens = min(CONNECT_BURST, self._tokens + (now - self._tokens_t) * rate)
+        self._tokens_t = now
+        if self._tokens >= 1.0:
+            self._tokens -= 1.0
+            return True
+        if self._refill is None:
+            self._refill = loop.call_later((1.0 - self._tokens) / rate, self._refilled)
+        return False
+
+    def _refilled(self) -> None:
+        self._refill = None
+        if not self._closed:
+            self._slot_freed()
+
     def _connect_cap(self) -> int:
         """Connects allowed under way at once: the pool at most doubles per connect, and
         grows a few connects at a time while the loop lags (module doc)."""
@@ -203,7 +247,7 @@ class Connections(OriginPool):
         while (
             waiters
             and len(self._conns) + self._connecting + self._reserved < self.max_connections
-            and self._connecting + self._reserved < self._connect_cap()
+            and self._may_connect()
         ):
             waiter = waiters.popleft()[1]
             if not waiter.done():

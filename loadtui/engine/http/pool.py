@@ -243,6 +243,9 @@ class Pool(Connections):
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        if self._refill is not None:
+            self._refill.cancel()
+            self._refill = None
         for _, waiter in self._waiters:
             if not waiter.done():
                 waiter.set_exception(HttpError("closed", "pool closed"))

@@ -86,6 +86,7 @@ class PoolSet:
         self._adopted: list[Gauged] = []  # other pools counted and closed with these
         self._limit: int | None = None  # connections per pool the fd budget allows
         self._sizes: dict[Pool, int] = {}  # each pool's own size, before that limit
+        self.connect_rate: float | None = None  # new pools' pace (connections.py)
 
     @classmethod
     def for_target(cls, target: Target) -> PoolSet:
@@ -133,6 +134,7 @@ class PoolSet:
                 max_header_size=self.max_header_size,
                 max_body_size=self.max_body_size,
             )
+            pool.connect_rate = self.connect_rate
             self._sizes[pool] = size
         return pool
 
