@@ -26,6 +26,7 @@ from websockets.protocol import CONNECTING, OPEN
 from loadtui.engine.ws_frames import BINARY, TEXT, client_frame, frame_head
 
 CLOSE_TIMEOUT_S = 2.0  # after a close frame, how long the server has to hang up
+PONG_GRACE_S = 0.005  # a ping found unanswered when the next is due is judged this later
 NO_CLOSE_FRAME = 1006
 END_OF_HEAD = b"\r\n\r\n"
 
@@ -50,6 +51,7 @@ class WsConnection(asyncio.Protocol):
         "_parts",
         "_parts_text",
         "_ping_every",
+        "_ping_late",
         "_ping_out",
         "_ping_timer",
         "_plain",
@@ -96,6 +98,7 @@ class WsConnection(asyncio.Protocol):
         self._parts_text = False
         self._ping_out: bytes | None = None  # the keepalive ping awaiting its pong
         self._ping_timer: asyncio.TimerHandle | None = None
+        self._ping_late = False  # the next ping fell due with one unanswered: judged soon
         self._close_timer: asyncio.TimerHandle | None = None
 
     # -- asyncio.Protocol --------------------------------------------------------------
@@ -352,17 +355,27 @@ class WsConnection(asyncio.Protocol):
 
     def _ping(self) -> None:
         """Ping every `ping_every` seconds; a ping still unanswered at the next one fails
-        the connection, as websockets' own keepalive does."""
+        the connection, as websockets' own keepalive does.
+
+        Not at once: a loop runs its due timers before it reads its sockets, so after a
+        stall of the generator's own (longer than the interval) the next ping falls due
+        before the pong that came meanwhile is read. It is judged PONG_GRACE_S later,
+        once the loop has read what arrived: the generator's lag is not the server's."""
         self._ping_timer = None
         if not self.open or self._ping_every is None:
             return
+        loop = asyncio.get_running_loop()
         if self._ping_out is not None:
+            if not self._ping_late:
+                self._ping_late = True
+                self._ping_timer = loop.call_later(PONG_GRACE_S, self._ping)
+                return
             self.fail(1011, "keepalive ping timeout")
             return
+        self._ping_late = False
         self._ping_out = payload = os.urandom(4)
         self.ws.send_ping(payload)
         self._flush()
-        loop = asyncio.get_running_loop()
         self._ping_timer = loop.call_later(self._ping_every, self._ping)
 
     def _cancel_timers(self) -> None:

@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import ssl
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from support.scenarios import echo_stream, scenario, user
 from support.wsservers import raw_ws_server, streamer, ws_server
 from websockets.asyncio.server import ServerConnection
 
+from loadtui.engine.ws_connection import WsConnection
 from loadtui.engine.ws_frames import TEXT
 from loadtui.metrics.snapshot import Snapshot, StreamStats
 
@@ -225,3 +227,29 @@ async def test_a_pause_keeps_sessions_open_and_sends_nothing(demo_url: str) -> N
     assert seen[3][1] == seen[6][1] == 2  # the sessions stayed open
     assert stream_of(final).messages_sent > seen[6][0]  # and sent again once resumed
     assert stream_of(final).opened == 2
+
+
+async def test_a_stall_of_the_generators_own_does_not_fail_answered_pings() -> None:
+    """The loop is held right after a ping went out, three ping intervals (a busy
+    generator). The server (on this loop) answers as soon as the loop turns, but the
+    next ping is overdue by then, and a loop runs due timers before it reads sockets.
+    The session stays open: the pong is read before the ping is judged."""
+    sent = 0
+    original = WsConnection._ping
+
+    def ping_then_stall(self: WsConnection) -> None:
+        nonlocal sent
+        original(self)
+        sent += 1
+        if sent == 2:
+            time.sleep(0.15)  # the loop holds right after the second ping went out
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WsConnection, "_ping", ping_then_stall)
+        async with ws_server(echo) as url:
+            text = streamer("/", ping="50ms", reconnect=ONCE)
+            stalled = once(lambda s: sent >= 6)
+            final, _, _ = await run(text, url, stalled, users=1, spawn_rate=10, duration=GUARD_S)
+    s = stream_of(final)
+    assert sent >= 6  # pings went on after the stall
+    assert (s.opened, s.disconnects) == (1, 0) and 1011 not in s.close_codes, s
