@@ -2,9 +2,11 @@
 
 `codec.jsonable` hides the standard credential headers in any (name, value) pairs; a
 `Redaction` knows which pairs it is walking (task, target or WebSocket `headers`, task
-`query`, user `variables`) and adds the names a user configured for each, case
-insensitively; a response-header check on such a name hides its expected value. It
-also hides those query names inside URLs and paths (`?token=...`), and a URL's password
+`query`, user `variables`) and hides the values of credential-like names there
+(`loadtui import`'s rule, as in bodies: X-Tenant-Token, password, api_key, ...) and of
+the names a user configured for each, case insensitively; a response-header check on
+such a name hides its expected value. It also hides those query names inside URLs and
+paths (`?token=...`), and a URL's password
 by `scenario.userinfo.redact_url`, the rule every output follows. In request bodies and
 WebSocket messages (JSON, msgpack, forms) it hides the values of credential-like keys
 (`loadtui import`'s rule: password, token, secret, ...) and of every configured name, at
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from loadtui.scenario.model import HeaderCheck, HttpTask, WsMessage
+from loadtui.scenario.recorded import is_secret_name
 from loadtui.scenario.userinfo import redact_url
 from loadtui.session.codec import HIDDEN, REDACT, jsonable
 from loadtui.session.redact_bodies import SecretKeys, hide_body, hide_query, hide_text, hide_value
@@ -73,7 +76,8 @@ class Redaction:
         return self._walk(value, None)
 
     def _walk(self, value: Any, field: str | None) -> Any:
-        if isinstance(value, HeaderCheck) and value.value and value.name in self.headers:
+        secret_check = isinstance(value, HeaderCheck) and value.value
+        if secret_check and self._secret(value.name, self.headers):
             # `authorization = "equals:Bearer ..."`: the expected value is the secret
             value = dataclasses.replace(value, value=HIDDEN)
         elif isinstance(value, HttpTask):
@@ -91,7 +95,9 @@ class Redaction:
                 "query": self.query,
                 "variables": self.variables,
             }.get(field or "", self.anywhere)
-            return {k: HIDDEN if k.lower() in names else self._walk(v, None) for k, v in value}
+            return {
+                k: HIDDEN if self._secret(k, names) else self._walk(v, None) for k, v in value
+            }
         if isinstance(value, str) and field in _URL_FIELDS:
             return self.url(value)
         if isinstance(value, tuple | list):
@@ -107,9 +113,15 @@ class Redaction:
         Done on the raw text, so everything else stays byte for byte as written."""
         rest, hash_, fragment = redact_url(text).partition("#")
         base, q, query = rest.partition("?")
-        if q and self.query:
-            query = hide_query(query, lambda name: name.lower() in self.query)
+        if q:
+            query = hide_query(query, lambda name: self._secret(name, self.query))
         return f"{base}{q}{query}{hash_}{fragment}"
+
+    @staticmethod
+    def _secret(name: str, configured: frozenset[str]) -> bool:
+        """A configured name, or a credential-like one (the rule bodies and `loadtui
+        import` follow: a `token` is a secret whether or not the user said so)."""
+        return name.lower() in configured or is_secret_name(name)
 
     def _task(self, task: HttpTask) -> HttpTask:
         """The task with the secrets of its body (encoded, or its template) hidden."""

@@ -39,6 +39,8 @@ SECRETS = (
     "hunter2",
     "url-password",
     "ws-bearer",
+    "tenant-id-5",
+    "buyer-bob",
 )
 
 
@@ -46,7 +48,11 @@ def secret_scenario() -> tuple[Scenario, Target, Profile]:
     target = Target(
         "prod",
         "https://alice:url-password@api.example.test/v1?page=2",
-        headers=(("Authorization", "Bearer s3cr3t-bearer"), ("X-Tenant-Token", "tenant-9f2")),
+        headers=(
+            ("Authorization", "Bearer s3cr3t-bearer"),
+            ("X-Tenant-Token", "tenant-9f2"),
+            ("X-Tenant", "tenant-id-5"),
+        ),
     )
     task = HttpTask(
         "search",
@@ -58,7 +64,7 @@ def secret_scenario() -> tuple[Scenario, Target, Profile]:
     users = UserClass(
         "buyer",
         tasks=(task,),
-        variables=(("password", "hunter2"), ("user", "bob")),
+        variables=(("password", "hunter2"), ("user", "buyer-bob")),
         websocket=ws,
     )
     profile = Profile("p", stages=(Stage(10.0, users=2, spawn_rate=2),))
@@ -80,9 +86,8 @@ def test_configured_secrets_are_hidden_wherever_they_appear(tmp_path: Path) -> N
         scen,
         target,
         profile,
-        redact_headers=("x-tenant-TOKEN",),
-        redact_query=("Token", "api_key"),
-        redact_variables=("PASSWORD",),
+        redact_headers=("x-TENANT",),
+        redact_variables=("User",),
     )
     w.close()
     text = path.read_text()
@@ -90,27 +95,32 @@ def test_configured_secrets_are_hidden_wherever_they_appear(tmp_path: Path) -> N
         assert secret not in text, secret
     header = json.loads(text.splitlines()[0])
     tgt = header["target"]
-    assert tgt["headers"] == {"Authorization": "***", "X-Tenant-Token": "***"}
+    assert tgt["headers"] == {"Authorization": "***", "X-Tenant-Token": "***", "X-Tenant": "***"}
     assert tgt["url"] == "https://alice:***@api.example.test/v1?page=2"
     user = header["scenario"]["users"][0]
     task = user["tasks"][0]
     assert task["query"] == {"token": "***", "page": "1"}
     assert task["headers"] == {"cookie": "***", "Accept": "application/json"}
     assert task["path"] == "/search?q=shoes&Api_Key=***"
-    assert user["variables"] == {"password": "***", "user": "bob"}
+    assert user["variables"] == {"password": "***", "user": "***"}
     assert user["websocket"]["headers"] == {"AUTHORIZATION": "***"}
     assert header["scenario"]["targets"][0] == tgt  # the same target, hidden the same way
 
 
-def test_without_extra_names_only_credential_headers_and_passwords_go(tmp_path: Path) -> None:
+def test_without_extra_names_credential_like_names_go_and_the_rest_stays(
+    tmp_path: Path,
+) -> None:
+    """Credential-like names (the import's rule: token, password, api_key, ...) are
+    secrets wherever they name a value, as in bodies; other names only if configured."""
     scen, target, profile = secret_scenario()
     path = tmp_path / "s.json"
     SessionWriter(path, scen, target, profile).close()
     text = path.read_text()
-    for secret in ("s3cr3t-bearer", "cookie-crumb", "ws-bearer", "url-password"):
-        assert secret not in text
-    for kept in ("tenant-9f2", "qtoken-77", "hunter2", "apikey-in-path"):
-        assert kept in text  # not configured: a token is only a secret if the user says so
+    hidden = ("s3cr3t-bearer", "cookie-crumb", "ws-bearer", "url-password", "tenant-9f2")
+    for secret in (*hidden, "qtoken-77", "hunter2", "apikey-in-path"):
+        assert secret not in text, secret
+    for kept in ("tenant-id-5", "buyer-bob", "shoes", "application/json"):
+        assert kept in text, kept  # not credential-like, not configured
 
 
 def test_url_redaction_keeps_everything_else_byte_for_byte() -> None:
