@@ -48,39 +48,51 @@ def ok_server(seen: Seen) -> LoopbackServer:
     return LoopbackServer(answer, 60.0, "ok-target")
 
 
+def silent_pool(port: int, connect_timeout: float = 5.0) -> Pool:
+    """A pool of 1,000 connections to a silent target: every connection stays busy."""
+    return Pool(
+        "http",
+        "127.0.0.1",
+        port,
+        ssl_context=None,
+        max_connections=1_000,
+        connect_timeout=connect_timeout,
+        read_timeout=60.0,
+    )
+
+
+async def connect_all(pool: Pool, count: int) -> list[dict[str, float]]:
+    """`count` requests at once on `pool`, until each has its connection: the pool's
+    gauges once per loop turn meanwhile, with the loop's time as `t`."""
+    loop = asyncio.get_running_loop()
+    requests = [loop.create_task(pool.request(GET)) for _ in range(count)]
+    turns: list[dict[str, float]] = []
+    beating = True
+
+    def beat() -> None:
+        turns.append({**pool.gauges(), "t": loop.time()})
+        if beating:
+            loop.call_soon(beat)
+
+    loop.call_soon(beat)
+    try:
+        await wait_for(lambda: pool.gauges()["open"] == count, what="every request connected")
+    finally:
+        beating = False
+        for task in requests:
+            task.cancel()
+        await asyncio.gather(*requests, return_exceptions=True)
+        await pool.close()
+    return turns
+
+
 async def test_a_pool_connects_a_few_at_a_time_and_at_most_doubles() -> None:
     """200 requests at once on a fresh pool: MIN_CONNECTING connect, the rest wait in
     line; connects under way never exceed max(MIN_CONNECTING, open), and every request
     still gets its connection (the target holds them all)."""
     with StallingTarget(silent=True) as silent:
-        pool = Pool(
-            "http",
-            "127.0.0.1",
-            silent.port,
-            ssl_context=None,
-            max_connections=1_000,
-            connect_timeout=5.0,
-            read_timeout=60.0,
-        )
-        loop = asyncio.get_running_loop()
-        requests = [loop.create_task(pool.request(GET)) for _ in range(200)]
-        turns: list[dict[str, float]] = []
-        beating = True
-
-        def beat() -> None:  # the pool's gauges once per loop turn
-            turns.append(pool.gauges())
-            if beating:
-                loop.call_soon(beat)
-
-        loop.call_soon(beat)
-        try:
-            await wait_for(lambda: pool.gauges()["open"] == 200, what="every request connected")
-        finally:
-            beating = False
-            for task in requests:
-                task.cancel()
-            await asyncio.gather(*requests, return_exceptions=True)
-            await pool.close()
+        pool = silent_pool(silent.port)
+        turns = await connect_all(pool, 200)
     first = turns[0]  # after each request's first step
     assert (first["connecting"], first["waiting"]) == (MIN_CONNECTING, 200 - MIN_CONNECTING)
     for g in turns:
@@ -95,15 +107,7 @@ async def test_a_lagging_loop_slows_the_pools_growth_to_a_few_connects() -> None
     generator's own lag. Not none: a machine busy for long must not starve a slow target
     of connections, so in the end every request connects."""
     with StallingTarget(silent=True) as silent:
-        pool = Pool(
-            "http",
-            "127.0.0.1",
-            silent.port,
-            ssl_context=None,
-            max_connections=1_000,
-            connect_timeout=0.4,  # a sweep every 20 ms
-            read_timeout=60.0,
-        )
+        pool = silent_pool(silent.port, connect_timeout=0.4)  # a sweep every 20 ms
         loop = asyncio.get_running_loop()
         first = [loop.create_task(pool.request(GET)) for _ in range(40)]
         more: list[asyncio.Task[object]] = []
@@ -134,36 +138,10 @@ async def test_a_paced_pool_connects_no_faster_than_its_rate() -> None:
     many a second); in the end every request has its connection."""
     rate = 1_000.0
     with StallingTarget(silent=True) as silent:
-        pool = Pool(
-            "http",
-            "127.0.0.1",
-            silent.port,
-            ssl_context=None,
-            max_connections=1_000,
-            connect_timeout=5.0,
-            read_timeout=60.0,
-        )
+        pool = silent_pool(silent.port)
         pool.connect_rate = rate
-        loop = asyncio.get_running_loop()
-        requests = [loop.create_task(pool.request(GET)) for _ in range(300)]
-        seen: list[tuple[float, int]] = []
-        beating = True
-
-        def beat() -> None:  # connects begun so far, once per loop turn
-            g = pool.gauges()
-            seen.append((loop.time(), int(g["open"] + g["connecting"])))
-            if beating:
-                loop.call_soon(beat)
-
-        loop.call_soon(beat)
-        try:
-            await wait_for(lambda: pool.gauges()["open"] == 300, what="every request connected")
-        finally:
-            beating = False
-            for task in requests:
-                task.cancel()
-            await asyncio.gather(*requests, return_exceptions=True)
-            await pool.close()
+        turns = await connect_all(pool, 300)
+    seen = [(g["t"], g["open"] + g["connecting"]) for g in turns]  # connects begun so far
     assert seen[0][1] == min(CONNECT_BURST, MIN_CONNECTING)
     tick = 0.001  # the loop's clock counts whole ms (uvloop): a span may read 1 ms short
     for i, (t1, n1) in enumerate(seen):
