@@ -38,8 +38,9 @@ from collections import deque
 from time import perf_counter
 
 from loadtui.engine.http.errors import ErrorKind, HttpError, from_os_error
-from loadtui.engine.http.origin import OriginPool
+from loadtui.engine.http.origin import DEFAULT_MAX_BODY_SIZE, DEFAULT_MAX_HEADER_SIZE, OriginPool
 from loadtui.engine.http.protocol import HttpConn
+from loadtui.engine.http.sweep import tick_for
 
 MIN_CONNECTING = 32  # connects under way at once at least (see the module doc)
 WARM_CONCURRENCY = 64  # connects under way at once while warming up
@@ -63,9 +64,9 @@ class Connections(OriginPool):
         max_connections: int,
         connect_timeout: float,
         read_timeout: float,
-        loop: asyncio.AbstractEventLoop | None,
-        max_header_size: int,
-        max_body_size: int,
+        loop: asyncio.AbstractEventLoop | None = None,
+        max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
     ) -> None:
         super().__init__(
             scheme,
@@ -87,6 +88,11 @@ class Connections(OriginPool):
         self._waiters: deque[tuple[float, asyncio.Future[HttpConn | None]]] = deque()
         self._lagging = False  # the loop lags (the request side's sweep ran late)
         self._closed = False
+        # The request side's (pool.py): requests in flight, its timeout sweep.
+        self._active = 0  # requests inside request() or sent with send_now()
+        self._sweeper: asyncio.TimerHandle | None = None
+        self._sweep_due = 0.0  # loop time the pending sweep was asked for
+        self._tick = tick_for(min(read_timeout, connect_timeout))
         # New connects per second, None: unpaced (an open-model run paces them).
         self.connect_rate: float | None = None
         self._tokens = float(CONNECT_BURST)

@@ -23,13 +23,10 @@ way `request` ends its own, and one that met the keep-alive race is sent again t
 from __future__ import annotations
 
 import asyncio
-import ssl
 
 from loadtui.engine.http.connections import Connections
 from loadtui.engine.http.errors import HttpError
 from loadtui.engine.http.origin import (
-    DEFAULT_MAX_BODY_SIZE,
-    DEFAULT_MAX_HEADER_SIZE,
     IDEMPOTENT,
     RETRY_KINDS,
 )
@@ -53,37 +50,6 @@ def may_retry(conn: HttpConn, err: HttpError, raw: bytes) -> bool:
 
 class Pool(Connections):
     """Requests to one origin. Create it on (or bind it lazily to) the engine's loop."""
-
-    def __init__(
-        self,
-        scheme: str,
-        host: str,
-        port: int,
-        *,
-        ssl_context: ssl.SSLContext | None,
-        max_connections: int,
-        connect_timeout: float,
-        read_timeout: float,
-        loop: asyncio.AbstractEventLoop | None = None,
-        max_header_size: int = DEFAULT_MAX_HEADER_SIZE,
-        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
-    ) -> None:
-        super().__init__(
-            scheme,
-            host,
-            port,
-            ssl_context=ssl_context,
-            max_connections=max_connections,
-            connect_timeout=connect_timeout,
-            read_timeout=read_timeout,
-            loop=loop,
-            max_header_size=max_header_size,
-            max_body_size=max_body_size,
-        )
-        self._active = 0  # requests inside request() or sent with send_now()
-        self._sweeper: asyncio.TimerHandle | None = None
-        self._sweep_due = 0.0  # loop time the pending sweep was asked for
-        self._tick = tick_for(min(read_timeout, connect_timeout))
 
     async def request(
         self,
