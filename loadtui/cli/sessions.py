@@ -37,6 +37,7 @@ from loadtui.cli.flags import (
     parse_selection,
 )
 from loadtui.cli.support import (
+    Demo,
     Failure,
     choosing,
     demo_target_if,
@@ -279,7 +280,7 @@ def _rerun(
         found = _python_tasks(recorded)
         if scenario is None and found:  # the file there has them, though the session did not
             raise Failure(refuse(", ".join(found[:3])))
-        wanted = target or (plan.target_name if recorded.target(plan.target_name) else None)
+        wanted = target or _same_target(recorded, plan.target_name, plan.target_url, demo)
         count, cluster = fleet(*generators, recorded)
         with choosing():
             config = build_run_config(
@@ -307,6 +308,23 @@ def _rerun(
     if outcome.reason:
         typer.echo(f"loadtui: {outcome.reason}", err=True)
     raise typer.Exit(outcome.code)
+
+
+def _same_target(
+    scenario: Scenario, name: str, url: str, demo: Demo | None
+) -> str | None:
+    """What the re-run aims at without --target: the recorded target by its name, unless
+    the run was aimed elsewhere (`--target URL`, its URL then differing from the file's):
+    then the recorded URL, the one that was tested. The demo target is a new one each
+    time; the name finds it."""
+    from loadtui.scenario.userinfo import redact_url
+
+    found = scenario.target(name)
+    if found is None:
+        return None
+    if demo is None and url and redact_url(found.url) != url:
+        return url
+    return name
 
 
 def _python_refusal(session: Path) -> Callable[[str], str]:
