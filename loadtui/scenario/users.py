@@ -184,13 +184,25 @@ def read_users(out: Collector, data: Any, path: FieldPath, folder: str) -> list[
 
 def _duplicate_stream(sec: Section, name: str, seen: dict[str, int], index: int) -> None:
     """Figures are kept per stream name: two classes sharing one would mix them."""
-    if name in seen:
+    if name in RESERVED_ROWS:
+        sec.out.add(
+            (*sec.at("websocket"), "name"),
+            f"stream name {name!r} is the name of a row every run has",
+            "Give the stream another name",
+        )
+    elif name in seen:
         sec.out.add(
             (*sec.at("websocket"), "name"),
             f"duplicate stream name {name!r} (also users[{seen[name]}])",
             "Give each stream its own name",
         )
     seen.setdefault(name, index)
+
+
+# Names of rows every run has: the total (metrics.fold.TOTAL_NAME, as Locust names it)
+# and the one that counts names made at run time past their limit (metrics.rows). A task
+# of such a name would be counted into that row.
+RESERVED_ROWS = ("Aggregated", "(other names)")
 
 
 def _duplicate_tasks(
@@ -200,7 +212,13 @@ def _duplicate_tasks(
     for key, group in (("on_start", on_start), ("tasks", tasks), ("on_stop", on_stop)):
         for j, task in enumerate(group):
             where = (*sec.path, key, j, "name")
-            if task.name in seen:
+            if task.name in RESERVED_ROWS:
+                sec.out.add(
+                    where,
+                    f"task name {task.name!r} is the name of a row every run has",
+                    "Give the task another name",
+                )
+            elif task.name in seen:
                 sec.out.add(
                     where,
                     f"duplicate task name {task.name!r} in this user class",

@@ -299,6 +299,24 @@ CASES: list[tuple[str, str, str, str]] = [
         "duplicate task name",
     ),
     (
+        "task-total-row",
+        task('name = "Aggregated" #<', 'path = "/"'),
+        "users[0].tasks[0].name",
+        "the name of a row every run has",
+    ),
+    (
+        "stream-total-row",
+        NAME + TARGET + USER + '[users.websocket]\nname = "Aggregated" #<\npath = "/ws"\n',
+        "users[0].websocket.name",
+        "the name of a row every run has",
+    ),
+    (
+        "task-overflow-row",
+        task('name = "(other names)" #<', 'path = "/"'),
+        "users[0].tasks[0].name",
+        "the name of a row every run has",
+    ),
+    (
         "query",
         task('path = "/"', "query = { k = { a = 1 } } #<"),
         "users[0].tasks[0].query.k",
