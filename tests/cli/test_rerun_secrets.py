@@ -20,7 +20,8 @@ from support.recording import RecordingTarget
 
 PASSWORD = f"pw{secrets.token_hex(6)}"
 API_KEY = f"key{secrets.token_hex(6)}"
-BASIC = "Basic " + base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
+USER = "alice"
+BASIC = "Basic " + base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 
 TARGETS = {
     # The URL from the environment: a re-run reads the recorded one in its place.
@@ -44,20 +45,26 @@ stages = [{{ iterations = 1, users = 1, spawn_rate = 10 }}]
 """
 
 
+def signed_in(url: str, password: str) -> str:
+    """The loopback `url` with USER and `password` as its userinfo."""
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://{USER}:{password}@{rest}"
+
+
 def scenario(targets: str) -> str:
     return f'name = "rerun-secrets"\n{targets}{REST}'
 
 
 def original(folder: Path, server: RecordingTarget, how: str) -> Path:
     """A real run with the password in the URL; its session."""
-    url = server.url.replace("http://", f"http://alice:{PASSWORD}@")
+    url = signed_in(server.url, PASSWORD)
     (folder / "s.toml").write_text(scenario(TARGETS[how]))
     given = {"env": ([], {"LOADTUI_TARGET": url}), "flag": (["--target", url], {})}
     args, env = given[how]
     run = loadtui("run", "s.toml", "-q", "--session", "s.json", *args, cwd=folder, env=env)
     assert run.returncode == 0, run.stderr
     header = json.loads((folder / "s.json").read_text().splitlines()[0])
-    assert header["target"]["url"] == server.url.replace("http://", "http://alice:***@")
+    assert header["target"]["url"] == signed_in(server.url, "***")
     return folder / "s.json"
 
 
@@ -89,7 +96,7 @@ def test_a_rerun_with_the_target_given_again_sends_the_real_password(
 ) -> None:
     with RecordingTarget() as server:
         session = original(tmp_path, server, how)
-        url = server.url.replace("http://", f"http://alice:{PASSWORD}@")
+        url = signed_in(server.url, PASSWORD)
         proc = loadtui("rerun", str(session), "-q", "--target", url, cwd=tmp_path)
         assert proc.returncode == 0, proc.stderr
         assert_real_secrets_only(server, 2, how)
@@ -98,7 +105,7 @@ def test_a_rerun_with_the_target_given_again_sends_the_real_password(
 def test_a_rerun_takes_the_password_from_a_scenario_file_that_holds_it(tmp_path: Path) -> None:
     with RecordingTarget() as server:
         session = original(tmp_path, server, "env")
-        url = server.url.replace("http://", f"http://alice:{PASSWORD}@")
+        url = signed_in(server.url, PASSWORD)
         held = scenario(TARGETS["env"].replace("${LOADTUI_TARGET}", url))
         (tmp_path / "held.toml").write_text(held)
         args = ("rerun", str(session), "-q", "--scenario", "held.toml")
