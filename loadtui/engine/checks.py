@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import json
 import operator
-import re
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 from loadtui.scenario.model import Checks, Extract, HeaderCheck, JsonCheck
+from loadtui.scenario.regexes import compile_regex
 
 MISSING = object()
 
@@ -75,7 +75,7 @@ class ResponseChecks:
         self._max_latency = checks.max_latency
         contains = checks.body_contains
         self._contains = None if contains is None else contains.encode()
-        self._regex = None if checks.body_regex is None else re.compile(checks.body_regex)
+        self._regex = None if checks.body_regex is None else compile_regex(checks.body_regex)
         self._equals = checks.json_equals
         self._json = tuple(_JsonRule(c) for c in checks.json)
         self._headers = tuple(_HeaderRule(c) for c in checks.headers)
@@ -121,7 +121,7 @@ class ResponseChecks:
         if self._contains is not None and (body is None or self._contains not in body):
             return "check: body_contains"
         if self._regex is not None and (
-            body is None or self._regex.search(body.decode("utf-8", "replace")) is None
+            body is None or self._regex.search(body) is None
         ):
             return "check: body_regex"
         if self._equals or self._json:
@@ -198,7 +198,7 @@ class _HeaderRule:
     def __init__(self, check: HeaderCheck) -> None:
         self.check = check
         self._key = check.name.encode("latin-1")
-        self._regex = re.compile(check.value) if check.rule == "regex" else None
+        self._regex = compile_regex(check.value) if check.rule == "regex" else None
         where = f"check: header {check.name}"
         self._missing = f"{where} missing"
         self._mismatch = f"{where} present" if check.rule == "absent" else where
@@ -214,11 +214,10 @@ class _HeaderRule:
             return self._missing
         if rule == "present":
             return None
-        texts = [v.decode("latin-1").strip() for v in values]
         if self._regex is not None:
-            ok = any(self._regex.search(t) is not None for t in texts)
+            ok = any(self._regex.search(v.strip()) is not None for v in values)
         else:
-            ok = self.check.value in texts
+            ok = self.check.value in [v.decode("latin-1").strip() for v in values]
         return None if ok else self._mismatch
 
 

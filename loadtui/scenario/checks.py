@@ -8,7 +8,8 @@
 
 A JSON field's string is a rule when it is `exists`, `absent` or starts with a
 comparison (`== != < <= > >=`); any other value is compared for equality as before.
-Regexes are compiled here once, so a bad one is a `validate` problem, never a run's.
+Regexes are RE2 (regexes.py, linear in the text) and compiled here once, so a bad one
+is a `validate` problem, never a run's.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, cast, get_args
 from loadtui.scenario.errors import Collector, FieldPath, did_you_mean
 from loadtui.scenario.fields import Section, type_name
 from loadtui.scenario.model import Checks, HeaderCheck, HeaderRule, JsonCheck, JsonOp
+from loadtui.scenario.regexes import REGEX_HINT, regex_problem
 from loadtui.scenario.syntax import HEADER_NAME, POINTER
 
 CHECK_KEYS = (
@@ -29,7 +31,6 @@ CHECK_KEYS = (
 RATE_LIMITED_KEYS = ("body_contains", "body_regex", "json", "headers")
 HEADER_RULES: tuple[str, ...] = get_args(HeaderRule)
 HEADER_HINT = 'Use "present", "absent", "equals:VALUE" or "regex:PATTERN"'
-REGEX_HINT = "Python re syntax; a TOML '...' string keeps backslashes as written"
 ORDERING = ("<", "<=", ">", ">=")
 _RULE = re.compile(r"\s*(==|!=|<=|>=|<|>)(.*)", re.S)
 
@@ -161,17 +162,6 @@ def _regex(sec: Section, key: str) -> str | None:
         sec.error(key, f"not a valid regex: {problem}", REGEX_HINT)
         return None
     return pattern
-
-
-def regex_problem(pattern: str) -> str | None:
-    """Why `pattern` does not compile, or None when it does."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return exc.msg if exc.pos is None else f"{exc.msg} at position {exc.pos}"
-    except (RecursionError, OverflowError):
-        return "too complex"
-    return None
 
 
 def _headers(sec: Section) -> tuple[HeaderCheck, ...]:

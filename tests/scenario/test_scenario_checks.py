@@ -82,6 +82,13 @@ CASES: list[tuple[str, str, str, str]] = [
     # (id, checks = ..., field path under checks, what the line says)
     ("unknown-key", '{ body_regx = "a" }', "body_regx", 'Did you mean "body_regex"?'),
     ("bad-regex", '{ body_regex = "(unclosed" }', "body_regex", "not a valid regex: missing )"),
+    (
+        "lookahead",
+        "{ body_regex = 'id(?=\\d)' }",
+        "body_regex",
+        "not a valid regex: invalid perl operator: (?=. RE2 syntax, as in k6: no lookarounds",
+    ),
+    ("backreference", "{ body_regex = '(a)\\1' }", "body_regex", "invalid escape sequence: \\1"),
     ("empty-regex", '{ body_regex = "" }', "body_regex", "must not be empty"),
     (
         "header-rule",
@@ -99,7 +106,7 @@ CASES: list[tuple[str, str, str, str]] = [
         "header-regex",
         '{ headers = { "x-a" = "regex:[a-" } }',
         "headers.x-a",
-        "not a valid regex: unterminated character set at position 0. Python re syntax",
+        "not a valid regex: missing ]: [a-. RE2 syntax",
     ),
     (
         "header-type",
