@@ -8,11 +8,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from support.loopback import refusing_port
+from support.waits import wait_until
 
 from loadtui.scenario import bundled
 
@@ -59,23 +59,31 @@ def no_traceback(proc: subprocess.CompletedProcess) -> None:
 
 def test_bare_run_on_the_demo_writes_a_full_report(tmp_path: Path) -> None:
     proc = loadtui("run", "-t", "3s", "--report-json", "r.json", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["requests"] > 0
     for p in ("p50", "p90", "p95", "p99", "p99.9", "max"):
         assert p in report["latency_ms"]
-    assert report["passed"] is True
+    # Every threshold of the bundled demo is judged. Some are latencies (fast p99 < 100 ms,
+    # a 500 ms check) that a loop held for a second on a busy machine breaks, rightly: so
+    # the verdict is not fixed here, only that the exit code says what the report says.
+    assert [t["name"] for t in report["thresholds"]] == [
+        "p95 < 2s", "p99 < 5s", "error_rate < 5%", "fast: p99 < 100ms", "me: error_rate < 1%",
+    ]  # fmt: skip
+    assert proc.returncode == (0 if report["passed"] else 1), proc.stderr
     assert "demo target listening on http://127.0.0.1:" in proc.stderr
     no_traceback(proc)
 
 
 def test_threshold_breach_exits_1_and_reports_say_why(demo_url: str, tmp_path: Path) -> None:
     scen = write(tmp_path, MINIMAL.format(url=demo_url, p99="< 0.001ms"))
+    # Ended by a count of passes, not a length: a run of fixed length could end before
+    # any request on a busy machine (a threshold with nothing to measure fails too, but
+    # not with an observed figure over its limit).
     proc = loadtui(
         "run",
         str(scen),
-        "-t",
-        "1s",
+        "-i",
+        "40",
         "--report-json",
         "r.json",
         "--junit",
@@ -109,7 +117,7 @@ def test_threshold_breach_exits_1_and_reports_say_why(demo_url: str, tmp_path: P
 
 def test_passing_threshold_exits_0(demo_url: str, tmp_path: Path) -> None:
     scen = write(tmp_path, MINIMAL.format(url=demo_url, p99="< 5s"))
-    proc = loadtui("run", str(scen), "-t", "1s", "-q")
+    proc = loadtui("run", str(scen), "-i", "40", "-q")  # a count: the p99 has data to judge
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
 
@@ -186,12 +194,11 @@ def test_sigint_stops_gracefully_and_still_writes_reports(demo_url: str, tmp_pat
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 20
     session = tmp_path / "s.jsonl"
-    while time.monotonic() < deadline:  # wait until load is flowing
-        if session.exists() and session.read_text().count('"type":"tick"') >= 3:
-            break
-        time.sleep(0.1)
+    wait_until(  # until load is flowing; a cold start on a busy machine takes a while
+        lambda: session.exists() and session.read_text().count('"type":"tick"') >= 3,
+        what="three ticks in the session",
+    )
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 3, err
@@ -230,8 +237,8 @@ def test_redacted_names_never_reach_the_session(demo_url: str, tmp_path: Path) -
     proc = loadtui(
         "run",
         str(scen),
-        "-t",
-        "1s",
+        "-i",
+        "40",
         "-q",
         "--session",
         "s.json",

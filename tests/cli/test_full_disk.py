@@ -24,6 +24,7 @@ from loadtui.engine.host import EngineHost
 from loadtui.live import LiveRun
 from loadtui.report.outputs import Outputs, write_reports
 from loadtui.scenario import load_scenario_text
+from loadtui.scenario.iterations import with_iterations
 from loadtui.scenario.select import pick_profile, pick_target
 from loadtui.session.reader import read_session
 from loadtui.tui.app import LoadtuiApp
@@ -41,7 +42,7 @@ wait = "constant(0.05s)"
 name = "fast"
 path = "/api/fast"
 [profiles.short]
-stages = [{{ duration = "1s", users = 2, spawn_rate = 100 }}]
+stages = [{{ duration = "60s", users = 2, spawn_rate = 100 }}]
 [profiles.long]
 stages = [{{ duration = "2m", users = 2, spawn_rate = 100 }}]
 [thresholds]
@@ -61,7 +62,12 @@ def folder(tmp_path: Path, demo_url: str) -> Path:
 
 
 def run(folder: Path, *args: str, scenario: str = "s.toml") -> tuple[int, list[str]]:
-    out = loadtui("run", scenario, "--profile", "short", "-q", "--tick", "0.25", *args, cwd=folder)
+    """A run of 40 passes (about a second; the profile's 60 s only a guard): a run of
+    fixed length could end before any request on a busy machine."""
+    out = loadtui(
+        "run", scenario, "--profile", "short", "-i", "40", "-q", "--tick", "0.25", *args,
+        cwd=folder,
+    )  # fmt: skip
     assert "Traceback" not in out.stderr, out.stderr
     assert FULL.exists() and stat.S_ISCHR(FULL.stat().st_mode)  # never replaced by a file
     return out.returncode, out.stderr.splitlines()
@@ -177,7 +183,8 @@ def test_a_folder_in_the_way_is_one_lost_output_each(tmp_path: Path, demo_url: s
     blocker.write_text("")
     (tmp_path / "md").mkdir()
     plan = load_scenario_text(SCENARIO.format(url=demo_url, p99="< 5s"))
-    config = RunConfig(plan, pick_target(plan, None), pick_profile(plan, "short"), tick_s=0.25)
+    profile = with_iterations(pick_profile(plan, "short"), 40)  # as `run` above: -i 40
+    config = RunConfig(plan, pick_target(plan, None), profile, tick_s=0.25)
     host = EngineHost(config)
     said: list[str] = []
     live = LiveRun(

@@ -122,8 +122,8 @@ def test_the_imported_command_sends_its_request_byte_for_byte(tmp_path: Path) ->
         env = {"LOADTUI_AUTH": "s3cr3t-t0ken", "LOADTUI_COOKIE": "sid=c00kie; theme=dark"}
         checked = loadtui("validate", "orders.toml", cwd=tmp_path, env=env)
         assert checked.returncode == 0, checked.stderr
-        ran = loadtui(
-            "run", "orders.toml", "-u", "1", "-r", "100", "-t", "1s", "-q", cwd=tmp_path, env=env
+        ran = loadtui(  # one pass (a run of fixed length could end before it)
+            "run", "orders.toml", "-u", "1", "-r", "100", "-i", "1", "-q", cwd=tmp_path, env=env
         )
         assert ran.returncode == 0, ran.stderr
         sent = server.seen("/api/orders")[0]

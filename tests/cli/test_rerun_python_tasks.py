@@ -22,12 +22,16 @@ url = "{url}"
 [[users]]
 name = "u"
 wait = "constant(0.05s)"
+order = "sequence"
 [[users.tasks]]
 name = "fast"
 path = "/api/fast"
 [profiles.short]
-stages = [{{ duration = "1s", users = 2, spawn_rate = 100 }}]
+stages = [{{ duration = "2s", users = 2, spawn_rate = 100 }}]
 """
+# In sequence, so a pass runs the Python task added after "fast" (picked at random, a
+# short re-run could miss it); 2 s, as a re-run lasts as long as its session and must get
+# through a pass on a busy machine.
 
 PYTHON_TASK = """
 [[users.tasks]]

@@ -35,14 +35,18 @@ TARGETS = {
 REST = f"""
 [[users]]
 name = "u"
+wait = "constant(60s)"
 [[users.tasks]]
 name = "me"
 path = "/api/me"
 headers = {{ X-Api-Key = "{API_KEY}" }}
 
 [profiles.once]
-stages = [{{ iterations = 1, users = 1, spawn_rate = 10 }}]
+stages = [{{ duration = "2s", users = 1, spawn_rate = 10 }}]
 """
+# One request a run: the user sends it at once, then waits out the run. Not a count of
+# iterations: a re-run lasts as long as its session did, and a session that a count ended
+# in a few milliseconds gives its re-run too little time on a busy machine.
 
 
 def signed_in(url: str, password: str) -> str:

@@ -16,12 +16,16 @@ name = "rerun-target"
 url = "{url}"
 [[users]]
 name = "u"
+wait = "constant(60s)"
 [[users.tasks]]
 name = "health"
 path = "/health"
 [profiles.once]
-stages = [{{ iterations = 2, users = 1, spawn_rate = 10 }}]
+stages = [{{ duration = "2s", users = 2, spawn_rate = 100 }}]
 """
+# Two users send a request each at once, then wait out the run: two requests a run. Not
+# a count of iterations: a re-run lasts as long as its session did, and a session that a
+# count ended in a few milliseconds gives its re-run too little time on a busy machine.
 
 
 def test_a_run_aimed_elsewhere_is_rerun_where_it_was_aimed(tmp_path: Path) -> None:

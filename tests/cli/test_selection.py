@@ -19,7 +19,9 @@ from loadtui.scenario.model import Selection
 from loadtui.session.reader import SessionError, read_session
 from loadtui.session.rerun import rerun_plan
 
-ONE_S = [{"duration": "1s", "users": 2, "spawn_rate": 100}]
+# Two seconds: `rerun` replays a session for as long as it ran, and a re-run must send
+# requests to show which ones (a second was within what a busy machine can hold a loop).
+TWO_S = [{"duration": "2s", "users": 2, "spawn_rate": 100}]
 SHOP = scenario(
     user(
         api_fast("fast", tags=["read"]),
@@ -33,7 +35,7 @@ SHOP = scenario(
         name="writer",
         wait="constant(0.05s)",
     ),
-    profiles={"all": {"stages": ONE_S}, "writes": {"classes": ["writer"], "stages": ONE_S}},
+    profiles={"all": {"stages": TWO_S}, "writes": {"classes": ["writer"], "stages": TWO_S}},
     thresholds={"endpoints": {"echo": {"error_rate": "< 1%"}, "items": {"p99": "< 5s"}}},
 )
 
@@ -91,8 +93,9 @@ def test_a_profile_runs_its_classes_with_the_load_of_the_flags(
     demo_url: str, tmp_path: Path
 ) -> None:
     write(tmp_path, SHOP.replace("${LOADTUI_TARGET}", demo_url), "shop.toml")
+    # A count of passes, not a length: a run of fixed length could end before any.
     done = loadtui(
-        "run", "shop.toml", "--profile", "writes", "-u", "3", "-t", "1s", "-q",
+        "run", "shop.toml", "--profile", "writes", "-u", "3", "-i", "9", "-q",
         "--tick", "0.25", "--session", "s.json", cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr

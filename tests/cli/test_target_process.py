@@ -28,7 +28,7 @@ wait = "constant(0.3s)"
 name = "call"
 path = "{path}"
 [profiles.soak]
-stages = [{{ duration = "1s", users = 0 }}, {{ duration = "2s", users = 1, spawn_rate = 100 }}]
+stages = [{{ duration = "1s", users = 0 }}, {{ duration = "30s", users = 1, spawn_rate = 100 }}]
 [thresholds.target]
 rss_growth = "< 20MiB"
 """
@@ -48,8 +48,11 @@ def test_a_prefork_target_is_watched_whole(
         watch = ["--target-pid", str(srv.pid)] if given else []
         proc = subprocess.run(
             [
+                # A second idle, then three calls (-i; the stage's 30 s only a guard): a
+                # stage of fixed length could end before the second on a busy machine.
                 sys.executable, "-m", "loadtui", "run", "s.toml", "-q", "--tick", "0.25",
-                *watch, "--session", "s.json", "--report-json", "r.json", "--report-md", "r.md",
+                "-i", "3", *watch, "--session", "s.json", "--report-json", "r.json",
+                "--report-md", "r.md",
             ],
             cwd=tmp_path,
             capture_output=True,

@@ -110,8 +110,10 @@ def test_a_target_that_hangs_some_requests_exits_normally_with_them_counted(
 ) -> None:
     with StallingTarget() as target:
         (tmp_path / "s.toml").write_text(SCENARIO.format(url=target.url))
+        # 2 s: each user's answered request and the one held must both go out before the
+        # end (a count cannot end it: a held pass never completes).
         proc = loadtui(
-            "run", "s.toml", "-u", "4", "-r", "100", "-t", "1s", "--grace", "0.3s", "-q",
+            "run", "s.toml", "-u", "4", "-r", "100", "-t", "2s", "--grace", "0.3s", "-q",
             "--report-json", "r.json", cwd=tmp_path,
         )  # fmt: skip
         hung = target.hung

@@ -28,8 +28,9 @@ p95 = "< 10s"
 
 def _run(tmp_path: Path, url: str, fail: int) -> tuple[int, str, dict]:
     (tmp_path / "s.toml").write_text(SCENARIO.format(url=url, fail=fail))
+    # A count of passes, not a length: a run of fixed length could end before any request.
     proc = loadtui(
-        "run", "s.toml", "-u", "2", "-t", "1s", "--grace", "0.5s", "-q",
+        "run", "s.toml", "-u", "2", "-i", "10", "--grace", "0.5s", "-q",
         "--report-json", "r.json", "--junit", "j.xml", cwd=tmp_path,
     )  # fmt: skip
     return proc.returncode, proc.stderr, json.loads((tmp_path / "r.json").read_text())

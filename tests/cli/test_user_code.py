@@ -48,35 +48,54 @@ def test_a_module_failing_at_import_is_a_scenario_error(
     assert not (tmp_path / "r.json").exists()  # nothing was run
 
 
+# Once the run's session holds a tick with a request in it, the next call sleeps two
+# minutes on the engine's loop, having noted how many calls it made. On that condition,
+# not on a call count: a busy machine can delay the ticks past a few calls, and the last
+# snapshot would then have no request in it.
+SLEEPY = """
+import json
+import time
+from pathlib import Path
+
+SESSION = Path("s.jsonl")
+calls = 0
+
+def recorded():
+    lines = SESSION.read_text().splitlines() if SESSION.exists() else []
+    ticks = (json.loads(line) for line in lines if '"type":"tick"' in line)
+    return any(tick["total"]["requests"] > 0 for tick in ticks)
+
+async def nap(client, vars):
+    global calls
+    calls += 1
+    await client.get('/api/fast')
+    if recorded():
+        Path("calls.txt").write_text(str(calls))
+        time.sleep(120)
+"""
+SLEEP_LINE = SLEEPY.splitlines().index("        time.sleep(120)") + 1
+
+
 def test_a_task_blocking_the_loop_is_given_up_on_after_grace_plus_5s(
     demo_url: str, tmp_path: Path
 ) -> None:
-    """The fifth call sleeps two minutes on the engine's loop: the run (2 s, no grace)
-    must end about 7 s in, from its last snapshot, naming the task and its line; the
-    subprocess timeout (60 s) fails the test if nothing gives up on the loop. (The five
-    calls take a fraction of a second; in a 1 s run a busy machine could fall short.)"""
-    (tmp_path / "sleepy.py").write_text(
-        "import time\n"
-        "calls = 0\n"
-        "async def nap(client, vars):\n"
-        "    global calls\n"
-        "    calls += 1\n"
-        "    await client.get('/api/fast')\n"
-        "    if calls == 5:\n"
-        "        time.sleep(120)\n"
-    )
+    """A call sleeps two minutes on the engine's loop: the run (3 s, no grace) must end
+    about 8 s in, from its last snapshot, naming the task and its line; the subprocess
+    timeout (60 s) fails the test if nothing gives up on the loop."""
+    (tmp_path / "sleepy.py").write_text(SLEEPY)
     scen = tmp_path / "s.toml"
     scen.write_text(SCENARIO.format(url=demo_url, task="nap", call="sleepy:nap"))
     proc = loadtui(
-        "run", str(scen), "-u", "1", "-r", "100", "-t", "2s", "--grace", "0s", "--tick", "0.1",
+        "run", str(scen), "-u", "1", "-r", "100", "-t", "3s", "--grace", "0s", "--tick", "0.1",
         "--report-json", "r.json", "--session", "s.jsonl", "-q", cwd=tmp_path, timeout=60,
     )  # fmt: skip
     assert proc.returncode == 3, proc.stderr
     [line] = proc.stderr.splitlines()
-    held = "Python task 'nap' (at sleepy.py:8 in nap) has held the engine's event loop for"
-    assert line.startswith(f"loadtui: run overran its end: {held}")
+    held = f"Python task 'nap' (at sleepy.py:{SLEEP_LINE} in nap) has held the engine's event loop"
+    assert line.startswith(f"loadtui: run overran its end: {held} for"), line
     assert "reports are from the last snapshot" in line
     report = json.loads((tmp_path / "r.json").read_text())
-    assert 0 < report["requests"] <= 5  # what the last snapshot had counted
+    calls = int((tmp_path / "calls.txt").read_text())
+    assert 0 < report["requests"] <= calls  # what the last snapshot had counted
     records = (tmp_path / "s.jsonl").read_text().splitlines()
     assert json.loads(records[-1])["type"] == "summary"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import dataclass
+from itertools import pairwise
 from time import perf_counter
 
 import pytest
@@ -149,33 +151,53 @@ def test_the_scheduler_wakes_at_most_once_a_millisecond_on_uvloop(demo_url: str)
     scheduler still wakes at most once per millisecond of its clock, every arrival it
     started ran once, and runners are reused rather than one Task per arrival."""
     text = scenario(user(api_fast()))
+    rate = 5_000.0
     loop = new_event_loop()
     try:
-        wakes_seen, elapsed, arrivals, requests, runners = loop.run_until_complete(
-            _run_scheduler(text, demo_url, 5_000.0, 0.3)
-        )
+        seen = loop.run_until_complete(_run_scheduler(text, demo_url, rate, 0.3))
     finally:
         loop.close()
-    assert wakes_seen <= elapsed / TICK_S + 2, (wakes_seen, elapsed)
-    assert arrivals.started > 0 and arrivals.dropped == 0
-    assert requests == arrivals.started  # every start ran exactly once, and succeeded
-    assert runners < arrivals.started / 4  # a Task per arrival would be one each
+    arrivals = seen.arrivals
+    assert seen.wakes <= seen.elapsed / TICK_S + 2, (seen.wakes, seen.elapsed)
+    assert arrivals.started > 0
+    assert seen.requests == arrivals.started  # every start ran exactly once, and succeeded
+    # A wake starts TURN_STARTS arrivals at most and counts the rest as dropped: only a
+    # loop held longer than that many arrivals last (0.2 s; a busy machine) drops any.
+    # What each late wake owed over the cap is the most it may have dropped: 0 on a loop
+    # that kept up.
+    owed = sum(max(0.0, gap * rate - TURN_STARTS) for gap in seen.gaps)
+    assert arrivals.dropped <= owed + 1, (arrivals.dropped, max(seen.gaps))
+    # Reused runners: a Task per arrival would be one each. Reuse needs calls to end while
+    # arrivals keep coming; a machine too slow to keep up piles them up in flight (each
+    # then needs a runner of its own), which no count of runners can judge.
+    if seen.most_in_flight <= arrivals.started / 8:
+        assert seen.runners < arrivals.started / 4, (seen.runners, arrivals.started)
 
 
-async def _run_scheduler(
-    text: str, url: str, rate: float, seconds: float
-) -> tuple[int, float, OpenArrivals, int, int]:
-    """Run one worker's scheduler alone for `seconds`, then let its arrivals finish:
-    (wake-ups, seconds it ran, the arrivals, requests recorded, runner tasks seen)."""
+@dataclass
+class SchedulerRun:
+    wakes: int  # wake-ups of the scheduler
+    elapsed: float  # seconds it ran
+    arrivals: OpenArrivals
+    requests: int  # requests recorded
+    runners: int  # runner tasks met at wake-ups
+    gaps: list[float]  # seconds between wake-ups
+    most_in_flight: int  # arrivals in flight at a wake-up, at most
+
+
+async def _run_scheduler(text: str, url: str, rate: float, seconds: float) -> SchedulerRun:
+    """Run one worker's scheduler alone for `seconds`, then let its arrivals finish."""
     engine = Controller(config(text, url, rate=rate, duration=60), lambda s: None)
     worker = worker_of(engine)
     arrivals = worker.arrivals
-    count = 0
+    times: list[float] = []
+    in_flight = 0
     seen: set[asyncio.Task[None]] = set()  # every runner task met at a wake-up
 
     def counted_rate() -> float:  # read once per wake-up
-        nonlocal count
-        count += 1
+        nonlocal in_flight
+        times.append(perf_counter())
+        in_flight = max(in_flight, arrivals.inflight)
         seen.update(arrivals._runners)
         return rate
 
@@ -186,11 +208,14 @@ async def _run_scheduler(
     scheduler.cancel()
     await asyncio.gather(scheduler, return_exceptions=True)
     elapsed = perf_counter() - began
-    wakes_seen = count
+    wakes_seen = len(times)
     left = arrivals.pending()
     if left:
-        await asyncio.wait(left, timeout=10)
+        await asyncio.wait(left, timeout=60)
     await worker.pools.close()
     fast = worker.recorder.endpoint("fast")
     assert fast.interval_failures == 0, fast.errors
-    return wakes_seen, elapsed, arrivals, fast.interval_requests, len(seen)
+    gaps = [b - a for a, b in pairwise(times)]
+    return SchedulerRun(
+        wakes_seen, elapsed, arrivals, fast.interval_requests, len(seen), gaps, in_flight
+    )

@@ -8,9 +8,10 @@ Bounds in these tests are correctness bounds (a hang fails them), never speed go
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from typing import Unpack
 
-from support.runs import Settings, worker_of
+from support.runs import GUARD_S, Settings, worker_of
 from support.runs import config as run_config
 from support.scenarios import api_fast, get, scenario, user
 from support.stalling import StallingTarget
@@ -136,16 +137,24 @@ async def test_absurd_users_and_spawn_rate_are_held_and_the_run_ends() -> None:
     waiting counted as unfinished."""
     events: list[str] = []
     wanted: list[int] = []
+    deadline: list[float] = []
 
     def seen(snap: Snapshot) -> None:
         events.extend(e.message for e in snap.events)
         wanted.append(snap.load.users_target)
+        # The run's -t is set once a tick shows the users wanted and requests waiting: a
+        # deadline fixed before the start could pass first on a busy machine. The run
+        # must then reach it by itself, its loop busy spawning.
+        if not deadline and snap.load.users_target == 10_000_000 and snap.load.inflight > 0:
+            deadline.append(snap.t + 1.0)
+            engine.config = replace(engine.config, duration=deadline[0])
 
     with StallingTarget(silent=True) as silent:
-        cfg = config(STUCK, silent.url, users=10_000_000, spawn_rate=1e7, duration=1.0)
+        cfg = config(STUCK, silent.url, users=10_000_000, spawn_rate=1e7, duration=GUARD_S)
         engine = Controller(cfg, seen)
-        final = await asyncio.wait_for(engine.run(), 1.0 + GRACE_S + MARGIN_S)
-    assert final.load.state == "stopped"
+        final = await asyncio.wait_for(engine.run(), GUARD_S + GRACE_S + MARGIN_S)
+    assert final.load.state == "stopped" and deadline
+    assert "run finished" in events and final.t < GUARD_S  # at the deadline, not the guard's
     assert not any("cannot hold" in e for e in events), events
     assert 10_000_000 in wanted
     stuck = final.endpoint("stuck")

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 
 from support.loopback import Counters, LoopbackServer
-from support.runs import config, run, worker_of
+from support.runs import config, run, stop_when, worker_of
 from support.scenarios import NOWHERE, api_delay, get, scenario, user
 from support.stalling import StallingTarget
 from support.waits import wait_for
@@ -154,9 +154,10 @@ async def test_an_open_model_run_opens_about_what_its_rate_needs(demo_url: str) 
     """100 arrivals/s on a 50 ms endpoint keep about 5 requests in flight: the run opens
     a handful of connections (a loop stall may bunch arrivals), not one per request.
     Each tick that made connections says how long they took, apart from latency."""
-    profile = {"model": "open", "stages": [{"duration": "1.5s", "rate": 100}]}
+    profile = {"model": "open", "stages": [{"duration": "30s", "rate": 100}]}  # 30 s: a guard
     text = scenario(user(api_delay(50, "slow")), profiles={"o": profile})
-    final, snaps, engine = await run(text, demo_url)
+    hundred = stop_when(lambda s: (ep := s.endpoint("slow")) is not None and ep.requests >= 100)
+    final, snaps, engine = await run(text, demo_url, hundred)
     assert worker_of(engine).pools.connect_rate == CONNECT_RATE  # paced (connections.py)
     slow = final.endpoint("slow")
     assert slow is not None and slow.requests >= 100 and slow.failures == 0
@@ -168,11 +169,18 @@ async def test_an_open_model_run_opens_about_what_its_rate_needs(demo_url: str) 
 
 async def test_warmup_opens_connections_before_the_first_request() -> None:
     seen = Seen()
-    profile = {"model": "open", "warmup": 20, "stages": [{"duration": "0.6s", "rate": 20}]}
+    # Until five requests were served (30 s: a guard; a fixed length could end first).
+    profile = {"model": "open", "warmup": 20, "stages": [{"duration": "30s", "rate": 20}]}
     text = scenario(user(get("/", "ok")), profiles={"w": profile})
     snaps: list[Snapshot] = []
+
+    def until_five(snap: Snapshot) -> None:
+        snaps.append(snap)
+        if seen.requests >= 5:
+            engine.stop()
+
     with ok_server(seen) as server:
-        engine = Controller(config(text, server.url), snaps.append)
+        engine = Controller(config(text, server.url), until_five)
         await worker_of(engine).warm_up()  # what starting the worker does before t = 0
         await wait_for(lambda: server.counters.connections == 20, what="20 connections")
         assert seen.requests == 0

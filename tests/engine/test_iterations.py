@@ -11,7 +11,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from support.runs import config, run
+from support.runs import GUARD_S, config, run, stop_when
 from support.scenarios import api_fast, scenario, user
 from support.waits import wait_for
 
@@ -85,8 +85,9 @@ def test_a_lost_workers_unused_share_returns_to_the_pool() -> None:
 async def test_every_task_executed_is_an_iteration(demo_url: str, wait: str | None) -> None:
     """Without a count too, on either task loop (callback-driven or coroutine)."""
     text = scenario(user(api_fast(), wait=wait))
-    final, _, _ = await run(text, demo_url, users=2, spawn_rate=100, duration=0.5)
-    assert final.total.requests > 0
+    some = stop_when(lambda s: s.total.requests >= 10)
+    final, _, _ = await run(text, demo_url, some, users=2, spawn_rate=100, duration=GUARD_S)
+    assert final.total.requests >= 10
     assert final.load.iterations == final.total.requests
 
 

@@ -8,11 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from support.cli import loadtui
-from support.runs import run
+from support.runs import GUARD_S, run, stop_when
 from support.scenarios import call, scenario, user, write
 
 from loadtui.engine.saturation import HORIZON_S, SaturationWatch
-from loadtui.metrics.snapshot import WorkerVitals
+from loadtui.metrics.snapshot import Snapshot, WorkerVitals
 from loadtui.report.build import build_report
 
 BLOCKING = """
@@ -105,9 +105,21 @@ async def test_an_open_run_on_a_blocked_loop_warns_and_reports_a_period(
 ) -> None:
     (tmp_path / "hogs.py").write_text(BLOCKING)
     text = scenario(user(call("hogs:hog", "hog")), name="hog")
-    # 50 arrivals a second, each holding the loop 30 ms: 1.5 s of work a second.
+    # 50 arrivals a second, each holding the loop 30 ms: 1.5 s of work a second. Until
+    # every sign of it has shown (a fixed length could end first on a busy machine).
+    seen: list[Snapshot] = []
+
+    def shown(snap: Snapshot) -> bool:
+        seen.append(snap)
+        return (
+            any(e.message.startswith("generator saturated (") for s in seen for e in s.events)
+            and any("generator saturated" in s.warnings for s in seen)
+            and any(w.late and w.saturated for s in seen for w in s.workers)
+            and any(s.system.lag_windows_over for s in seen)
+        )
+
     final, snaps, engine = await run(
-        text, demo_url, rate=50, duration=1.5, grace=0.5, folder=tmp_path
+        text, demo_url, stop_when(shown), rate=50, duration=GUARD_S, grace=0.5, folder=tmp_path
     )
     warnings = [e.message for s in snaps for e in s.events if e.kind == "warning"]
     assert any(w.startswith("generator saturated (") for w in warnings)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from support.h2server import H2Server
 from support.recording import RecordingTarget
-from support.runs import run
+from support.runs import GUARD_S, run, stop_when
 from support.scenarios import get, scenario, user
 from support.wsservers import ws_server
 from websockets.asyncio.server import ServerConnection
@@ -50,7 +50,8 @@ async def test_a_stream_handshake_sends_the_targets_headers_as_written() -> None
     stream = {"path": "/ws", "expect": "none", "headers": {"X-User": "u{user_id}"}}
     async with ws_server(note) as url:
         text = scenario(user(websocket=stream), **TARGET_HEADERS)
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.5)
+        opened = stop_when(lambda s: s.stream_total is not None and s.stream_total.opened == 1)
+        final, _, _ = await run(text, url, opened, users=1, spawn_rate=10, duration=GUARD_S)
     assert heard == [(LITERAL, "u1")]
     stats = final.stream_total
     assert stats.opened == 1 and not stats.errors, stats.errors

@@ -9,14 +9,15 @@ import asyncio
 from collections.abc import Callable
 
 from support.loopback import refusing_port
-from support.runs import GUARD_S, OnSnapshot, run, stop_when, worker_of
+from support.runs import GUARD_S, OnSnapshot, Steps, run, stop_when, worker_of
 from support.scenarios import api_fast, echo_stream, scenario, user
 from support.wsservers import streamer, ws_server
 from websockets.asyncio.server import ServerConnection
 from websockets.http11 import Response
 
+from loadtui.engine.controller import Controller
 from loadtui.engine.websocket import ws_url
-from loadtui.metrics.snapshot import StreamStats
+from loadtui.metrics.snapshot import Snapshot, StreamStats
 
 
 def once(check: Callable[[StreamStats], bool]) -> OnSnapshot:
@@ -34,9 +35,11 @@ def test_ws_url_follows_the_target() -> None:
 
 
 async def test_echo_round_trips(demo_url: str) -> None:
+    all_talking = once(lambda s: s.opened == 5 and s.rtt.count >= 5)
     final, _, _ = await run(
-        streamer("/ws/echo", duration="10s"), demo_url, users=5, spawn_rate=100, duration=1.5
-    )
+        streamer("/ws/echo", duration="10s"), demo_url, all_talking, users=5, spawn_rate=100,
+        duration=GUARD_S,
+    )  # fmt: skip
     s = final.stream("streamer")
     assert s is not None
     assert s.opened == 5 and s.failed == 0
@@ -127,7 +130,10 @@ async def test_not_a_websocket_server_at_all() -> None:
     server = await asyncio.start_server(garbage, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     async with server:
-        final, _, _ = await run(streamer("/"), url, users=1, spawn_rate=10, duration=0.5)
+        final, _, _ = await run(
+            streamer("/"), url, once(lambda s: s.failed == 1), users=1, spawn_rate=10,
+            duration=GUARD_S,
+        )  # fmt: skip
     s = final.stream("streamer")
     assert s is not None and s.handshake_failures == {"not websocket": 1}
 
@@ -139,7 +145,8 @@ async def test_wrong_subprotocol(demo_url: str) -> None:
 
     async with ws_server(echo, subprotocols=["v2.chat"]) as url:
         text = streamer("/", subprotocols=["v1.chat"])
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.5)
+        refused = once(lambda s: s.failed >= 1)
+        final, _, _ = await run(text, url, refused, users=1, spawn_rate=10, duration=GUARD_S)
     s = final.stream("streamer")
     # The server accepts none of ours: the handshake is refused with a clear reason.
     assert s is not None and s.opened == 0 and s.failed >= 1
@@ -185,42 +192,51 @@ async def test_oversized_message_is_a_named_error() -> None:
 
     async with ws_server(flood) as url:
         text = streamer("/", max_message_size=1024, send=None, expect="stream")
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.6)
+        too_big = once(lambda s: 1009 in s.close_codes)
+        final, _, _ = await run(text, url, too_big, users=1, spawn_rate=10, duration=GUARD_S)
     s = final.stream("streamer")
     assert s is not None and s.errors.get("message too big", 0) >= 1
     assert 1009 in s.close_codes
 
 
 async def test_stream_only_sessions_on_top_of_users(demo_url: str) -> None:
+    stage = {"duration": "30s", "users": 2, "spawn_rate": 100, "streams": 6}  # 30 s: a guard
     text = scenario(
         user(name="streamer", websocket=echo_stream()),
         user(api_fast(), name="poller", wait="constant(0.05s)"),
-        profiles={
-            "mixed": {"stages": [{"duration": "1.2s", "users": 2, "spawn_rate": 100, "streams": 6}]}
-        },
+        profiles={"mixed": {"stages": [stage]}},
     )
-    seen: list[tuple[int, int]] = []
-    final, _, _ = await run(
-        text, demo_url, on_snapshot=lambda e, s: seen.append((s.load.streams, s.load.users))
-    )
+
+    def all_up(snap: Snapshot) -> bool:  # the stage's level reached, as a tick shows it
+        s = snap.stream("streamer")
+        polled = snap.endpoint("fast")
+        return snap.load.streams == 6 and s is not None and s.opened >= 7 and polled is not None
+
+    final, snaps, _ = await run(text, demo_url, stop_when(all_up))
     s = final.stream("streamer")
     assert s is not None and s.opened >= 6 + 1  # 6 stream-only + the streaming user(s)
-    assert any(st == 6 for st, _ in seen)
+    assert any(snap.load.streams == 6 for snap in snaps)
     assert final.endpoint("fast") is not None
 
 
 async def test_more_sessions_than_descriptors_is_said_plainly(demo_url: str) -> None:
     warnings: list[str] = []
 
-    def steer(engine, snap) -> None:
-        if snap.seq == 0:
-            worker_of(engine).budget = 4  # as if `ulimit -n` allowed only four connections
-            engine.set_streams(10)
-        warnings.extend(e.message for e in snap.events if e.kind == "warning")
+    def limit_then_ask(engine: Controller, _snap: Snapshot) -> None:
+        worker_of(engine).budget = 4  # as if `ulimit -n` allowed only four connections
+        engine.set_streams(10)
 
+    def said(snap: Snapshot) -> bool:
+        warnings.extend(e.message for e in snap.events if e.kind == "warning")
+        return any("file-descriptor limit" in w for w in warnings)
+
+    # At the first tick, whenever it comes; then until the warning has come (the run's
+    # guard ends it otherwise, and the test fails).
+    steps = Steps((lambda _s: True, limit_then_ask), (said, lambda e, _s: e.stop()))
     final, snaps, _ = await run(
-        streamer("/ws/echo"), demo_url, users=2, spawn_rate=100, duration=1.0, on_snapshot=steer
-    )
+        streamer("/ws/echo"), demo_url, users=2, spawn_rate=100, duration=GUARD_S,
+        on_snapshot=steps,
+    )  # fmt: skip
     assert any("file-descriptor limit allows 4 connections" in w for w in warnings)
     assert max(s.load.streams_target for s in snaps) == 2  # 2 users + 2 streams = 4
     s = final.stream("streamer")

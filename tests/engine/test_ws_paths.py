@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import uvloop
-from support.runs import GUARD_S, OnSnapshot, run, stop_when
+from support.runs import GUARD_S, OnSnapshot, Steps, run, stop_when
 from support.scenarios import echo_stream, scenario, user
 from support.wsservers import raw_ws_server, streamer, ws_server
 from websockets.asyncio.server import ServerConnection
@@ -101,7 +101,8 @@ async def test_large_messages_keep_their_size(size: int) -> None:
 async def test_frames_in_the_same_packet_as_the_handshake() -> None:
     async with raw_ws_server(after=bytes((TEXT, 5)) + b"hello") as url:
         text = streamer("/", send=None, expect="stream", reconnect=ONCE)
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.5, grace=0.3)
+        got = once(lambda s: s.messages_received >= 1)
+        final, _, _ = await run(text, url, got, users=1, spawn_rate=10, duration=GUARD_S, grace=0.3)
     s = stream_of(final)
     assert (s.opened, s.messages_received, s.bytes_received) == (1, 1, 5)
     assert s.first_message.count == 1
@@ -111,7 +112,11 @@ async def test_frames_in_the_same_packet_as_the_handshake() -> None:
 async def test_text_that_is_not_utf8_is_invalid_data() -> None:
     async with raw_ws_server(after=bytes((TEXT, 2)) + b"\xff\xfe") as url:
         text = streamer("/", send=None, expect="stream", reconnect=ONCE)
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.5, grace=0.3)
+        # The error counts at once; its close (1007) when the session is over.
+        judged = once(lambda s: s.errors.get("invalid data", 0) >= 1)
+        final, _, _ = await run(
+            text, url, judged, users=1, spawn_rate=10, duration=GUARD_S, grace=0.3
+        )
     s = stream_of(final)
     assert s.errors == {"invalid data": 1} and s.close_codes == {1007: 1}
     assert s.messages_received == 0 and s.disconnects == 1
@@ -120,7 +125,11 @@ async def test_text_that_is_not_utf8_is_invalid_data() -> None:
 async def test_unanswered_keepalive_pings_fail_the_session() -> None:
     async with raw_ws_server() as url:  # never answers a ping
         text = streamer("/", send=None, expect="none", ping="100ms", reconnect=ONCE)
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=1.0, grace=0.3)
+        # Until the session has ended (its close frame goes unanswered too: ~2 s).
+        ended = once(lambda s: s.disconnects >= 1)
+        final, _, _ = await run(
+            text, url, ended, users=1, spawn_rate=10, duration=GUARD_S, grace=0.3
+        )
     s = stream_of(final)
     assert s.close_codes == {1011: 1} and s.disconnects == 1
 
@@ -130,7 +139,9 @@ async def test_answered_keepalive_pings_keep_the_session() -> None:
     # this loop (which runs the server too), and the session then failed for it.
     async with ws_server(echo) as url:
         text = streamer("/", ping="300ms", reconnect=ONCE)
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=1.5)
+        # Until 24 echoes (1.2 s of sends every 50 ms, four ping intervals at least, more
+        # on a busy machine): a fixed length could end before the session had many.
+        final, _, _ = await run(text, url, echoed(24), users=1, spawn_rate=10, duration=GUARD_S)
     s = stream_of(final)
     assert (s.opened, s.close_codes, s.disconnects) == (1, {1001: 1}, 0)
 
@@ -148,7 +159,7 @@ async def test_the_handshake_sends_headers_subprotocol_and_user_agent() -> None:
             "/room?id=7", subprotocols=["v1.chat"], headers={"X-Team": "u{user_id}"}
         )
         text = scenario(user(name="streamer", websocket=stream), target=url)
-        final, _, _ = await run(text, url, users=1, spawn_rate=10, duration=0.5)
+        final, _, _ = await run(text, url, echoed(1), users=1, spawn_rate=10, duration=GUARD_S)
     [(subprotocol, agent, team, path)] = seen
     assert subprotocol == "v1.chat" and agent.startswith("loadtui/")
     assert team == "u1" and path == "/room?id=7"
@@ -209,24 +220,39 @@ def test_echo_on_uvloop(demo_url: str) -> None:
 
 
 async def test_a_pause_keeps_sessions_open_and_sends_nothing(demo_url: str) -> None:
-    seen: dict[int, tuple[int, int]] = {}  # tick -> (messages sent so far, sessions open)
-
-    def steer(engine, snap: Snapshot) -> None:
+    def talking(snap: Snapshot) -> bool:
         s = snap.stream("streamer")
-        if s is not None:
-            seen[snap.seq] = (s.messages_sent, s.open)
-        if snap.seq == 2:
-            engine.pause()
-        if snap.seq == 6:
-            engine.resume()
+        return s is not None and s.open == 2 and s.messages_sent > 0
 
-    final, _, _ = await run(
-        streamer("/ws/echo"), demo_url, users=2, spawn_rate=100, duration=2.5, on_snapshot=steer
+    # Pause once both sessions talk; resume after a second of pause (by the ticks' clock)
+    # and two ticks at least; stop once messages go out again. On what the ticks show,
+    # not on tick numbers: a busy machine delays ticks, or bunches them.
+    def long_paused(snap: Snapshot) -> bool:
+        at = steps.taken[0]
+        return snap.t >= at.t + 1.0 and snap.seq >= at.seq + 2
+
+    steps = Steps(
+        (talking, lambda e, _s: e.pause()),
+        (long_paused, lambda e, _s: e.resume()),
+        (lambda snap: sent(snap) > sent(steps.taken[1]), lambda e, _s: e.stop()),
     )
-    assert seen[3][0] == seen[6][0] > 0  # nothing sent while paused
-    assert seen[3][1] == seen[6][1] == 2  # the sessions stayed open
-    assert stream_of(final).messages_sent > seen[6][0]  # and sent again once resumed
+    final, snaps, _ = await run(
+        streamer("/ws/echo"), demo_url, users=2, spawn_rate=100, duration=GUARD_S,
+        on_snapshot=steps,
+    )  # fmt: skip
+    assert steps.done
+    paused, resumed = (snaps.index(s) for s in steps.taken[:2])
+    # From the tick after the pause (a message under way as it came may still go out) to
+    # the one that resumed: nothing sent, both sessions open.
+    held = [(sent(s), stream_of(s).open) for s in snaps[paused + 1 : resumed + 1]]
+    assert len(held) >= 2 and len(set(held)) == 1 and held[0][0] > 0, held
+    assert held[0][1] == 2  # the sessions stayed open
+    assert sent(final) > held[0][0]  # and sent again once resumed
     assert stream_of(final).opened == 2
+
+
+def sent(snap: Snapshot) -> int:
+    return stream_of(snap).messages_sent
 
 
 async def test_a_stall_of_the_generators_own_does_not_fail_answered_pings() -> None:

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from support.scenarios import api_delay, api_fast, get, scenario, user, write
+from support.sessions import at_length
 
 from loadtui.metrics.snapshot import Latency
-from loadtui.report.compare import Comparison, compare, parse_tolerance
+from loadtui.report.compare import FLOOR_MS, Comparison, compare, parse_tolerance
 from loadtui.report.compare_render import comparison_markdown, comparison_text
 from loadtui.session.reader import Session, SessionError, read_session
 
@@ -64,6 +65,8 @@ def all_runs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Runs:
     for proc in procs:
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err
+    for tag, seconds in (("base", 2.0), ("new", 2.0), ("longer", 3.0)):
+        at_length(tmp / f"{tag}.jsonl", seconds)  # three runs at once may end late: see there
     base, new, longer = (read_session(tmp / f"{tag}.jsonl") for tag in ("base", "new", "longer"))
     return base, new, longer
 
@@ -133,7 +136,12 @@ def test_a_slower_endpoint_is_flagged_on_its_latency(runs: tuple[Session, Sessio
     assert any(line.startswith("work: p50 ") for line in c.regressions)
     assert any(line.startswith("Total: p95 ") for line in c.regressions)
     fast = c.endpoint("fast")
-    assert fast is not None and fast.delta("p50").verdict != "regression"  # sub-ms: floor
+    assert fast is not None
+    # Sub-ms on a quiet machine: within the 1 ms floor, no regression. A loaded machine
+    # can push one run's figure past the floor; it is then judged like any other.
+    p50 = fast.delta("p50")
+    assert p50.base is not None and p50.new is not None
+    assert p50.new - p50.base > FLOOR_MS or p50.verdict != "regression", p50
     assert c.endpoints.added == ("fresh",) and c.endpoints.removed == ("legacy",)
     assert c.endpoint("legacy") is None and c.endpoint("fresh") is None
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from support.cli import loadtui
 from support.scenarios import api_delay, api_fast, scenario, user, write
-from support.sessions import HEADER, TICK
+from support.sessions import HEADER, TICK, at_length
 from support.sessions import write as write_records
 
 from loadtui.report.compare import compare
@@ -77,25 +77,8 @@ def folder(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
         assert proc.returncode == 0, err
     for name, flags in RUNS.items():
         if "-i" not in flags:
-            at_profile_length(tmp / f"{name}.jsonl")
+            at_length(tmp / f"{name}.jsonl", PROFILE_S)  # see at_length
     return tmp
-
-
-def at_profile_length(path: Path) -> None:
-    """The timed run's final tick put at its profile's 2 s. Six runs share two cores
-    with the rest of the suite, so one may end its 2 s some 0.7 s late (CI: 2.7 s vs
-    2.0 s), which compare rightly calls another length; the length rule has tests of
-    its own (`lasting` below), these are about selections."""
-    records = [json.loads(line) for line in path.read_text().splitlines()]
-    (last,) = [r for r in records if r.get("type") == "tick"][-1:]
-    assert last["t"] >= PROFILE_S  # it did run its whole profile
-    # The ticks of the late end go (the last one holds the run's totals), then the last
-    # is put at the profile's end, and so are the events of the end.
-    records = [r for r in records if r is last or r.get("type") != "tick" or r["t"] <= PROFILE_S]
-    for r in records:
-        if r.get("type") in ("tick", "event") and r["t"] > PROFILE_S:
-            r["t"] = PROFILE_S
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
 
 
 @pytest.fixture(scope="module")

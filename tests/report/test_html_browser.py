@@ -12,6 +12,7 @@ then `loadtui report` and `loadtui compare` on their sessions.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 from support.browser import SKIP_REASON, Opened, chromium, opened
 from support.scenarios import echo_stream, get, scenario, user, write
+from support.sessions import at_length
 
 from loadtui.metrics.snapshot import Latency
 from loadtui.report.compare import compare
@@ -37,6 +39,9 @@ ENDPOINTS = ("items", "item", "search", "pay")
 LATENCY = ("p50", "p90", "p95", "p99", "p99.9", "max")
 
 
+PROFILE_S = 3.0
+
+
 def shop(item_ms: int) -> str:
     tasks = (
         get("/api/items", "items", weight=3),
@@ -47,7 +52,7 @@ def shop(item_ms: int) -> str:
     shopper = user(
         *tasks, name="shopper", wait="constant(0.01s)", websocket=echo_stream(every="100ms")
     )
-    flat = {"stages": [{"duration": "3s", "users": 4, "spawn_rate": 1000}]}
+    flat = {"stages": [{"duration": f"{PROFILE_S:g}s", "users": 4, "spawn_rate": 1000}]}
     limits = {"p99": "< 10s", "endpoints": {"pay": {"status_5xx": "== 0"}}}
     return scenario(shopper, name="shop", profiles={"flat": flat}, thresholds=limits)
 
@@ -98,9 +103,12 @@ def runs(demo_url: str, tmp_path_factory: pytest.TempPathFactory) -> Runs:
         _done(proc, (0, 1))  # 1: the flaky payment's status_5xx threshold
     assert list(scratch.iterdir()) == []  # the solo run's scratch session is gone
     assert (tmp / "solo.html").stat().st_size > 0
+    for tag in ("base", "new"):  # compared at their length (three runs at once may end late)
+        shutil.copy(tmp / f"{tag}.json", tmp / f"{tag}-cmp.json")
+        at_length(tmp / f"{tag}-cmp.json", PROFILE_S)
     later = [
         _loadtui("report", "base.json", "--report-html", "report.html", "-q", cwd=tmp),
-        _loadtui("compare", "base.json", "new.json", "--report-html", "cmp.html", cwd=tmp),
+        _loadtui("compare", "base-cmp.json", "new-cmp.json", "--report-html", "cmp.html", cwd=tmp),
     ]
     for proc in later:
         _done(proc, (0, 1))
@@ -276,7 +284,7 @@ def test_the_report_command_draws_the_same_page(runs: Runs, browser: Any) -> Non
 
 
 def test_a_comparison_marks_what_compare_marks(runs: Runs, browser: Any) -> None:
-    c = compare(runs.base, runs.new)
+    c = compare(read_session(runs.page("base-cmp.json")), read_session(runs.page("new-cmp.json")))
     page = clean(opened(browser, runs.page("cmp.html")))
     marked = page.state("""() => Array.from(
         document.querySelectorAll('tr[data-verdict=regression]'),

@@ -8,11 +8,11 @@ import io
 import re
 from collections.abc import Sequence
 
-from support.runs import run
+from support.runs import longest_gap, run, stopping
 from support.scenarios import api_delay, scenario, user
 from support.snapshots import endpoint, snapshot
 
-from loadtui.engine.controller import Controller
+from loadtui.engine.controller import FOLLOW_STEP_S, Controller
 from loadtui.metrics.histogram import decode, latency_of, merge
 from loadtui.metrics.snapshot import Event, Snapshot
 from loadtui.report import fmt
@@ -106,6 +106,7 @@ STAGES = [
     {"duration": "60s", "users": 1},
 ]
 LONG = scenario(user(api_delay(20, "slow")), profiles={"long": {"stages": STAGES}})
+EARLY_S = 0.01  # event times run on the snapshots' clock, started a hair after the run's
 # A running tick's line ends with the stage and the time left; the final (stopped) tick
 # may also get a line, without them.
 LINE = re.compile(
@@ -128,16 +129,23 @@ async def test_under_t_the_lines_count_every_request_and_the_run_s_time_left(
         if "req/s" in stream.getvalue()[before:]:
             printed.append(snap)
 
-    final, snaps, _ = await run(LONG, demo_url, profile="long", duration=2.0, on_snapshot=show)
-    assert final.t < 10  # bounded: the run ended at its -t
+    _, snaps, _ = await run(LONG, demo_url, profile="long", duration=2.0, on_snapshot=show)
+    stop = stopping(snaps)  # the run ended at its -t, late only as far as its loop was held
+    assert stop.message == "run finished"
+    assert -EARLY_S <= stop.t - 2.0 <= FOLLOW_STEP_S + longest_gap(snaps), stop
+    before = 0.0
     for snap in snaps:
         if snap.load.state == "running":
-            assert snap.load.run_left_s is not None
-            # Read a moment before the tick's time: a busy machine can make it a long one.
-            assert abs(snap.t + snap.load.run_left_s - 2.0) < 0.25
-            assert snap.load.stage_left_s <= snap.load.run_left_s
+            left = snap.load.run_left_s
+            # Read after the tick before and a moment before this tick's own time (a busy
+            # machine can make that moment a long one): the run's 2 s, not a minute.
+            assert left is not None and 2.0 - snap.t - EARLY_S <= left <= 2.0 - before, snap
+            assert snap.load.stage_left_s <= left
+        before = snap.t
+    # A line every 0.5 s of the run's time, and one at least (a loop held for most of
+    # the run bunches its ticks, and a bunch gets one line).
     lines = [m for ln in stream.getvalue().splitlines() if (m := LINE.match(ln))]
-    assert len(lines) == len(printed) >= 2, stream.getvalue()
+    assert len(lines) == len(printed) >= 1, stream.getvalue()
     for m, snap in zip(lines, printed, strict=True):
         assert m[1] == f"{snap.t:.1f}"
         if snap.load.state == "running":

@@ -3,7 +3,7 @@ the CLI builds from -u/-r/--rate/-t, a Controller run to its end, every snapshot
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypedDict, Unpack
 
@@ -11,12 +11,14 @@ from loadtui.engine.config import RunConfig
 from loadtui.engine.controller import Controller
 from loadtui.engine.links import LocalLink
 from loadtui.engine.worker import Worker
-from loadtui.metrics.snapshot import Snapshot
+from loadtui.metrics.snapshot import Event, Snapshot
 from loadtui.scenario.iterations import with_iterations
 from loadtui.scenario.select import pick_profile, pick_target
 from support.scenarios import load
 
 OnSnapshot = Callable[[Controller, Snapshot], None]
+Check = Callable[[Snapshot], bool]
+Action = Callable[[Controller, Snapshot], object]
 GUARD_S = 30.0  # the -t of a run that a condition ends (stop_when): only a hang guard
 
 
@@ -93,3 +95,42 @@ def worker_of(controller: Controller) -> Worker:
     (link,) = controller.links
     assert isinstance(link, LocalLink)
     return link.worker
+
+
+class Steps:
+    """on_snapshot hook: an operator's actions one after another, each at the first
+    snapshot of a running (or paused) run where its condition holds, never two at the
+    same snapshot, so every action's effect can show in a later tick before the next.
+    Steering by what the ticks show instead of by their number (`snap.seq == 3`) keeps a
+    test right when a busy machine delays a tick or bunches several together. `taken`
+    holds the snapshot at which each step was taken."""
+
+    def __init__(self, *steps: tuple[Check, Action]) -> None:
+        self.steps = steps
+        self.taken: list[Snapshot] = []
+
+    def __call__(self, engine: Controller, snap: Snapshot) -> None:
+        i = len(self.taken)
+        if i < len(self.steps) and snap.load.state in ("running", "paused"):
+            check, act = self.steps[i]
+            if check(snap):
+                act(engine, snap)
+                self.taken.append(snap)
+
+    @property
+    def done(self) -> bool:
+        return len(self.taken) == len(self.steps)
+
+
+def longest_gap(snaps: Sequence[Snapshot]) -> float:
+    """The longest interval between two snapshots of a run (the final one included): a
+    stall of its loop shows here, so it bounds how late anything on that loop can have
+    come. Bounds on recorded times take it from the run instead of guessing a slack."""
+    return max((s.interval_s for s in snaps), default=0.0)
+
+
+def stopping(snaps: Sequence[Snapshot]) -> Event:
+    """The one event where the run began to stop (its end, a stop, a signal)."""
+    found = [e for s in snaps for e in s.events if e.data.get("stopping")]
+    assert len(found) == 1, found
+    return found[0]

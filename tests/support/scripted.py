@@ -84,12 +84,12 @@ class ScriptedTarget(Background):
         self._server.close()
 
     async def until_parked(self, n: int = 1) -> None:
-        """Once `n` requests are past the script and held (fails the test after 15 s)."""
-        await wait_for(lambda: self.parked >= n, 15.0, f"{n} requests past the script")
+        """Once `n` requests are past the script and held (fails the test after a guard)."""
+        await wait_for(lambda: self.parked >= n, what=f"{n} requests past the script")
 
     async def until_holding(self, n: int = 1) -> None:
-        """Once `n` "held" replies wait for `release()` (fails the test after 15 s)."""
-        await wait_for(lambda: self.holding >= n, 15.0, f'{n} "held" replies reached')
+        """Once `n` "held" replies wait for `release()` (fails the test after a guard)."""
+        await wait_for(lambda: self.holding >= n, what=f'{n} "held" replies reached')
 
     def release(self) -> None:
         """Let every "held" reply answer, now and from now on."""

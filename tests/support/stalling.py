@@ -12,6 +12,7 @@ import asyncio
 import threading
 
 from support.loopback import Background, Counters, LoopbackServer
+from support.waits import GUARD_S
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
 LIFETIME_S = 300.0  # a hang guard: far past any test's own timeout
@@ -39,7 +40,7 @@ class StallingTarget(Background):
     def close(self) -> None:
         self._server.close()
 
-    def wait_hung(self, n: int, timeout: float = 10.0) -> bool:
+    def wait_hung(self, n: int, timeout: float = GUARD_S) -> bool:
         """True once at least `n` requests are hanging (False after `timeout`)."""
         with self._cond:
             return self._cond.wait_for(lambda: self.hung >= n, timeout)

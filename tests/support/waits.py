@@ -11,10 +11,14 @@ from typing import Any, TypeVar
 
 POLL_S = 0.01
 PILOT_POLL_S = 0.05  # an app's turn includes a repaint: poll it less often
+# How long a wait may take before it fails the test: a hang guard, far past what a quiet
+# machine needs, as a busy CI machine can be ten times slower and hold a loop for
+# seconds (a cold child process or `python -m loadtui` start-up included).
+GUARD_S = 30.0
 T = TypeVar("T")
 
 
-async def wait_for(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+async def wait_for(check: Callable[[], bool], timeout: float = GUARD_S, what: str = "") -> None:
     """Yield to the event loop until `check()` holds; fail the test after `timeout` s."""
     deadline = time.monotonic() + timeout
     while not check():
@@ -22,7 +26,7 @@ async def wait_for(check: Callable[[], bool], timeout: float = 10.0, what: str =
         await asyncio.sleep(POLL_S)
 
 
-def wait_until(check: Callable[[], bool], timeout: float = 10.0, what: str = "") -> None:
+def wait_until(check: Callable[[], bool], timeout: float = GUARD_S, what: str = "") -> None:
     """Blocking twin of `wait_for`, for tests that watch another thread or process."""
     deadline = time.monotonic() + timeout
     while not check():
@@ -30,7 +34,7 @@ def wait_until(check: Callable[[], bool], timeout: float = 10.0, what: str = "")
         time.sleep(POLL_S)
 
 
-def first_from(items: queue.Queue[T], check: Callable[[T], bool], timeout: float = 20.0) -> T:
+def first_from(items: queue.Queue[T], check: Callable[[T], bool], timeout: float = GUARD_S) -> T:
     """The first item off `items` passing `check` (say, an engine host's snapshots);
     `queue.Empty` fails the test when nothing comes for `timeout` s (it stopped ticking)."""
     while True:
@@ -40,7 +44,7 @@ def first_from(items: queue.Queue[T], check: Callable[[T], bool], timeout: float
 
 
 async def settle(
-    pilot: Any, check: Callable[[], bool], timeout: float = 15.0, what: str = ""
+    pilot: Any, check: Callable[[], bool], timeout: float = GUARD_S, what: str = ""
 ) -> None:
     """`wait_for` for a Textual app under a Pilot: lets the app run (messages, timers,
     workers) until `check()` holds; fails the test after `timeout` s."""

@@ -52,7 +52,9 @@ def launched(
 async def test_a_launched_run_takes_the_flags_and_stops_by_itself(
     demo_url: str, tmp_path: Path
 ) -> None:
-    overrides = Overrides(users=2, spawn_rate=100.0, duration=1.0)
+    # Ended by a count of passes (-i), -t only a guard: a run of fixed length could end
+    # before any request on a busy machine, and the endpoints shown are the point.
+    overrides = Overrides(users=2, spawn_rate=100.0, duration=30.0, iterations=6)
     app = launched(tmp_path, demo_url, "writes", overrides=overrides)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, LaunchScreen))
@@ -125,14 +127,17 @@ def straight_to_the_end(tmp_path: Path, demo_url: str, *flags: str) -> Path:
 
 
 def test_the_console_straight_from_the_command_line(demo_url: str, tmp_path: Path) -> None:
-    """`loadtui FILE --target URL -u 2 -r 100 -t 1s -T read -E slow`: no launch screen
-    (the flags make the profile), the run ends by itself after a second, the console
-    stays until `q`."""
+    """`loadtui FILE --target URL -u 2 -r 100 -i 6 -t 30s -T read -E slow`: no launch
+    screen (the flags make the profile), the run ends by itself after its six passes (-t
+    a guard: a run of fixed length could end before any request on a busy machine), the
+    console stays until `q`."""
     session = straight_to_the_end(
-        tmp_path, demo_url, "-u", "2", "-r", "100", "-t", "1s", "-T", "read", "-E", "slow"
-    )
+        tmp_path, demo_url, "-u", "2", "-r", "100", "-i", "6", "-t", "30s", "-T", "read",
+        "-E", "slow",
+    )  # fmt: skip
     header = records(session)[0]
     assert header["profile"]["name"] == "2 users"
-    assert header["profile"]["stages"][0]["duration"] == 1.0
+    assert header["profile"]["stages"][0]["duration"] == 30.0
+    assert header["profile"]["iterations"] == 6
     assert header["scenario"]["selection"] == {"tags": ["read"], "exclude_tags": ["slow"]}
     assert endpoints(session) == {"fast"}

@@ -110,7 +110,7 @@ def test_a_stop_signal_ends_the_console_gracefully(tmp_path: Path, sig: signal.S
     assert records[-1]["type"] == "summary"
     events = [r["message"] for r in records if r.get("type") == "event"]
     assert f"{sig.name}: stopping gracefully" in events
-    wait_until(lambda: not alive(started), "the console's children to end", timeout=10)
+    wait_until(lambda: not alive(started), "the console's children to end", timeout=30)
 
 
 def test_a_stop_signal_on_the_launch_screen_restores_the_terminal(tmp_path: Path) -> None:

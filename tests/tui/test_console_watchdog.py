@@ -26,33 +26,47 @@ wait = "constant(0.05s)"
 name = "nap"
 call = "sleepy_console:nap"
 [profiles.short]
-stages = [{ duration = "2s", users = 1, spawn_rate = 100 }]
+stages = [{ duration = "3s", users = 1, spawn_rate = 100 }]
 """
-# The fifth call sleeps for two minutes on the engine's loop (the test's bound is 30 s);
-# the five take a fraction of a second, which a busy machine could stretch past 1 s.
+# Once the console has recorded a tick with a request in it, the next call sleeps for two
+# minutes on the engine's loop (the test's bound is 30 s), having noted how many calls
+# it made. On that condition, not on a call count: a busy machine can delay the ticks
+# past a few calls, and the last snapshot would then have no request in it.
 MODULE = """
+import json
 import time
+from pathlib import Path
+
+SESSION = Path({session!r})
 calls = 0
+
+def recorded():
+    lines = SESSION.read_text().splitlines() if SESSION.exists() else []
+    ticks = (json.loads(line) for line in lines if '"type":"tick"' in line)
+    return any(tick["total"]["requests"] > 0 for tick in ticks)
+
 async def nap(client, vars):
     global calls
     calls += 1
     await client.get("/api/fast")
-    if calls == 5:
+    if recorded():
+        SESSION.with_suffix(".calls").write_text(str(calls))
         time.sleep(120)
 """
+SLEEP_LINE = MODULE.splitlines().index("        time.sleep(120)") + 1
 
 
 async def test_a_blocked_engine_is_killed_and_the_console_says_why(
     demo_url: str, tmp_path: Path
 ) -> None:
-    (tmp_path / "sleepy_console.py").write_text(MODULE)
+    session = tmp_path / "s.json"
+    (tmp_path / "sleepy_console.py").write_text(MODULE.format(session=str(session)))
     scen = tmp_path / "stuck.toml"
     scen.write_text(SCENARIO)
     plan = load_scenario(scen, env={"LOADTUI_TARGET": demo_url})
     config = RunConfig(
         plan, pick_target(plan, None), pick_profile(plan, None), tick_s=0.1, grace_s=0.0
     )
-    session = tmp_path / "s.json"
     app = LoadtuiApp(config=config, sessions_dir=tmp_path, session=session)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: app.report is not None, timeout=30)
@@ -68,11 +82,12 @@ async def test_a_blocked_engine_is_killed_and_the_console_says_why(
             psutil.Process(engine.pid).status() == psutil.STATUS_ZOMBIE
         )
         assert "engine killed, the run overran its end: Python task 'nap'" in shown()
-        assert "sleepy_console.py:9 in nap" in shown()
+        assert f"sleepy_console.py:{SLEEP_LINE} in nap" in shown()
         await pilot.press("q")
         await settle(pilot, lambda: app.return_value is not None)
     assert app.return_code == 3
     assert app.no_answer is not None and "Python task 'nap'" in app.no_answer
     records = [json.loads(line) for line in session.read_text().splitlines()]
     assert records[-1]["type"] == "summary"
-    assert 0 < records[-1]["report"]["requests"] <= 5  # as far as the last snapshot saw
+    calls = int(session.with_suffix(".calls").read_text())
+    assert 0 < records[-1]["report"]["requests"] <= calls  # as far as the last snapshot saw

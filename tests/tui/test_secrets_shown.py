@@ -4,12 +4,12 @@ run header (live and replayed), the unreachable notice; whatever the URL came fr
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 from support.loopback import refusing_port
 from support.snapshots import snapshot
+from support.waits import settle
 from textual.app import App, ComposeResult
 from textual.widgets import Input, Static
 
@@ -112,9 +112,7 @@ async def test_the_unreachable_notice_names_the_target_without_its_password(
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
             await pilot.press("enter")
-            deadline = time.monotonic() + 10
-            while not app._notifications and time.monotonic() < deadline:
-                await pilot.pause(0.05)
+            await settle(pilot, lambda: bool(app._notifications), what="the preflight's notice")
             notices = " ".join(str(n.message) for n in app._notifications)
             await pilot.press("q")
     assert "http://alice:***@127.0.0.1:" in notices and "unreachable" in notices
