@@ -46,7 +46,7 @@ from loadtui.engine.workers import Workers
 from loadtui.metrics.fold import Fold
 from loadtui.metrics.snapshot import LoadState, RunState, Snapshot
 from loadtui.metrics.target import TargetTree
-from loadtui.scenario.iterations import describe_count
+from loadtui.scenario.iterations import COUNT_DONE, describe_count
 from loadtui.scenario.userinfo import redact_url
 
 FOLLOW_STEP_S = 0.05
@@ -257,7 +257,7 @@ class Controller:
                 self.stop(reason="run finished")
                 return
             if self.budget is not None and self.budget.finished():
-                self.stop(reason=f"run finished: {describe_count(self.budget.total)} done")
+                self.stop(reason=f"{COUNT_DONE}{describe_count(self.budget.total)} done")
                 return
             step = self.walker.step(self.profile_time(), self.fold.load().users)
             if step is not None:

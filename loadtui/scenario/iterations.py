@@ -19,6 +19,9 @@ from loadtui.scenario.select import SelectionError
 MAX_ITERATIONS = 1_000_000_000_000  # far past any run; a bigger count is a typo
 ITERATIONS_HINT = "Like iterations = 1000: task executions (or passes of a flow) in all"
 FLAG = "--iterations"
+# How the stop of a run whose count is done begins ("run finished: 40 iterations done");
+# a re-run reads it to end on the count too (session/rerun.py).
+COUNT_DONE = "run finished: "
 
 
 def read_iterations(sec: Section, model: Model) -> int | None:

@@ -31,6 +31,7 @@ from loadtui.scenario.bounds import (
     MAX_USERS,
     count_text,
 )
+from loadtui.scenario.iterations import COUNT_DONE
 from loadtui.scenario.model import Profile, Selection
 from loadtui.scenario.userinfo import HIDDEN, split_userinfo
 from loadtui.session import schema
@@ -69,7 +70,10 @@ class RerunPlan:
     target_url: str
     profile: Profile
     script: Script
-    duration: float  # wall-clock seconds to where the original stopped: the re-run too
+    # Wall-clock seconds to where the original stopped: the re-run too. None when the
+    # original ended on its iteration count: the re-run ends on the same count, however
+    # much longer it takes (a length taken from the original could cut it short).
+    duration: float | None
     tick_s: float  # the recorded tick, so both sessions line up tick for tick
     python_tasks: tuple[str, ...] = ()  # "module:function" of the recorded Python tasks
     selection: Selection = field(default_factory=Selection)  # the recorded --tags/-E
@@ -99,13 +103,15 @@ def rerun_plan(session: Session) -> RerunPlan:
     end = stopped_at(session)
     if any(action == "stop" and at == end for at, action, _ in script):
         end += tick  # the script's own stop ends the re-run; the length is only a backstop
+    profile = session.profile()
+    counted = profile.iterations is not None and ended_by_count(session)
     return RerunPlan(
         scenario_path=Path(path) if path else None,
         target_name=str(target.get("name") or ""),
         target_url=str(target.get("url") or ""),
-        profile=session.profile(),
+        profile=profile,
         script=script,
-        duration=max(end, 0.1),
+        duration=None if counted else max(end, 0.1),
         tick_s=tick,
         python_tasks=recorded_python_tasks(header),
         selection=selection,
@@ -144,6 +150,15 @@ def stopped_at(session: Session) -> float:
         if ev.data.get("stopping") or ev.data.get("action") == "stop":
             return ev.t
     return session.duration
+
+
+def ended_by_count(session: Session) -> bool:
+    """The run stopped because its iteration count was done (controller.py's reason
+    "run finished: N iterations done"), not at a length, a stop or a signal."""
+    for ev in session.events:
+        if ev.data.get("stopping"):
+            return ev.message.startswith(COUNT_DONE)
+    return False
 
 
 def recorded_tick(session: Session) -> float:
