@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from support.blocking import SLEEP_LINE, blocking_task
 from support.cli import loadtui
 
 SCENARIO = """
@@ -52,28 +53,6 @@ def test_a_module_failing_at_import_is_a_scenario_error(
 # minutes on the engine's loop, having noted how many calls it made. On that condition,
 # not on a call count: a busy machine can delay the ticks past a few calls, and the last
 # snapshot would then have no request in it.
-SLEEPY = """
-import json
-import time
-from pathlib import Path
-
-SESSION = Path("s.jsonl")
-calls = 0
-
-def recorded():
-    lines = SESSION.read_text().splitlines() if SESSION.exists() else []
-    ticks = (json.loads(line) for line in lines if '"type":"tick"' in line)
-    return any(tick["total"]["requests"] > 0 for tick in ticks)
-
-async def nap(client, vars):
-    global calls
-    calls += 1
-    await client.get('/api/fast')
-    if recorded():
-        Path("calls.txt").write_text(str(calls))
-        time.sleep(120)
-"""
-SLEEP_LINE = SLEEPY.splitlines().index("        time.sleep(120)") + 1
 
 
 def test_a_task_blocking_the_loop_is_given_up_on_after_grace_plus_5s(
@@ -82,7 +61,7 @@ def test_a_task_blocking_the_loop_is_given_up_on_after_grace_plus_5s(
     """A call sleeps two minutes on the engine's loop: the run (3 s, no grace) must end
     about 8 s in, from its last snapshot, naming the task and its line; the subprocess
     timeout (60 s) fails the test if nothing gives up on the loop."""
-    (tmp_path / "sleepy.py").write_text(SLEEPY)
+    (tmp_path / "sleepy.py").write_text(blocking_task("s.jsonl"))
     scen = tmp_path / "s.toml"
     scen.write_text(SCENARIO.format(url=demo_url, task="nap", call="sleepy:nap"))
     proc = loadtui(
@@ -95,7 +74,7 @@ def test_a_task_blocking_the_loop_is_given_up_on_after_grace_plus_5s(
     assert line.startswith(f"loadtui: run overran its end: {held} for"), line
     assert "reports are from the last snapshot" in line
     report = json.loads((tmp_path / "r.json").read_text())
-    calls = int((tmp_path / "calls.txt").read_text())
+    calls = int((tmp_path / "s.calls").read_text())
     assert 0 < report["requests"] <= calls  # what the last snapshot had counted
     records = (tmp_path / "s.jsonl").read_text().splitlines()
     assert json.loads(records[-1])["type"] == "summary"

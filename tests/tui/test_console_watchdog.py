@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import psutil
+from support.blocking import SLEEP_LINE, blocking_task
 from support.waits import settle
 
 from loadtui.engine.config import RunConfig
@@ -32,35 +33,13 @@ stages = [{ duration = "3s", users = 1, spawn_rate = 100 }]
 # minutes on the engine's loop (the test's bound is 30 s), having noted how many calls
 # it made. On that condition, not on a call count: a busy machine can delay the ticks
 # past a few calls, and the last snapshot would then have no request in it.
-MODULE = """
-import json
-import time
-from pathlib import Path
-
-SESSION = Path({session!r})
-calls = 0
-
-def recorded():
-    lines = SESSION.read_text().splitlines() if SESSION.exists() else []
-    ticks = (json.loads(line) for line in lines if '"type":"tick"' in line)
-    return any(tick["total"]["requests"] > 0 for tick in ticks)
-
-async def nap(client, vars):
-    global calls
-    calls += 1
-    await client.get("/api/fast")
-    if recorded():
-        SESSION.with_suffix(".calls").write_text(str(calls))
-        time.sleep(120)
-"""
-SLEEP_LINE = MODULE.splitlines().index("        time.sleep(120)") + 1
 
 
 async def test_a_blocked_engine_is_killed_and_the_console_says_why(
     demo_url: str, tmp_path: Path
 ) -> None:
     session = tmp_path / "s.json"
-    (tmp_path / "sleepy_console.py").write_text(MODULE.format(session=str(session)))
+    (tmp_path / "sleepy_console.py").write_text(blocking_task(str(session)))
     scen = tmp_path / "stuck.toml"
     scen.write_text(SCENARIO)
     plan = load_scenario(scen, env={"LOADTUI_TARGET": demo_url})
