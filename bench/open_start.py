@@ -1,6 +1,7 @@
 """The open model's first second at a high rate: how the pool grows and what is dropped.
 
     python bench/open_start.py [--rate 40000] [--seconds 8] [--warmup 100] [--rounds 4]
+                               [--workers N]
 
 Each round runs `loadtui run --rate` against nginx (one worker) with a 50 ms tick and
 prints the run's dropped and late starts, p99, the worst loop lag, and the pool's open
@@ -50,6 +51,7 @@ def one_round(url: str, args: argparse.Namespace, folder: Path) -> dict[str, Any
     scen.write_text(scenario("start", url) + open_profile(args.rate, args.seconds, args.warmup))
     cmd = [sys.executable, "-m", "loadtui", "run", str(scen), "--profile", "open", "-q"]
     cmd += ["--tick", str(TICK_S), "--session", str(session), "--report-json", str(report)]
+    cmd += ["--workers", str(args.workers)] if args.workers > 1 else []
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=args.seconds + 60)
     if done.returncode not in (0, 1):
         raise SystemExit(f"loadtui exited {done.returncode}: {done.stderr.strip()[-200:]}")
@@ -81,6 +83,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (--workers)")
     args = parser.parse_args()
     rounds = []
     with bench_nginx() as nginx, tempfile.TemporaryDirectory() as tmp:

@@ -120,9 +120,7 @@ class ResponseChecks:
         """The body, JSON and header rules alone (all a rate-limited response has)."""
         if self._contains is not None and (body is None or self._contains not in body):
             return "check: body_contains"
-        if self._regex is not None and (
-            body is None or self._regex.search(body) is None
-        ):
+        if self._regex is not None and (body is None or self._regex.search(body) is None):
             return "check: body_regex"
         if self._equals or self._json:
             doc = _json(body)
