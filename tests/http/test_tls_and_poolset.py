@@ -126,7 +126,7 @@ def test_on_uvloop(tmp_path) -> None:
     async def run() -> None:
         srv = await _start(handler)
         pool = Pool("http", "127.0.0.1", srv.sockets[0].getsockname()[1], ssl_context=None,
-                    max_connections=4, connect_timeout=2, read_timeout=0.3)  # fmt: skip
+                    max_connections=4, connect_timeout=2, read_timeout=1.0)  # fmt: skip
         try:
             for _ in range(5):
                 assert (await pool.request(GET, want_body=True)).body == b"abc"
