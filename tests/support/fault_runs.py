@@ -82,16 +82,18 @@ async def fault_run(
     text: str | None = None,
     folder: Path | None = None,
     expect: Collection[str] | None = None,
+    total: float | None = None,
 ) -> Outcome:
     """A `shown_run` against `mode` for `run_s` (default: the mode's) and until every
     error kind of `expect` (default: the mode's) has shown; `text` replaces the mode's
-    scenario (its target is ${LOADTUI_TARGET}), with its Python task modules in `folder`."""
+    scenario (its target is ${LOADTUI_TARGET}), with its Python task modules in `folder`;
+    `total` overrides the scenario's total limit."""
     run_s = run_s or MODES[mode].run_s
     kinds = frozenset(MODES[mode].expect if expect is None else expect)
     try:
         with serve(mode, lifetime=run_s + GUARD_S + MARGIN) as target:
             if text is None:
-                text = scenario(mode, target.url, keep_body=keep_body, http2=http2)
+                text = scenario(mode, target.url, keep_body=keep_body, http2=http2, total=total)
             with RssWatch() as rss:
                 final, took, bound = await shown_run(
                     text, target.url, run_s, lambda snap: kinds <= snap.total.errors.keys(), folder
