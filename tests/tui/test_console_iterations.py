@@ -28,7 +28,7 @@ from loadtui.tui.screens.dashboard import DashboardScreen
 from loadtui.tui.screens.launch import LaunchScreen
 from loadtui.tui.widgets.header import stage_text
 
-COUNT = 80  # 2 writers pausing 0.05 s between requests: a run of about two seconds
+COUNT = 160  # 2 writers pausing 0.05 s between requests: about 4 s, many ticks to catch
 
 
 def plain(widget: Static) -> str:
@@ -42,7 +42,7 @@ def header(app: LoadtuiApp) -> str:
 async def test_a_run_of_n_iterations_counts_them_in_the_header_and_ends_by_itself(
     demo_url: str, tmp_path: Path
 ) -> None:
-    overrides = Overrides(users=2, iterations=COUNT)  # `loadtui shop.toml -u 2 -i 80`
+    overrides = Overrides(users=2, iterations=COUNT)  # `loadtui shop.toml -u 2 -i 160`
     app = launched(tmp_path, demo_url, "writes", overrides=overrides)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, lambda: isinstance(app.screen, LaunchScreen))
